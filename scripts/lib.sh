@@ -1,0 +1,451 @@
+# scripts/lib.sh: shell functions shared by ./quickstart and scripts/test.
+# Sourced by bash, never executed. Nothing here runs at source time except
+# setting TETHER_ROOT and a few defaults.
+#
+# What lives here, so that the quickstart and the test suite start things
+# the same way:
+#   packages   tether_install_packages    Debian packages, only what is missing
+#   build      tether_build               autoreconf / configure / make
+#   users      tether_pg_prepare          who runs PostgreSQL (never root)
+#   postgres   tether_pg_init/start/stop  a private cluster on a Unix socket
+#   lighttpd   tether_lighttpd_conf/start/stop  the web server and its workers
+#
+# Every process started here is stopped by its PID (pg_ctl uses the PID in
+# postmaster.pid), never by name: other tether or PostgreSQL instances on
+# the same machine are left alone.
+
+TETHER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+
+# lighttpd, useradd and runuser live in /usr/sbin, which is not in an
+# ordinary user's PATH on Debian.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+
+# The Debian 12 packages the build, the quickstart and the tests need.
+TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc make libfcgi-dev
+	libjson-c-dev libpq-dev libssl-dev libcunit1-dev postgresql lighttpd
+	curl python3 python3-jwt valgrind)
+
+# The unprivileged account PostgreSQL (and, where it can, lighttpd) runs as
+# when the scripts are started as root: PostgreSQL refuses to run as root.
+TETHER_SERVICE_USER=tether
+
+# Role the clusters are created with (initdb -U) and the workers connect as.
+TETHER_PG_ROLE=tether
+
+say() { printf '[tether] %s\n' "$*" >&2; }
+warn() { printf '[tether] warning: %s\n' "$*" >&2; }
+die() {
+	printf '[tether] error: %s\n' "$*" >&2
+	exit 1
+}
+
+tether_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Quotes a value for a POSIX shell: 'it'\''s'.
+tether_shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# Quotes a value for a libpq conninfo string: 'a \'b\''.
+tether_pq_quote() {
+	local v=${1//\\/\\\\}
+	printf "'%s'" "${v//\'/\\\'}"
+}
+
+# A libpq conninfo for database $2 on the cluster whose socket dir is $1.
+tether_pg_url() {
+	printf 'host=%s dbname=%s user=%s' "$(tether_pq_quote "$1")" "$2" "$TETHER_PG_ROLE"
+}
+
+# A short stable name for this checkout (used for directories outside it).
+tether_repo_hash() { printf '%s' "$TETHER_ROOT" | sha256sum | cut -c1-12; }
+
+# ---------------------------------------------------------------- packages
+
+# Installs the Debian packages that are missing, and only those. Root runs
+# apt-get itself; anyone else goes through sudo (for apt-get only).
+tether_install_packages() {
+	local p st missing=() sudo=()
+	for p in "${TETHER_PACKAGES[@]}"; do
+		st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) || st=
+		[[ $st == ii* ]] || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	command -v apt-get >/dev/null ||
+		die "missing packages (${missing[*]}) and no apt-get: this needs Debian 12"
+	if ! tether_is_root; then
+		command -v sudo >/dev/null ||
+			die "missing packages (${missing[*]}): run as root or install sudo"
+		sudo=(sudo)
+	fi
+	say "installing Debian packages: ${missing[*]}"
+	# sudo resets the environment: pass DEBIAN_FRONTEND through env(1).
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+		die "apt-get update failed"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${missing[@]}" </dev/null ||
+		die "apt-get install failed"
+}
+
+# ---------------------------------------------------------------- build
+
+# tether_build DIR CHECK [CONFIGURE-ARGS...]
+# Out-of-tree build in DIR: autoreconf when there is no configure script,
+# configure when DIR has no Makefile, then make; with CHECK=1 also the test
+# programs (make check TESTS= builds them without running them).
+tether_build() {
+	local dir=$1 check=$2 jobs
+	shift 2
+	jobs=$(nproc 2>/dev/null || echo 2)
+	if [ ! -x "$TETHER_ROOT/configure" ] || [ ! -f "$TETHER_ROOT/Makefile.in" ]; then
+		say "autoreconf -fi"
+		(cd "$TETHER_ROOT" && autoreconf -fi) || return 1
+	fi
+	mkdir -p "$dir" || return 1
+	if [ ! -f "$dir/Makefile" ]; then
+		say "configure $* (in ${dir#"$TETHER_ROOT"/})"
+		(cd "$dir" && "$TETHER_ROOT/configure" "$@") || return 1
+	fi
+	say "make (in ${dir#"$TETHER_ROOT"/})"
+	(cd "$dir" && make -j"$jobs") || return 1
+	if [ "$check" = 1 ]; then
+		(cd "$dir" && make -j"$jobs" check TESTS=) || return 1
+	fi
+}
+
+# ---------------------------------------------------------------- users
+
+# The command prefix that runs PostgreSQL's server programs: empty for an
+# ordinary user, runuser to the service user for root.
+TETHER_PG_AS=()
+
+# Creates the service user when running as root and it does not exist yet,
+# and sets TETHER_PG_AS.
+tether_pg_prepare() {
+	TETHER_PG_AS=()
+	tether_is_root || return 0
+	if ! getent passwd "$TETHER_SERVICE_USER" >/dev/null; then
+		say "creating system user $TETHER_SERVICE_USER (PostgreSQL does not run as root)"
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$TETHER_SERVICE_USER" ||
+			die "useradd $TETHER_SERVICE_USER failed"
+	fi
+	TETHER_PG_AS=(runuser -u "$TETHER_SERVICE_USER" --)
+}
+
+# Runs a command as the PostgreSQL owner. It runs from / because the
+# PostgreSQL programs fail when they cannot read the current directory
+# (which, for the service user, is often the case under /root).
+tether_pg_as() { (cd / && "${TETHER_PG_AS[@]}" "$@"); }
+
+# True when the service user can use PATH (search every directory on the
+# way, plus TEST-FLAG on PATH itself, e.g. -x for a directory or program).
+tether_service_can() {
+	local flag=$1 path=$2
+	tether_is_root || return 0
+	(cd / && runuser -u "$TETHER_SERVICE_USER" -- test "$flag" "$path")
+}
+
+# Makes directories owned by the PostgreSQL owner (mode 0700).
+tether_own_dirs() {
+	local d
+	for d in "$@"; do
+		mkdir -p "$d" || return 1
+		if tether_is_root; then
+			chown "$TETHER_SERVICE_USER:$TETHER_SERVICE_USER" "$d" || return 1
+		fi
+		chmod 0700 "$d" || return 1
+	done
+}
+
+# ---------------------------------------------------------------- postgres
+
+# The bin directory of the newest PostgreSQL installed.
+tether_pg_bindir() {
+	local d
+	d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+	[ -x "$d/initdb" ] || die "no PostgreSQL server found under /usr/lib/postgresql (install postgresql)"
+	printf '%s\n' "$d"
+}
+
+# Quotes a value for postgresql.conf.
+tether_pgconf_quote() {
+	local v=${1//\\/\\\\}
+	printf "'%s'" "${v//\'/\'\'}"
+}
+
+# tether_pg_init DATADIR [fast]
+# Creates a cluster in DATADIR unless there is one: superuser role "tether",
+# trust authentication on the Unix socket, no TCP. "fast" (tests): no fsync.
+tether_pg_init() {
+	local data=$1 mode=${2:-} bindir locale=C opts=()
+	[ -f "$data/PG_VERSION" ] && return 0
+	bindir=$(tether_pg_bindir)
+	tether_own_dirs "$data" || return 1
+	# C.UTF-8 (built into Debian's libc) so lower() knows non-ASCII letters.
+	locale -a 2>/dev/null | grep -qix 'c\.utf-\?8' && locale=C.UTF-8
+	[ "$mode" = fast ] && opts+=(--no-sync)
+	say "initdb ${data}"
+	# trust on the socket only: the socket directory is mode 0700, so only
+	# its owner (and root) can connect at all. Host lines are refused; no
+	# TCP listener is opened anyway (listen_addresses = '').
+	tether_pg_as "$bindir/initdb" -D "$data" -U "$TETHER_PG_ROLE" -E UTF8 \
+		--locale="$locale" --auth-local=trust --auth-host=reject "${opts[@]}" \
+		>"$data.initdb.log" 2>&1 || {
+		cat "$data.initdb.log" >&2
+		return 1
+	}
+	rm -f "$data.initdb.log"
+	# The settings that depend on where the socket is live in tether.conf,
+	# rewritten at every start (the checkout may have moved).
+	printf "\n# Added by tether's scripts/lib.sh\ninclude_if_exists = 'tether.conf'\n" |
+		tether_pg_as tee -a "$data/postgresql.conf" >/dev/null
+}
+
+# tether_pg_start DATADIR SOCKDIR LOGFILE [fast]
+# Starts the cluster (a no-op when it is already running) listening only on
+# SOCKDIR/.s.PGSQL.5432. Its server log is LOGFILE.
+tether_pg_start() {
+	local data=$1 sock=$2 logf=$3 mode=${4:-} bindir conf
+	bindir=$(tether_pg_bindir)
+	tether_own_dirs "$sock" || return 1
+	# A socket path longer than 107 bytes does not fit in sockaddr_un.
+	[ ${#sock} -le 90 ] || die "socket directory path too long for a Unix socket: $sock"
+	conf="listen_addresses = ''
+unix_socket_directories = $(tether_pgconf_quote "$sock")
+unix_socket_permissions = 0700
+max_connections = 60
+"
+	if [ "$mode" = fast ]; then
+		# A throw-away test cluster: durability buys nothing.
+		conf+="fsync = off
+synchronous_commit = off
+full_page_writes = off
+"
+	fi
+	printf '%s' "$conf" | tether_pg_as tee "$data/tether.conf" >/dev/null || return 1
+	if tether_pg_as "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		say "PostgreSQL already running in $data"
+		return 0
+	fi
+	mkdir -p "$(dirname "$logf")"
+	touch "$logf" && tether_is_root && chown "$TETHER_SERVICE_USER:" "$logf"
+	say "starting PostgreSQL (socket $sock, log $logf)"
+	tether_pg_as "$bindir/pg_ctl" -D "$data" -l "$logf" -w -t 60 start >/dev/null || {
+		warn "PostgreSQL did not start; the end of $logf:"
+		tail -n 20 "$logf" >&2
+		return 1
+	}
+}
+
+# tether_pg_stop DATADIR: fast shutdown of the cluster if it runs; falls
+# back to signalling the postmaster's PID (from postmaster.pid).
+tether_pg_stop() {
+	local data=$1 bindir pid i
+	[ -f "$data/postmaster.pid" ] || return 0
+	bindir=$(tether_pg_bindir)
+	say "stopping PostgreSQL ($data)"
+	tether_pg_as "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null && return 0
+	pid=$(head -n 1 "$data/postmaster.pid" 2>/dev/null)
+	[[ $pid =~ ^[0-9]+$ ]] || return 0
+	kill -QUIT "$pid" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
+# tether_psql SOCKDIR DB ARGS...: psql as the tether role, stop at errors.
+tether_psql() {
+	local sock=$1 db=$2
+	shift 2
+	"$(tether_pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U "$TETHER_PG_ROLE" \
+		-d "$db" "$@"
+}
+
+# tether_createdb SOCKDIR DB: creates DB unless it exists.
+tether_createdb() {
+	local sock=$1 db=$2 have
+	have=$(tether_psql "$sock" postgres -tA -c \
+		"SELECT 1 FROM pg_database WHERE datname = '$db'") || return 1
+	[ "$have" = 1 ] && return 0
+	say "createdb $db"
+	"$(tether_pg_bindir)/createdb" -h "$sock" -U "$TETHER_PG_ROLE" "$db"
+}
+
+# ---------------------------------------------------------------- lighttpd
+
+# Quotes a value for a lighttpd configuration string. lighttpd knows only
+# the escape \" inside "…", so a value with a newline or ending in a
+# backslash cannot be written safely: refuse it.
+tether_lighttpd_quote() {
+	case $1 in
+	*$'\n'* | *\\) die "cannot put this value in lighttpd.conf: $1" ;;
+	esac
+	printf '"%s"' "${1//\"/\\\"}"
+}
+
+# Set by tether_lighttpd_conf: the account lighttpd and the workers run as.
+TETHER_LIGHTTPD_USER=
+
+# tether_lighttpd_conf OUT PORT DOCROOT FCGI_BIN STATEDIR
+# Writes OUT from conf/lighttpd.conf. STATEDIR gets log/ (error log and the
+# workers' stderr), run/ (FastCGI sockets, pid file) and tmp/ (uploads).
+# Every TETHER_* variable exported at the time of the call is named in
+# bin-copy-environment, so the workers get its value from lighttpd's
+# environment: secrets never land in the written file.
+#
+# As root, lighttpd drops to the service user (server.username) when that
+# user can read the document root and run the worker; otherwise (e.g. a
+# checkout under /root, mode 0700) it stays root, bound to 127.0.0.1 only,
+# and says so.
+tether_lighttpd_conf() {
+	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 tpl name names=() envlist priv
+	tpl=$(cat "$TETHER_ROOT/conf/lighttpd.conf") || return 1
+	mkdir -p "$state/log" "$state/run" "$state/tmp" || return 1
+	TETHER_LIGHTTPD_USER=$(id -un)
+	priv="# server.username: not set, lighttpd runs as $(id -un)"
+	if tether_is_root; then
+		if tether_service_can -r "$docroot" && tether_service_can -x "$bin" &&
+			tether_service_can -x "$state"; then
+			TETHER_LIGHTTPD_USER=$TETHER_SERVICE_USER
+			priv="server.username = \"$TETHER_SERVICE_USER\"
+server.groupname = \"$TETHER_SERVICE_USER\""
+			# lighttpd opens its logs and sockets after dropping to that user.
+			chown "$TETHER_SERVICE_USER:$TETHER_SERVICE_USER" \
+				"$state/log" "$state/run" "$state/tmp" || return 1
+			[ -e "$state/log/lighttpd.log" ] &&
+				chown "$TETHER_SERVICE_USER:" "$state/log/lighttpd.log"
+		else
+			warn "user $TETHER_SERVICE_USER cannot reach $docroot, $bin or $state: lighttpd and the workers run as root (on 127.0.0.1 only)"
+		fi
+	fi
+	chmod 0700 "$state/run" "$state/tmp"
+	while IFS= read -r name; do
+		[[ $name =~ ^TETHER_[A-Za-z0-9_]+$ ]] && names+=("\"$name\"")
+	done < <(compgen -e)
+	envlist=$(IFS=,; printf '%s' "${names[*]}")
+	envlist=${envlist//,/, }
+	tpl=${tpl//@PRIVILEGES@/"$priv"}
+	tpl=${tpl//@PORT@/"$port"}
+	tpl=${tpl//@DOCROOT@/"$(tether_lighttpd_quote "$docroot")"}
+	tpl=${tpl//@ERRORLOG@/"$(tether_lighttpd_quote "$state/log/lighttpd.log")"}
+	tpl=${tpl//@PIDFILE@/"$(tether_lighttpd_quote "$state/run/lighttpd.pid")"}
+	tpl=${tpl//@UPLOAD_DIR@/"$(tether_lighttpd_quote "$state/tmp")"}
+	tpl=${tpl//@FCGI_SOCKET@/"$(tether_lighttpd_quote "$state/run/tether.fcgi.sock")"}
+	tpl=${tpl//@FCGI_BIN@/"$(tether_lighttpd_quote "$bin")"}
+	tpl=${tpl//@MOUNT@/"$(tether_lighttpd_quote "${TETHER_MOUNT_PATH:-/api/auth}")"}
+	tpl=${tpl//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
+	tpl=${tpl//@COPY_ENV@/"$envlist"}
+	[[ $tpl == *@[A-Z_]*@* ]] && die "unreplaced placeholder in $out"
+	printf '%s\n' "$tpl" >"$out" || return 1
+	lighttpd -tt -f "$out" >/dev/null || die "lighttpd rejects $out"
+}
+
+# PID of the lighttpd started by tether_lighttpd_start (empty: none) and
+# its start time (see tether_proc_start).
+TETHER_LIGHTTPD_PID=
+TETHER_LIGHTTPD_START=
+
+# tether_lighttpd_start CONF LOGFILE
+# Starts lighttpd -D (no daemon: its PID is ours to track) in the
+# background. Its stderr, which the FastCGI workers inherit, is appended to
+# LOGFILE, the same file as server.errorlog.
+tether_lighttpd_start() {
+	local conf=$1 logf=$2
+	touch "$logf" || return 1
+	[ "$TETHER_LIGHTTPD_USER" = "$(id -un)" ] || chown "$TETHER_LIGHTTPD_USER:" "$logf"
+	lighttpd -D -f "$conf" </dev/null >>"$logf" 2>&1 &
+	TETHER_LIGHTTPD_PID=$!
+	TETHER_LIGHTTPD_START=$(tether_proc_start "$TETHER_LIGHTTPD_PID") || TETHER_LIGHTTPD_START=
+}
+
+# tether_wait_http URL SECONDS: waits until URL answers 200 while lighttpd
+# is alive. Returns 1 on timeout or when lighttpd died.
+tether_wait_http() {
+	local url=$1 secs=$2 i
+	for i in $(seq $((secs * 5))); do
+		curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+		if [ -n "$TETHER_LIGHTTPD_PID" ] && ! kill -0 "$TETHER_LIGHTTPD_PID" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# The start time of a process (field 22 of /proc/PID/stat): with the PID
+# it names one process, even if the PID is reused later.
+tether_proc_start() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- $stat
+	printf '%s\n' "${20}"
+}
+
+# tether_stop_pid PID [START]: SIGTERM, up to 10 s, then SIGKILL. With
+# START, only if the process is still the one that started then.
+tether_stop_pid() {
+	local pid=$1 start=${2:-} i
+	kill -0 "$pid" 2>/dev/null || return 0
+	if [ -n "$start" ] && [ "$(tether_proc_start "$pid")" != "$start" ]; then
+		return 0
+	fi
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		# A zombie is already dead; its parent (or init) reaps it.
+		[[ $(cat "/proc/$pid/stat" 2>/dev/null) == *") Z "* ]] && return 0
+		sleep 0.1
+	done
+	warn "process $pid did not stop after SIGTERM: SIGKILL"
+	kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
+# The workers seen as lighttpd's children, "PID:START" each (see
+# tether_lighttpd_track).
+TETHER_LIGHTTPD_KIDS=()
+
+# Remembers lighttpd's current children (the FastCGI workers), so that they
+# can be stopped by PID even if lighttpd itself dies first and they are
+# left to init.
+tether_lighttpd_track() {
+	local k st
+	[ -n "$TETHER_LIGHTTPD_PID" ] || return 0
+	for k in $(ps -o pid= --ppid "$TETHER_LIGHTTPD_PID" 2>/dev/null); do
+		st=$(tether_proc_start "$k") || continue
+		[[ " ${TETHER_LIGHTTPD_KIDS[*]} " == *" $k:$st "* ]] ||
+			TETHER_LIGHTTPD_KIDS+=("$k:$st")
+	done
+}
+
+# Stops the lighttpd started by tether_lighttpd_start and its FastCGI
+# workers. lighttpd stops its workers itself; any worker still alive after
+# that (a child of lighttpd seen now or by tether_lighttpd_track) is
+# stopped by PID.
+tether_lighttpd_stop() {
+	local pid=$TETHER_LIGHTTPD_PID k
+	if [ -n "$pid" ]; then
+		tether_lighttpd_track
+		TETHER_LIGHTTPD_PID=
+		say "stopping lighttpd (pid $pid) and its workers"
+		tether_stop_pid "$pid" "$TETHER_LIGHTTPD_START"
+		wait "$pid" 2>/dev/null
+	fi
+	for k in "${TETHER_LIGHTTPD_KIDS[@]}"; do
+		tether_stop_pid "${k%%:*}" "${k#*:}"
+	done
+	TETHER_LIGHTTPD_KIDS=()
+	return 0
+}
+
+# A free TCP port on 127.0.0.1 (the kernel picks it).
+tether_free_port() {
+	/usr/bin/python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}

@@ -1,0 +1,149 @@
+/*
+ * api: the one path every request takes: route, check the body's type,
+ * CSRF, authentication, then the handler, then the session headers.
+ * The order matters: CSRF is checked before authentication so that a
+ * forged request never slides the victim's idle timer.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "auth.h"
+#include "handlers.h"
+#include "json.h"
+#include "reply.h"
+#include "router.h"
+
+static bool
+unsafe_method(const char *m)
+{
+	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
+}
+
+/* JSON bodies only; the logout report also takes text/plain, because
+ * navigator.sendBeacon cannot always send application/json. */
+static bool
+content_type_ok(const struct req *req, bool plain_ok)
+{
+	const char *ct = req_param(req, "CONTENT_TYPE");
+
+	if (ct == NULL)
+		return false;
+	if (strncasecmp(ct, "application/json", 16) == 0 &&
+	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' '))
+		return true;
+	return plain_ok && strncasecmp(ct, "text/plain", 10) == 0;
+}
+
+/* Parses the body into c->body; replies 400 and returns false if bad. */
+static bool
+parse_body(struct ctx *c, const struct route *rt)
+{
+	if (c->req->body == NULL || c->req->body_len == 0)
+		return true;
+	if (!content_type_ok(c->req, rt->fn != NULL && strcmp(rt->pattern, "/logout-event") == 0)) {
+		reply_error(c->resp, 400, "invalid_request",
+		    "The body must be JSON sent as Content-Type: application/json.");
+		return false;
+	}
+	if ((c->body = json_parse_object(c->req->body, c->req->body_len)) == NULL) {
+		reply_error(c->resp, 400, "invalid_request", "The body is not a JSON object.");
+		return false;
+	}
+	return true;
+}
+
+/* Runs the route's authentication; false if it replied (401, 403, 503). */
+static bool
+authenticate(struct ctx *c, const struct route *rt)
+{
+	const char *bg = req_header(c->req, "X-Activity");
+	bool activity = !(bg != NULL && strcmp(bg, "background") == 0);
+	enum auth_source src;
+	enum auth_result ar;
+
+	if (rt->auth != AUTH_ACCESS && rt->auth != AUTH_OPTIONAL)
+		return true;
+	(void)auth_find_token(c->cfg, c->req, &src);
+	if (rt->auth == AUTH_ACCESS && src == AUTH_SRC_COOKIE &&
+	    unsafe_method(c->req->method) && !auth_csrf_ok(c->req)) {
+		reply_error(c->resp, 403, "csrf_failed",
+		    "The X-CSRF-Token header is missing or wrong.");
+		return false;
+	}
+	ar = auth_access(c->cfg, c->req, activity, &c->auth);
+	if (ar == AUTH_OK) {
+		c->authed = true;
+		return true;
+	}
+	if (rt->auth == AUTH_OPTIONAL)
+		return true;
+	if (ar == AUTH_UNAVAILABLE)
+		reply_unavailable(c->resp);
+	else
+		reply_deny(c->resp, &c->auth);
+	return false;
+}
+
+/* X-Session-Idle-Expires-In, X-Token-Expires-In, X-Session-Warning. */
+static void
+session_headers(struct ctx *c)
+{
+	time_t idle_at = session_idle_expiry(&c->auth.session);
+	int64_t idle_left = idle_at != 0 ? (int64_t)(idle_at - c->req->now) : -1;
+	int64_t token_left = c->auth.claims.exp - (int64_t)c->req->now;
+	const char *warn;
+	char v[32];
+
+	if (c->auth.session.ended_at != 0)
+		return;
+	if (idle_left >= 0) {
+		snprintf(v, sizeof(v), "%lld", (long long)idle_left);
+		resp_set_header(c->resp, "X-Session-Idle-Expires-In", v);
+	}
+	snprintf(v, sizeof(v), "%lld", (long long)(token_left > 0 ? token_left : 0));
+	resp_set_header(c->resp, "X-Token-Expires-In", v);
+	if ((warn = session_warning(c->cfg, idle_left, token_left)) != NULL)
+		resp_set_header(c->resp, "X-Session-Warning", warn);
+}
+
+static void
+route_error(struct resp *resp, enum route_match m, const char *allow)
+{
+	if (m == ROUTE_BAD_METHOD) {
+		reply_error(resp, 405, "method_not_allowed",
+		    "This method is not allowed on this path.");
+		resp_set_header(resp, "Allow", allow);
+	} else
+		reply_error(resp, 404, "not_found", "No such API path.");
+}
+
+void
+api_handle(const struct config *cfg, struct req *req, struct resp *resp)
+{
+	const struct route *table, *rt = NULL;
+	struct ctx c;
+	char allow[128];
+	enum route_match m;
+	size_t n;
+
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.req = req;
+	c.resp = resp;
+	table = handlers_routes(&n);
+	m = router_match(table, n, req->method, req->path ? req->path : "", &rt,
+	    c.param, sizeof(c.param), allow, sizeof(allow));
+	if (m != ROUTE_FOUND)
+		route_error(resp, m, allow);
+	else if (parse_body(&c, rt) && authenticate(&c, rt)) {
+		rt->fn(&c);
+		if (c.authed && resp->status < 400)
+			session_headers(&c);
+	}
+	/* Nothing an auth API answers may be cached by a proxy or browser. */
+	resp_set_header(resp, "Cache-Control", "no-store");
+	if (c.body != NULL)
+		json_object_put(c.body);
+}

@@ -1,0 +1,135 @@
+/*
+ * auth: turns a request's credentials into a live session and user, or into
+ * the most specific reason why not. One store round trip when nothing needs
+ * writing; a session found past its limits is ended here, so its end is
+ * recorded the first time anyone notices it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "util.h"
+
+const char *
+auth_find_token(const struct config *cfg, const struct req *req,
+    enum auth_source *src)
+{
+	const char *h = req_header(req, "Authorization");
+	const char *c;
+
+	*src = AUTH_SRC_NONE;
+	if (h != NULL && cfg->token_transport != TRANSPORT_COOKIE &&
+	    strncasecmp(h, "Bearer ", 7) == 0) {
+		h += 7;
+		while (*h == ' ')
+			h++;
+		if (*h != '\0') {
+			*src = AUTH_SRC_BEARER;
+			return h;
+		}
+	}
+	if (cfg->token_transport != TRANSPORT_BODY &&
+	    (c = req_cookie(req, COOKIE_ACCESS)) != NULL && *c != '\0') {
+		*src = AUTH_SRC_COOKIE;
+		return c;
+	}
+	return NULL;
+}
+
+/* Fills the details of a denial for a session that has ended (or must). */
+static void
+deny_session(struct auth_info *out, enum reason r, const struct session *s,
+    enum end_reason end, time_t end_at, time_t now)
+{
+	out->reason = r;
+	out->ended_reason = end != END_NONE ? end : s->end_reason;
+	out->ended_at = end != END_NONE ? end_at : s->ended_at;
+	out->idle_for = now - s->last_active_at;
+}
+
+/* Applies the session rules to a loaded session; may end it in the store. */
+static enum auth_result
+check_session(const struct config *cfg, const struct req *req, bool expired,
+    bool jti_revoked, bool activity, struct auth_info *out)
+{
+	struct session *s = &out->session;
+	enum end_reason end = END_NONE;
+	time_t end_at = 0;
+	enum reason r = session_check(s, req->now, &end, &end_at);
+
+	if (r == REASON_NONE && out->user.disabled) {
+		r = REASON_SESSION_ENDED;
+		end = END_USER_DISABLED;
+		end_at = req->now;
+	}
+	if (r != REASON_NONE) {
+		if (end != END_NONE &&
+		    store_session_end(s->id, 0, end, end_at, req->now, NULL) ==
+		    STORE_UNAVAILABLE)
+			return AUTH_UNAVAILABLE;
+		deny_session(out, r, s, end, end_at, req->now);
+		return AUTH_DENIED;
+	}
+	if (expired) {
+		out->reason = REASON_TOKEN_EXPIRED;
+		return AUTH_DENIED;
+	}
+	if (jti_revoked) {
+		out->reason = REASON_TOKEN_REVOKED;
+		return AUTH_DENIED;
+	}
+	if (activity && session_should_touch(cfg, s, req->now)) {
+		if (store_session_touch(s->id, req->now) == STORE_UNAVAILABLE)
+			return AUTH_UNAVAILABLE;
+		s->last_active_at = req->now;
+	}
+	return AUTH_OK;
+}
+
+enum auth_result
+auth_access(const struct config *cfg, const struct req *req, bool activity,
+    struct auth_info *out)
+{
+	const char *tok;
+	enum jwt_err je;
+	enum store_err se;
+	bool revoked = false;
+	char sub[32];
+
+	memset(out, 0, sizeof(*out));
+	if ((tok = auth_find_token(cfg, req, &out->source)) == NULL) {
+		out->reason = REASON_TOKEN_MISSING;
+		return AUTH_DENIED;
+	}
+	je = jwt_verify(tok, cfg->keys, cfg->nkeys, cfg->issuer, cfg->audience,
+	    cfg->jwt_leeway, req->now, &out->claims);
+	if (je != JWT_OK && je != JWT_EXPIRED) {
+		out->reason = REASON_TOKEN_INVALID;
+		return AUTH_DENIED;
+	}
+	/* Even an expired token is looked up: if its session has ended, that
+	 * is the more useful answer than "refresh". */
+	se = store_auth_lookup(out->claims.sid, out->claims.jti, &out->session,
+	    &out->user, &revoked);
+	if (se == STORE_UNAVAILABLE)
+		return AUTH_UNAVAILABLE;
+	snprintf(sub, sizeof(sub), "%lld", (long long)out->session.user_id);
+	if (se != STORE_OK || strcmp(sub, out->claims.sub) != 0) {
+		out->reason = REASON_TOKEN_INVALID;
+		return AUTH_DENIED;
+	}
+	return check_session(cfg, req, je == JWT_EXPIRED, revoked, activity, out);
+}
+
+bool
+auth_csrf_ok(const struct req *req)
+{
+	const char *h = req_header(req, "X-CSRF-Token");
+	const char *c = req_cookie(req, COOKIE_CSRF);
+	size_t len;
+
+	if (h == NULL || c == NULL || (len = strlen(c)) == 0 || strlen(h) != len)
+		return false;
+	return util_ct_equal(h, c, len);
+}

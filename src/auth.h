@@ -1,0 +1,59 @@
+/*
+ * auth: who is calling. Finds the access token (Authorization: Bearer, then
+ * the access cookie), verifies it, loads its session and user in one store
+ * round trip, applies the session rules, and slides the idle timer for user
+ * activity. Decides the most specific 401 reason; a database fault is
+ * AUTH_UNAVAILABLE, never a denial.
+ */
+#ifndef TETHER_AUTH_H
+#define TETHER_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "http.h"
+#include "jwt.h"
+#include "reason.h"
+#include "session.h"
+#include "store.h"
+
+#define COOKIE_ACCESS "tether_access"
+#define COOKIE_REFRESH "tether_refresh"
+#define COOKIE_CSRF "tether_csrf"
+
+enum auth_source { AUTH_SRC_NONE = 0, AUTH_SRC_BEARER, AUTH_SRC_COOKIE };
+enum auth_result { AUTH_OK = 0, AUTH_DENIED, AUTH_UNAVAILABLE };
+
+struct auth_info {
+	enum auth_source source;
+	enum reason reason;            /* why denied */
+	enum end_reason ended_reason;  /* for SESSION_* reasons */
+	time_t ended_at;               /* for SESSION_* reasons */
+	int64_t idle_for;              /* seconds idle, for SESSION_IDLE_TIMEOUT */
+	struct jwt_claims claims;      /* valid on AUTH_OK */
+	struct session session;        /* valid on AUTH_OK */
+	struct user user;              /* valid on AUTH_OK */
+};
+
+/* Where the request's access token is, if anywhere: borrowed from req. */
+const char *auth_find_token(const struct config *cfg, const struct req *req,
+    enum auth_source *src);
+
+/*
+ * Authenticates req. activity: whether this request is user activity that
+ * slides the idle timer (false for X-Activity: background).
+ * A session found idle or past its end is ended in the store with that
+ * reason; a live session of a disabled user is ended with USER_DISABLED.
+ */
+enum auth_result auth_access(const struct config *cfg, const struct req *req,
+    bool activity, struct auth_info *out);
+
+/*
+ * Double-submit CSRF check for a request authenticated by cookie: the
+ * X-CSRF-Token header must equal the tether_csrf cookie (constant time).
+ */
+bool auth_csrf_ok(const struct req *req);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * handlers: one h_<route>() per row of the route table: parse the body,
+ * ask the session rules, call the store, build the reply. The table itself
+ * is handlers_routes().
+ */
+#ifndef TETHER_HANDLERS_H
+#define TETHER_HANDLERS_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "auth.h"
+#include "config.h"
+#include "http.h"
+#include "router.h"
+
+/* Everything one handler call sees. Borrowed from api_handle(). */
+struct ctx {
+	const struct config *cfg;
+	struct req *req;
+	struct resp *resp;
+	char param[ROUTE_PARAM_MAX]; /* the {id} of the path, if any */
+	json_object *body;           /* parsed JSON body or NULL */
+	bool authed;                 /* auth is valid (AUTH_ACCESS, AUTH_OPTIONAL) */
+	struct auth_info auth;
+};
+
+/* The route table and its length. */
+const struct route *handlers_routes(size_t *n);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * http: the request and response of one call, independent of how they
+ * arrive. A request is built from CGI-style parameters (what FastCGI hands
+ * the worker) and a body; a response is a status, headers and a body.
+ * Only http.c and main.c see libfcgi: the FastCGI glue is the http_fcgi_*
+ * functions at the bottom.
+ */
+#ifndef TETHER_HTTP_H
+#define TETHER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define HTTP_MAX_COOKIES 32
+
+struct cookie {
+	char *name;
+	char *value;
+};
+
+/*
+ * One request. env is borrowed (it belongs to libfcgi or the test); every
+ * other pointer is owned and released by req_clear().
+ */
+struct req {
+	char **env;
+	const char *method;      /* borrowed from env; "GET" if missing */
+	char *path;              /* below the mount point: "/login" */
+	char *query;             /* after '?', or NULL */
+	struct cookie cookies[HTTP_MAX_COOKIES];
+	size_t ncookies;
+	char *body;              /* NUL-terminated; NULL when there is none */
+	size_t body_len;
+	const char *remote_addr; /* borrowed from env; "" if missing */
+	const char *user_agent;  /* borrowed from env; "" if missing */
+	time_t now;              /* the clock of this request (tests inject it) */
+};
+
+struct header {
+	char *name;
+	char *value;
+};
+
+/* One response; every pointer owned, released by resp_clear(). */
+struct resp {
+	int status;
+	struct header *headers;
+	size_t nheaders;
+	char *body;
+	size_t body_len;
+};
+
+/*
+ * Fills req from the CGI parameters in env (REQUEST_METHOD, REQUEST_URI,
+ * SCRIPT_NAME, PATH_INFO, HTTP_COOKIE, REMOTE_ADDR, HTTP_USER_AGENT).
+ * path is REQUEST_URI without the query and without the mount prefix.
+ * Returns 0, or -1 if the path does not lie under mount (req is still valid
+ * and must be cleared). The body is not read here.
+ */
+int req_init(struct req *req, char **env, const char *mount, time_t now);
+/* Frees everything req owns. */
+void req_clear(struct req *req);
+/* A CGI parameter ("CONTENT_TYPE") or NULL. Borrowed from env. */
+const char *req_param(const struct req *req, const char *name);
+/* An HTTP header by its name ("X-CSRF-Token"), or NULL. Borrowed. */
+const char *req_header(const struct req *req, const char *name);
+/* A cookie's value, or NULL. Borrowed from req. */
+const char *req_cookie(const struct req *req, const char *name);
+/*
+ * Parses CONTENT_LENGTH: 0 and *len (0 when absent), or -1 when it is not a
+ * decimal number.
+ */
+int req_content_length(const struct req *req, int64_t *len);
+/* Takes ownership of body (len bytes plus a NUL terminator). */
+void req_set_body(struct req *req, char *body, size_t len);
+
+/*
+ * Parses a Cookie header into out[0..max): name=value pairs separated by
+ * ';'. Pairs without '=' and names that repeat after the first are skipped.
+ * Returns the number stored; strings are allocated (free with the cookies).
+ */
+size_t http_parse_cookies(const char *header, struct cookie *out, size_t max);
+
+void resp_init(struct resp *resp);
+void resp_clear(struct resp *resp);
+/* Adds a header (both strings copied). Several with one name may be added. */
+void resp_add_header(struct resp *resp, const char *name, const char *value);
+/* Replaces any header of that name (copied). */
+void resp_set_header(struct resp *resp, const char *name, const char *value);
+/* The first header of that name or NULL; borrowed. */
+const char *resp_header(const struct resp *resp, const char *name);
+/* Sets status and takes ownership of body (a NUL-terminated string). */
+void resp_set_body(struct resp *resp, int status, const char *content_type,
+    char *body);
+
+/* Cookie attributes; the value is written as is (callers pass base64url). */
+struct cookie_opts {
+	const char *path;
+	int64_t max_age; /* < 0: a session cookie; 0: delete */
+	bool http_only;
+	bool secure;
+	const char *samesite; /* "Lax", "Strict", "None" */
+};
+/* Adds a Set-Cookie header. */
+void resp_set_cookie(struct resp *resp, const char *name, const char *value,
+    const struct cookie_opts *opts);
+
+/* ---- FastCGI glue (http.c only; main.c calls it) ---- */
+struct FCGX_Request;
+/*
+ * Reads the body of a FastCGI request into req, after checking the declared
+ * Content-Length against max_bytes before reading anything.
+ * Returns 0, 413 (too large), or 400 (bad or short length).
+ */
+int http_fcgi_read_body(struct FCGX_Request *fr, struct req *req, int64_t max_bytes);
+/* Writes status line, headers and body to the FastCGI stream: 0 or -1. */
+int http_fcgi_send(struct FCGX_Request *fr, const struct resp *resp);
+
+#endif

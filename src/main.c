@@ -1,0 +1,91 @@
+/*
+ * main: tether.fcgi. Reads the configuration (a bad value stops the worker
+ * here, before it accepts anything), opens the database, then serves one
+ * FastCGI request at a time: read -> api_handle -> send -> free.
+ * The worker keeps nothing between requests but its configuration and its
+ * database connection.
+ */
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "reply.h"
+#include "store.h"
+
+static struct config cfg;
+
+static void
+serve_one(FCGX_Request *fr)
+{
+	struct req req;
+	struct resp resp;
+	int rc;
+
+	resp_init(&resp);
+	if (req_init(&req, fr->envp, cfg.mount_path, time(NULL)) != 0)
+		reply_error(&resp, 404, "not_found", "No such API path.");
+	else if ((rc = http_fcgi_read_body(fr, &req, cfg.max_body_bytes)) == 413)
+		reply_error(&resp, 413, "too_large", "The request body is too large.");
+	else if (rc != 0)
+		reply_error(&resp, 400, "invalid_request", "The request body could not be read.");
+	else
+		api_handle(&cfg, &req, &resp);
+	if (http_fcgi_send(fr, &resp) != 0)
+		log_warn("could not send the response to %s", req.remote_addr);
+	req_clear(&req);
+	resp_clear(&resp);
+}
+
+static const char *
+config_path(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+	}
+	return getenv("TETHER_CONFIG");
+}
+
+int
+main(int argc, char **argv)
+{
+	FCGX_Request fr;
+	char err[512];
+
+	config_init(&cfg);
+	if (config_load(&cfg, config_path(argc, argv), NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tether: configuration: %s\n", err);
+		config_clear(&cfg);
+		return 1;
+	}
+	log_set_level(cfg.log_level);
+	/* A client that goes away mid-response must not kill the worker. */
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		fprintf(stderr, "tether: cannot initialise FastCGI\n");
+		config_clear(&cfg);
+		return 1;
+	}
+	if (store_open(cfg.database_url) != STORE_OK)
+		log_warn("database unavailable at start; requests get 503 until it is back");
+	log_info("worker ready");
+	while (FCGX_Accept_r(&fr) >= 0) {
+		serve_one(&fr);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	store_close();
+	config_clear(&cfg);
+	return 0;
+}

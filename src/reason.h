@@ -1,0 +1,53 @@
+/*
+ * reason: the reason codes of the API (why a request was refused) and the
+ * end reasons of a session, each an enum with a parallel table of wire names,
+ * so these strings exist in exactly one place.
+ */
+#ifndef TETHER_REASON_H
+#define TETHER_REASON_H
+
+/* Why a request was refused with 401. */
+enum reason {
+	REASON_NONE = 0,
+	REASON_TOKEN_MISSING,
+	REASON_TOKEN_INVALID,
+	REASON_TOKEN_EXPIRED,
+	REASON_TOKEN_REVOKED,
+	REASON_SESSION_IDLE_TIMEOUT,
+	REASON_SESSION_EXPIRED,
+	REASON_SESSION_ENDED,
+	REASON_REFRESH_INVALID,
+	REASON_REFRESH_EXPIRED,
+	REASON_REFRESH_REUSED,
+	REASON_INVALID_CREDENTIALS,
+	REASON__MAX
+};
+
+/* Why a session ended, as stored in sessions.end_reason. */
+enum end_reason {
+	END_NONE = 0,
+	END_USER_LOGOUT,
+	END_LOGOUT_ALL,
+	END_REVOKED_BY_USER,
+	END_REVOKED_BY_ADMIN,
+	END_PASSWORD_CHANGED,
+	END_REFRESH_REUSED,
+	END_USER_DISABLED,
+	END_IDLE_TIMEOUT, /* reported to clients as SESSION_IDLE_TIMEOUT */
+	END_EXPIRED,      /* absolute lifetime; reported as SESSION_EXPIRED */
+	END__MAX
+};
+
+/* Wire name ("TOKEN_EXPIRED"); "" for REASON_NONE. */
+const char *reason_name(enum reason r);
+/* Human sentence for the error message of a 401. */
+const char *reason_message(enum reason r);
+/* Wire name ("USER_LOGOUT"); "" for END_NONE. */
+const char *end_reason_name(enum end_reason r);
+/* Parses a wire name; END_NONE if unknown or NULL. */
+enum end_reason end_reason_parse(const char *s);
+/* The 401 reason a request gets for a session that ended with r:
+ * SESSION_IDLE_TIMEOUT, SESSION_EXPIRED or SESSION_ENDED. */
+enum reason reason_for_end(enum end_reason r);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * session: the session rules of DESIGN section 3 as pure functions of
+ * (session, now, config). No I/O: the store reads and writes, the handlers
+ * ask these functions what the rules say.
+ */
+#ifndef TETHER_SESSION_H
+#define TETHER_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "reason.h"
+
+#define SESSION_ID_LEN 36 /* a UUID in text form */
+#define DEVICE_ID_MAX 128
+#define USER_AGENT_MAX 512
+#define IP_MAX 64
+
+/* One row of sessions, as the store returns it. Times are Unix seconds. */
+struct session {
+	char id[SESSION_ID_LEN + 1];
+	int64_t user_id;
+	time_t created_at;
+	time_t last_active_at;
+	int64_t idle_timeout_s; /* 0 = no idle timeout */
+	time_t absolute_expires_at;
+	bool remember_me;
+	time_t ended_at; /* 0 while live */
+	enum end_reason end_reason;
+	char device_id[DEVICE_ID_MAX + 1];
+	char user_agent[USER_AGENT_MAX + 1];
+	char ip[IP_MAX + 1];
+};
+
+/* One row of refresh_tokens, as the store returns it. */
+struct refresh_row {
+	int64_t id;
+	time_t issued_at;
+	time_t expires_at;
+	time_t rotated_at; /* 0 = not rotated */
+	time_t revoked_at; /* 0 = not revoked */
+};
+
+/* Idle timeout in force for a new session (0 = none). */
+int64_t session_idle_timeout(const struct config *cfg, bool remember_me);
+/* Absolute end of a session created at created_at. */
+time_t session_absolute_expiry(const struct config *cfg, time_t created_at,
+    bool remember_me);
+/* Expiry of a refresh token issued now: its lifetime, but never past the
+ * session's absolute end. */
+time_t session_refresh_expiry(const struct config *cfg, const struct session *s,
+    time_t now);
+/* Expiry of an access token issued now (its lifetime; the session rules are
+ * checked on every request, so it may outlive the session's idle end). */
+time_t session_access_expiry(const struct config *cfg, time_t now);
+/* When the idle timeout ends the session; 0 if it has none. */
+time_t session_idle_expiry(const struct session *s);
+
+/*
+ * What the rules say about s at now:
+ *   REASON_NONE                 live;
+ *   REASON_SESSION_ENDED etc.   ended in the store (reason_for_end);
+ *   REASON_SESSION_IDLE_TIMEOUT idle past its timeout: *end is set to
+ *                               END_IDLE_TIMEOUT, *end_at to when it ran out;
+ *   REASON_SESSION_EXPIRED      past its absolute end: END_EXPIRED, that time.
+ * *end is END_NONE when nothing must be written (live, or already ended).
+ * The absolute end wins when both have passed and it came first.
+ */
+enum reason session_check(const struct session *s, time_t now,
+    enum end_reason *end, time_t *end_at);
+
+/*
+ * Step at which last_active_at is written: activity_write_interval, but
+ * never more than a tenth of the idle timeout in force (at least 1 s).
+ * Why: writing on every request costs a write per page view; coalescing
+ * keeps the idle timeout enforced to within this step.
+ */
+int64_t session_write_interval(const struct config *cfg, const struct session *s);
+/* True if user activity at now must be written to last_active_at. */
+bool session_should_touch(const struct config *cfg, const struct session *s,
+    time_t now);
+
+/* What presenting a refresh token means. */
+enum refresh_verdict {
+	REFRESH_ROTATE = 0, /* valid: rotate it */
+	REFRESH_GRACE,      /* rotated moments ago: a concurrent refresh, reissue */
+	REFRESH_REUSED,     /* rotated before the grace: theft, end the session */
+	REFRESH_EXPIRED,
+	REFRESH_REVOKED,
+	REFRESH__MAX
+};
+
+/*
+ * Classifies token t at now with grace seconds of reuse grace.
+ * Why the grace: two tabs refreshing at once present the same token; the
+ * loser must not be mistaken for a thief.
+ * Order: revoked, then rotated (grace or reuse), then expired.
+ */
+enum refresh_verdict session_refresh_verdict(const struct refresh_row *t,
+    time_t now, int64_t grace);
+
+/*
+ * The X-Session-Warning value for these time lefts: "idle" when the idle
+ * timeout is within the warning window, else "token" when the access token
+ * is, else NULL. idle_left < 0 means no idle timeout.
+ */
+const char *session_warning(const struct config *cfg, int64_t idle_left,
+    int64_t token_left);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * store: all SQL of tether, and nothing else. One persistent libpq
+ * connection per process (the only global besides the configuration), every
+ * statement prepared once per connection with $n parameters, multi-row
+ * changes in one transaction or one statement. A broken connection is reset
+ * on the next call; while the database is unreachable every call returns
+ * STORE_UNAVAILABLE, which the API turns into 503 — never 401.
+ * Times cross this interface as Unix seconds; the caller's clock is used
+ * (never the database's), so tests can inject one.
+ */
+#ifndef TETHER_STORE_H
+#define TETHER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "config.h"
+#include "reason.h"
+#include "session.h"
+
+#define EMAIL_MAX 254
+#define DISPLAY_NAME_MAX 512 /* bytes of UTF-8 */
+#define PASSWORD_HASH_MAX 255
+#define TOKEN_HASH_HEX 64
+
+enum store_err { STORE_OK = 0, STORE_NOTFOUND, STORE_CONFLICT, STORE_UNAVAILABLE };
+
+struct user {
+	int64_t id;
+	char email[EMAIL_MAX + 1];
+	char display_name[DISPLAY_NAME_MAX + 1];
+	char password_hash[PASSWORD_HASH_MAX + 1];
+	bool disabled;
+	time_t created_at;
+	time_t password_changed_at;
+};
+
+/* A new token pair to record: refresh token hash (hex SHA-256) and the
+ * access token issued with it, whose jti is blacklisted if the session ends
+ * before the token expires. */
+struct token_issue {
+	char refresh_hash[TOKEN_HASH_HEX + 1];
+	time_t refresh_expires_at; /* capped at the session's absolute end here */
+	char access_jti[JWT_ID_MAX];
+	time_t access_expires_at;
+};
+
+/* Opens the connection (conninfo is copied for later reconnects). Returns
+ * STORE_UNAVAILABLE if it cannot connect now; later calls retry. */
+enum store_err store_open(const char *conninfo);
+/* Closes the connection and forgets the conninfo. */
+void store_close(void);
+/* One trivial query: STORE_OK or STORE_UNAVAILABLE. */
+enum store_err store_ping(void);
+
+/*
+ * Applies every "NNN_*.sql" file of dir not yet in schema_migrations, in
+ * order, each in its own transaction with its version recorded, under an
+ * advisory lock so two migrators do not race. Prints one line per file
+ * applied to out. STORE_OK, STORE_NOTFOUND (dir unreadable),
+ * STORE_CONFLICT (a migration failed; message on out), STORE_UNAVAILABLE.
+ */
+enum store_err store_migrate(const char *dir, FILE *out);
+
+/* ---- users ---- */
+/* Creates a user; STORE_CONFLICT if the email exists (case-insensitively). */
+enum store_err store_user_create(const char *email, const char *password_hash,
+    const char *display_name, time_t now, struct user *out);
+/* STORE_NOTFOUND if no such user. */
+enum store_err store_user_by_email(const char *email, struct user *out);
+enum store_err store_user_by_id(int64_t id, struct user *out);
+/* Replaces the hash only (an upgrade of parameters after a login). */
+enum store_err store_user_rehash(int64_t id, const char *password_hash);
+/*
+ * Sets a new password and ends every live session of the user except keep_sid
+ * (NULL: all) with END_PASSWORD_CHANGED, in one transaction.
+ * *ended (may be NULL) gets the number of sessions ended.
+ */
+enum store_err store_user_set_password(int64_t id, const char *password_hash,
+    const char *keep_sid, time_t now, int *ended);
+
+/* ---- sessions ---- */
+/*
+ * Creates session *s (user_id, created_at, last_active_at, idle_timeout_s,
+ * absolute_expires_at, remember_me, device_id, user_agent, ip read from *s)
+ * and its first refresh token, atomically. On STORE_OK s->id is set.
+ */
+enum store_err store_session_create(struct session *s, const struct token_issue *t);
+
+/*
+ * The authenticated path in one round trip: the session sid with its user,
+ * and whether jti is blacklisted. STORE_NOTFOUND if no such session.
+ */
+enum store_err store_auth_lookup(const char *sid, const char *jti,
+    struct session *s, struct user *u, bool *jti_revoked);
+
+/* Writes last_active_at = now for a live session (never moves it back). */
+enum store_err store_session_touch(const char *sid, time_t now);
+
+/*
+ * Ends session sid, exactly once: records reason and ended_at, revokes its
+ * refresh tokens and blacklists its access jti's that expire after now, all
+ * in one statement. If user_id > 0 the session must belong to that user.
+ * STORE_NOTFOUND if there is no such session (of that user); STORE_OK
+ * otherwise, with *ended_now (may be NULL) false when it had already ended.
+ */
+enum store_err store_session_end(const char *sid, int64_t user_id,
+    enum end_reason reason, time_t ended_at, time_t now, bool *ended_now);
+
+/* Ends every live session of user_id except except_sid (NULL: none) the same
+ * way; *ended (may be NULL) gets how many. */
+enum store_err store_sessions_end_all(int64_t user_id, const char *except_sid,
+    enum end_reason reason, time_t now, int *ended);
+
+/* The live sessions of user_id, newest first: *out is an array the caller
+ * frees (free()), *n its length. */
+enum store_err store_sessions_list(int64_t user_id, struct session **out, size_t *n);
+
+/* The refresh token row newest for session sid (for session-info). */
+enum store_err store_session_refresh_expiry(const char *sid, time_t *expires_at);
+
+/* ---- refresh ---- */
+struct refresh_result {
+	enum reason reason;            /* REASON_NONE: success */
+	enum refresh_verdict verdict;  /* what the presented token was */
+	struct session session;        /* valid when the token was found */
+	struct user user;              /* the session's user, likewise */
+	time_t refresh_expires_at;     /* of the new token, on success */
+};
+/*
+ * Presents the refresh token whose hash is old_hash, in one transaction
+ * that locks the token's row and its session's row (so two workers
+ * refreshing the same token serialize and never both rotate):
+ *  - unknown hash: REASON_REFRESH_INVALID;
+ *  - session ended: reason_for_end(its end reason);
+ *  - user disabled: the session is ended with END_USER_DISABLED;
+ *  - session idle or past its absolute end (session_check): it is ended
+ *    now with that reason, and that reason is returned;
+ *  - token revoked: REFRESH_INVALID; rotated within cfg->refresh_reuse_grace:
+ *    a sibling token is issued; rotated before: the session is ended with
+ *    END_REFRESH_REUSED and REASON_REFRESH_REUSED returned; expired:
+ *    REFRESH_EXPIRED;
+ *  - otherwise the token is marked rotated and next is issued as its child.
+ * On success, if activity (a refresh the user caused, not a background one),
+ * the session's last_active_at becomes now; *res holds the
+ * session as updated. next->refresh_expires_at is capped to the session's
+ * absolute end.
+ */
+enum store_err store_refresh(const struct config *cfg, const char *old_hash,
+    const struct token_issue *next, time_t now, bool activity,
+    struct refresh_result *res);
+
+/* Finds the session of a refresh token (for logout by refresh token).
+ * STORE_NOTFOUND for an unknown hash. */
+enum store_err store_refresh_session(const char *hash, char sid[SESSION_ID_LEN + 1]);
+
+/* ---- logout reports and session ends ---- */
+struct logout_event {
+	int64_t id;
+	time_t created_at;
+	int64_t user_id; /* 0: unknown */
+	char *session_id;
+	char *type;
+	char *message;
+	double idle_minutes; /* < 0: unknown */
+	char *location;
+	char *context; /* JSON text or NULL */
+	char *ip;
+	char *user_agent;
+};
+/* Stores a client's logout report. Strings are borrowed. */
+enum store_err store_logout_event_add(const struct logout_event *ev);
+/* The user's latest limit reports, newest first; *out is an array the
+ * caller frees with store_logout_events_free(). */
+enum store_err store_logout_events_list(int64_t user_id, int limit,
+    struct logout_event **out, size_t *n);
+void store_logout_events_free(struct logout_event *evs, size_t n);
+/* The user's latest limit ended sessions, newest end first (array freed by
+ * the caller with free()). */
+enum store_err store_sessions_ended(int64_t user_id, int limit,
+    struct session **out, size_t *n);
+
+/* ---- audit ---- */
+/* Records one server-side event (kind "login_ok", "login_failed",
+ * "refresh_failed", ...); strings borrowed, may be NULL. Never pass a secret. */
+enum store_err store_auth_event(const char *kind, int64_t user_id, const char *sid,
+    const char *reason, const char *ip, const char *user_agent, time_t now);
+
+#endif

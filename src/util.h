@@ -1,0 +1,53 @@
+/*
+ * util: allocation that aborts on failure, randomness, hashing, constant-time
+ * comparison, wiping secrets, and duration parsing. The only OpenSSL user
+ * besides jwt.c and password.c.
+ */
+#ifndef TETHER_UTIL_H
+#define TETHER_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation failure aborts the process: callers never check for NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Returns a copy the caller frees. xstrdup(NULL) returns NULL. */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a new string the caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Fills buf with cryptographically strong random bytes; aborts on failure
+ * (a worker without randomness must not issue tokens). */
+void util_random(void *buf, size_t len);
+/* Returns base64url(nbytes random bytes), a string the caller frees. */
+char *util_random_token(size_t nbytes);
+/* SHA-256 of data into out[32]. */
+void util_sha256(const void *data, size_t len, unsigned char out[32]);
+/* Constant-time equality of two buffers of the same length: true if equal.
+ * Why: comparing secrets with memcmp leaks the length of the common prefix. */
+bool util_ct_equal(const void *a, const void *b, size_t len);
+/* Overwrites len bytes at p in a way the compiler cannot elide. */
+void util_wipe(void *p, size_t len);
+/* Wipes a NUL-terminated string, then frees it. NULL does nothing. */
+void util_free_secret(char *s);
+
+/*
+ * Parses a duration: a non-negative integer with an optional unit
+ * s, m, h or d ("30s", "15m", "12h", "20d"; a bare number means seconds).
+ * Returns 0 and sets *out (seconds) or -1 on anything else.
+ */
+int util_parse_duration(const char *s, int64_t *out);
+/* Parses a decimal integer in [min, max]; 0 on success, -1 otherwise. */
+int util_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Parses true/false/yes/no/on/off/1/0; 0 on success, -1 otherwise. */
+int util_parse_bool(const char *s, bool *out);
+/* True if s (len bytes) is valid UTF-8 without NUL bytes or surrogates. */
+bool util_utf8_valid(const char *s, size_t len);
+/* Number of code points in valid UTF-8. */
+size_t util_utf8_length(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,269 @@
+"""e2e: the small shared helper of the end-to-end scenarios.
+
+Each tests/e2e/test_<scenario>.py talks to a running tether through the
+real web server (lighttpd + tether.fcgi), counts its checks with a
+Scenario, and ends with the line "RESULT e2e_<scenario>: N passed,
+N failed" (exit status 0 only when nothing failed). scripts/test starts
+the server and passes, in the environment:
+
+  TETHER_E2E_URL          base URL, e.g. http://127.0.0.1:41234
+  TETHER_E2E_MOUNT        the API mount point (default /api/auth)
+  TETHER_E2E_SIGNING_KEY  the workers' signing key, "kid:base64url-secret"
+  TETHER_E2E_REFRESH_REUSE_GRACE  the workers' refresh_reuse_grace, seconds
+
+and configures the workers with short lifetimes (2 s access tokens, 3 s
+idle timeout, 1 s reuse grace, no JWT leeway). Scenarios that wait for an
+expiry read the lifetimes from the server's answers and skip those checks
+when they are long (a server started by ./quickstart).
+
+Python standard library only, plus PyJWT (Debian: python3-jwt).
+"""
+
+import base64
+import http.cookiejar
+import json
+import os
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+import uuid
+
+BASE_URL = os.environ.get("TETHER_E2E_URL", "http://127.0.0.1:8080").rstrip("/")
+MOUNT = os.environ.get("TETHER_E2E_MOUNT", "/api/auth").rstrip("/")
+SIGNING_KEY = os.environ.get("TETHER_E2E_SIGNING_KEY", "")
+REUSE_GRACE = float(os.environ.get("TETHER_E2E_REFRESH_REUSE_GRACE", "10"))
+# Waiting for an expiry longer than this is not worth a test run.
+MAX_WAIT = 8.0
+
+PASSWORD = "correct horse battery staple"
+
+
+def api_url(path):
+    return BASE_URL + MOUNT + path
+
+
+class Response:
+    """One HTTP answer: status, headers, raw body and the parsed JSON."""
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        try:
+            self.json = json.loads(body.decode("utf-8")) if body else None
+        except (ValueError, UnicodeDecodeError):
+            self.json = None
+
+    def header(self, name):
+        return self.headers.get(name)
+
+    def header_all(self, name):
+        return self.headers.get_all(name) or []
+
+    def field(self, *path):
+        """A nested JSON field, or None: r.field("session", "id")."""
+        v = self.json
+        for k in path:
+            if not isinstance(v, dict) or k not in v:
+                return None
+            v = v[k]
+        return v
+
+    def __repr__(self):
+        text = self.body[:300].decode("utf-8", "replace")
+        return "HTTP %d %s" % (self.status, text)
+
+
+class Client:
+    """An HTTP client; with cookies=True it keeps a cookie jar like a browser."""
+
+    def __init__(self, cookies=False):
+        self.jar = http.cookiejar.CookieJar() if cookies else None
+        handlers = [urllib.request.HTTPCookieProcessor(self.jar)] if cookies else []
+        self.opener = urllib.request.build_opener(*handlers)
+
+    def request(self, method, path, body=None, json_body=None, headers=None,
+                token=None, url=None):
+        """Sends a request; never raises for an HTTP status.
+
+        path is below the mount point unless url is given. json_body is
+        encoded as JSON; a POST without a body sends "{}".
+        """
+        hdrs = {"Accept": "application/json"}
+        if json_body is not None:
+            body = json.dumps(json_body).encode("utf-8")
+        if body is None and method in ("POST", "PUT", "PATCH"):
+            body = b"{}"
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+        if token is not None:
+            hdrs["Authorization"] = "Bearer " + token
+        hdrs.update(headers or {})
+        req = urllib.request.Request(url or api_url(path), data=body,
+                                     headers=hdrs, method=method)
+        try:
+            with self.opener.open(req, timeout=15) as r:
+                return Response(r.status, r.headers, r.read())
+        except urllib.error.HTTPError as e:
+            try:
+                data = e.read()
+            finally:
+                e.close()
+            return Response(e.code, e.headers, data)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json_body=None, **kw):
+        return self.request("POST", path, json_body=json_body, **kw)
+
+    def cookie(self, name, path=None):
+        """The value of a cookie in the jar (optionally the one for path)."""
+        for c in self.jar or []:
+            if c.name == name and (path is None or c.path == path):
+                return c.value
+        return None
+
+
+class Scenario:
+    """Counts checks and prints them; finish() prints the RESULT line."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, cond, what, detail=None):
+        if cond:
+            self.passed += 1
+            print("ok   %s" % what)
+        else:
+            self.failed += 1
+            print("FAIL %s%s" % (what, "" if detail is None else ": %s" % (detail,)))
+        sys.stdout.flush()
+        return bool(cond)
+
+    def eq(self, got, want, what):
+        return self.check(got == want, what, "got %r, want %r" % (got, want))
+
+    def status(self, r, want, what):
+        """Checks the status code; on a mismatch shows the body."""
+        return self.check(r.status == want, "%s -> %d" % (what, want), repr(r))
+
+    def error(self, r, status, error, what, reason=None):
+        """Checks an error answer: status, error code and, for 401s, reason."""
+        ok = self.status(r, status, what)
+        ok &= self.eq(r.field("error"), error, "%s: error" % what)
+        if reason is not None:
+            ok &= self.eq(r.field("reason"), reason, "%s: reason" % what)
+        ok &= self.check(isinstance(r.field("message"), str),
+                         "%s: has a message" % what, repr(r))
+        return ok
+
+    def unauthorized(self, r, reason, what, ended_reason=None):
+        """A 401 with reason (and ended_reason), plus WWW-Authenticate."""
+        ok = self.error(r, 401, "unauthorized", what, reason)
+        www = r.header("WWW-Authenticate") or ""
+        ok &= self.check(www.startswith("Bearer") and "invalid_token" in www,
+                         "%s: WWW-Authenticate Bearer invalid_token" % what, www)
+        if ended_reason is not None:
+            ok &= self.eq(r.field("ended_reason"), ended_reason,
+                          "%s: ended_reason" % what)
+        return ok
+
+    def skip(self, what):
+        print("skip %s" % what)
+        sys.stdout.flush()
+
+    def finish(self):
+        print("RESULT e2e_%s: %d passed, %d failed" % (self.name, self.passed, self.failed))
+        sys.stdout.flush()
+        return 0 if self.failed == 0 else 1
+
+
+def run(name, fn):
+    """Runs fn(scenario); an exception counts as one failure."""
+    s = Scenario(name)
+    print("# e2e %s against %s%s" % (name, BASE_URL, MOUNT))
+    try:
+        fn(s)
+    except Exception:  # noqa: BLE001 - report anything, then count it
+        traceback.print_exc(file=sys.stdout)
+        s.failed += 1
+    sys.exit(s.finish())
+
+
+# ---- users, logins, tokens
+
+def unique_email(tag):
+    return "e2e-%s-%s@example.com" % (tag, uuid.uuid4().hex[:12])
+
+
+def register(client, email, password=PASSWORD, display_name=None):
+    body = {"email": email, "password": password}
+    if display_name is not None:
+        body["display_name"] = display_name
+    return client.post("/register", body)
+
+
+def new_user(s, client, tag):
+    """Registers a fresh user; returns its email."""
+    email = unique_email(tag)
+    r = register(client, email, display_name="E2E " + tag)
+    s.status(r, 201, "register %s" % tag)
+    return email
+
+
+def login(client, email, password=PASSWORD, headers=None, **extra):
+    body = {"email": email, "password": password}
+    body.update(extra)
+    return client.post("/login", body, headers=headers)
+
+
+def new_session(s, client, tag):
+    """A fresh user signed in with body transport; returns the tokens JSON."""
+    email = new_user(s, client, tag)
+    r = login(client, email)
+    s.status(r, 200, "login %s" % tag)
+    return r.json or {}
+
+
+def signing_key():
+    """(kid, secret bytes) of the workers' first signing key."""
+    if ":" not in SIGNING_KEY:
+        raise RuntimeError("TETHER_E2E_SIGNING_KEY is not set (kid:secret)")
+    kid, secret = SIGNING_KEY.split(",")[0].split(":", 1)
+    return kid, base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+
+
+def parse_set_cookies(r):
+    """The Set-Cookie headers as dicts: name, value, attrs (lower-case keys)."""
+    out = []
+    for line in r.header_all("Set-Cookie"):
+        parts = [p.strip() for p in line.split(";")]
+        name, _, value = parts[0].partition("=")
+        attrs = {}
+        for p in parts[1:]:
+            k, eq, v = p.partition("=")
+            attrs[k.strip().lower()] = v.strip() if eq else True
+        out.append({"name": name.strip(), "value": value.strip(), "attrs": attrs})
+    return out
+
+
+def align_to_second(margin=0.05):
+    """Sleeps to just after the start of a wall-clock second.
+
+    The server counts in whole seconds: starting a timed sequence just after
+    a second begins makes "2 s later" mean the same to both sides.
+    """
+    frac = time.time() % 1.0
+    time.sleep((1.0 - frac) + margin if frac > margin else margin - frac)
+
+
+def sleep_until(t0, offset):
+    """Sleeps until t0 + offset (wall clock)."""
+    d = t0 + offset - time.time()
+    if d > 0:
+        time.sleep(d)

@@ -1,0 +1,87 @@
+"""e2e cookies: the browser transport. Login sets httpOnly access and
+refresh cookies and a readable CSRF cookie; a non-GET request whose
+credential is a cookie needs X-CSRF-Token; refresh and logout by cookie."""
+
+import e2e
+
+COOKIE_TRANSPORT = {"X-Token-Transport": "cookie"}
+
+
+def by_name(cookies, name):
+    return [c for c in cookies if c["name"] == name]
+
+
+def check_login_cookies(s, r):
+    cookies = e2e.parse_set_cookies(r)
+    access = by_name(cookies, "tether_access")
+    s.eq(len(access), 1, "one tether_access cookie")
+    for c in access:
+        s.check(c["attrs"].get("httponly") is True, "tether_access is HttpOnly", c)
+        s.eq(c["attrs"].get("path"), "/", "tether_access Path")
+        s.eq(str(c["attrs"].get("samesite", "")).lower(), "lax", "tether_access SameSite")
+        s.check("secure" not in c["attrs"], "no Secure with cookie_secure=false", c)
+    refresh = by_name(cookies, "tether_refresh")
+    paths = sorted(c["attrs"].get("path") for c in refresh)
+    s.eq(paths, sorted([e2e.MOUNT + "/logout", e2e.MOUNT + "/refresh"]),
+         "tether_refresh for the refresh and logout paths only")
+    for c in refresh:
+        s.check(c["attrs"].get("httponly") is True, "tether_refresh is HttpOnly", c)
+    csrf = by_name(cookies, "tether_csrf")
+    s.eq(len(csrf), 1, "one tether_csrf cookie")
+    for c in csrf:
+        s.check("httponly" not in c["attrs"], "tether_csrf is readable by scripts", c)
+        s.eq(c["attrs"].get("path"), "/", "tether_csrf Path")
+        s.check(len(c["value"]) >= 16, "tether_csrf has a value", c)
+
+
+def main(s):
+    c = e2e.Client(cookies=True)
+    email = e2e.new_user(s, c, "cookies")
+
+    e2e.align_to_second()
+    r = e2e.login(c, email, headers=COOKIE_TRANSPORT)
+    s.status(r, 200, "login with X-Token-Transport: cookie")
+    s.check(r.json is not None and "refresh_token" not in r.json,
+            "no refresh_token in the body with cookie transport", repr(r))
+    check_login_cookies(s, r)
+    first_access = c.cookie("tether_access")
+    s.check(first_access is not None, "the jar holds tether_access")
+
+    r = c.get("/me")
+    s.status(r, 200, "GET /me by cookie")
+    s.eq(r.field("user", "email"), email, "/me by cookie says who")
+
+    r = c.post("/activity")
+    s.error(r, 403, "csrf_failed", "POST /activity by cookie without X-CSRF-Token")
+    r = c.post("/activity", headers={"X-CSRF-Token": "not-the-token"})
+    s.error(r, 403, "csrf_failed", "POST /activity with a wrong X-CSRF-Token")
+    r = c.post("/activity", headers={"X-CSRF-Token": c.cookie("tether_csrf") or ""})
+    s.status(r, 200, "POST /activity with X-CSRF-Token")
+
+    r = c.post("/refresh", headers=COOKIE_TRANSPORT)
+    s.error(r, 403, "csrf_failed", "POST /refresh by cookie without X-CSRF-Token")
+    hdrs = dict(COOKIE_TRANSPORT, **{"X-CSRF-Token": c.cookie("tether_csrf") or ""})
+    r = c.post("/refresh", headers=hdrs)
+    s.status(r, 200, "POST /refresh by cookie with X-CSRF-Token")
+    s.check(r.json is not None and "refresh_token" not in r.json,
+            "no refresh_token in the refresh body", repr(r))
+    new_access = c.cookie("tether_access")
+    s.check(new_access is not None and new_access != first_access,
+            "refresh set a new tether_access", new_access)
+    s.status(c.get("/me"), 200, "GET /me by cookie after refresh")
+
+    r = c.post("/logout")
+    s.error(r, 403, "csrf_failed", "POST /logout by cookie without X-CSRF-Token")
+    r = c.post("/logout", headers={"X-CSRF-Token": c.cookie("tether_csrf") or ""})
+    s.status(r, 200, "POST /logout by cookie with X-CSRF-Token")
+    s.check(c.cookie("tether_access") is None, "logout removed tether_access",
+            r.header_all("Set-Cookie"))
+    s.check(c.cookie("tether_refresh") is None, "logout removed tether_refresh",
+            r.header_all("Set-Cookie"))
+
+    r = e2e.Client().get("/me", token=new_access)
+    s.unauthorized(r, "SESSION_ENDED", "the access token after logout",
+                   ended_reason="USER_LOGOUT")
+
+
+e2e.run("cookies", main)

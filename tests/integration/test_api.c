@@ -1,0 +1,1102 @@
+/*
+ * test_api: every route, reason code and error status of the HTTP API,
+ * in-process against a real PostgreSQL, with an injected clock (T0 + n)
+ * so idle and absolute timeouts take no real time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "itest.h"
+#include "store.h"
+#include "testutil.h"
+#include "util.h"
+
+#define PW "correct horse battery"
+#define MIN 60
+#define HOUR 3600
+#define DAY 86400
+
+static int64_t uid;
+
+static int
+setup(void)
+{
+	itest_suite_init();
+	uid = -1;
+	return 0;
+}
+
+/* A fresh user for one test: wipes and registers alice. */
+static void
+fresh(void)
+{
+	itest_reset_config();
+	itest_wipe();
+	uid = itest_user("alice@example.com", PW);
+}
+
+static void
+assert_deny(const struct call *c, const char *reason)
+{
+	CU_ASSERT_EQUAL(c->status, 401);
+	CU_ASSERT_STRING_EQUAL(call_str(c, "error") ? call_str(c, "error") : "", "unauthorized");
+	CU_ASSERT_STRING_EQUAL(call_str(c, "reason") ? call_str(c, "reason") : "", reason);
+	CU_ASSERT_PTR_NOT_NULL(call_header(c, "WWW-Authenticate"));
+	if (call_header(c, "WWW-Authenticate") != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(call_header(c, "WWW-Authenticate"), reason));
+}
+
+static void
+get_me(struct call *c, const char *access, time_t now)
+{
+	struct call_opts o = { .bearer = access };
+
+	itest_call(c, "GET", "/me", NULL, &o, now);
+}
+
+static char *
+refresh_body(const char *token)
+{
+	return xasprintf("{\"refresh_token\":\"%s\"}", token);
+}
+
+static void
+do_refresh(struct call *c, const char *token, time_t now)
+{
+	char *b = refresh_body(token);
+
+	itest_call(c, "POST", "/refresh", b, NULL, now);
+	free(b);
+}
+
+/* ---- health, routing, body ---- */
+
+static void
+test_health_reports_the_database(void)
+{
+	struct call c;
+
+	itest_call(&c, "GET", "/health", NULL, NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "database"), "ok");
+	CU_ASSERT_STRING_EQUAL(call_header(&c, "Cache-Control"), "no-store");
+	call_clear(&c);
+}
+
+static void
+test_unknown_path_is_404_and_wrong_method_405_with_allow(void)
+{
+	struct call c;
+
+	itest_call(&c, "GET", "/nope", NULL, NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 404);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "not_found");
+	call_clear(&c);
+	itest_call(&c, "POST", "/me", "{}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 405);
+	CU_ASSERT_PTR_NOT_NULL(call_header(&c, "Allow"));
+	if (call_header(&c, "Allow"))
+		CU_ASSERT_PTR_NOT_NULL(strstr(call_header(&c, "Allow"), "GET"));
+	call_clear(&c);
+}
+
+static void
+test_bad_json_and_wrong_content_type_are_400(void)
+{
+	struct call c;
+	struct call_opts text = { .content_type = "text/plain" };
+
+	fresh();
+	itest_call(&c, "POST", "/login", "{\"email\":", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "invalid_request");
+	call_clear(&c);
+	itest_call(&c, "POST", "/login", "[1,2]", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}",
+	    &text, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	itest_call(&c, "POST", "/login", "{\"email\":1,\"password\":\"x\"}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\",\"remember_me\":\"yes\"}",
+	    NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+}
+
+/* ---- register ---- */
+
+static void
+test_register_creates_a_user_and_refuses_duplicates_case_insensitively(void)
+{
+	struct call c;
+
+	fresh();
+	CU_ASSERT(uid > 0);
+	itest_call(&c, "POST", "/register",
+	    "{\"email\":\"ALICE@example.com\",\"password\":\"another password\"}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 409);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "email_taken");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM users", NULL), 1);
+}
+
+static void
+test_register_validates_email_password_and_name(void)
+{
+	struct call c;
+	static const char *bad[] = {
+		"{\"email\":\"not-an-email\",\"password\":\"long enough\"}",
+		"{\"email\":\"bob@example.com\",\"password\":\"short\"}",
+		"{\"email\":\"bob@example.com\",\"password\":\"has\\u0000nul inside\"}",
+		"{\"email\":\"bob@example.com\"}",
+		"{\"email\":\"bob@example.com\",\"password\":\"long enough\",\"display_name\":5}",
+		"{\"email\":\"bob@example.com\",\"password\":\"long enough\",\"display_name\":\"a\\nb\"}",
+		NULL
+	};
+	size_t i;
+
+	fresh();
+	for (i = 0; bad[i] != NULL; i++) {
+		itest_call(&c, "POST", "/register", bad[i], NULL, T0);
+		CU_ASSERT_EQUAL(c.status, 400);
+		call_clear(&c);
+	}
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM users", NULL), 1);
+}
+
+static void
+test_register_is_403_when_registration_is_closed(void)
+{
+	struct call c;
+
+	fresh();
+	itest_cfg.allow_registration = false;
+	itest_call(&c, "POST", "/register",
+	    "{\"email\":\"bob@example.com\",\"password\":\"long enough\"}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 403);
+	call_clear(&c);
+	itest_reset_config();
+}
+
+/* ---- login ---- */
+
+static void
+test_login_returns_the_tokens_response(void)
+{
+	struct call c;
+
+	fresh();
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"Alice@Example.com\",\"password\":\"" PW "\",\"device_id\":\"laptop\"}",
+	    NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "access_token"));
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "token_type"), "Bearer");
+	CU_ASSERT_EQUAL(call_int(&c, "expires_in"), 15 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "access_expires_at"), T0 + 15 * MIN);
+	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "refresh_token"));
+	CU_ASSERT_EQUAL(call_int(&c, "refresh_expires_at"), T0 + 12 * HOUR);
+	CU_ASSERT_EQUAL(call_int(&c, "session.idle_timeout_s"), 30 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "session.idle_expires_at"), T0 + 30 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "session.absolute_expires_at"), T0 + 12 * HOUR);
+	CU_ASSERT_EQUAL(call_int(&c, "user.id"), uid);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "user.email"), "alice@example.com");
+	CU_ASSERT_EQUAL(call_int(&c, "server_time"), T0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE device_id = 'laptop' "
+	    "AND user_agent = 'itest' AND ip = '127.0.0.1'", NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = 'login_ok'",
+	    NULL), 1);
+	call_clear(&c);
+}
+
+static void
+test_remember_me_gets_twenty_days_and_no_idle_timeout(void)
+{
+	struct call c;
+
+	fresh();
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\",\"remember_me\":true}",
+	    NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "session.idle_timeout_s"), 0);
+	CU_ASSERT(call_has(&c, "session.idle_expires_at"));
+	CU_ASSERT_EQUAL(call_int(&c, "session.absolute_expires_at"), T0 + 20 * DAY);
+	CU_ASSERT_EQUAL(call_int(&c, "refresh_expires_at"), T0 + 20 * DAY);
+	call_clear(&c);
+}
+
+static void
+test_wrong_password_and_unknown_email_answer_alike(void)
+{
+	struct call a, b;
+
+	fresh();
+	itest_call(&a, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"wrong password\"}", NULL, T0);
+	itest_call(&b, "POST", "/login",
+	    "{\"email\":\"nobody@example.com\",\"password\":\"wrong password\"}", NULL, T0);
+	assert_deny(&a, "INVALID_CREDENTIALS");
+	assert_deny(&b, "INVALID_CREDENTIALS");
+	CU_ASSERT_STRING_EQUAL(a.resp.body, b.resp.body);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = 'login_failed'",
+	    NULL), 2);
+	call_clear(&a);
+	call_clear(&b);
+}
+
+static void
+test_a_disabled_user_cannot_log_in_and_its_session_ends(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	free(itest_sql("UPDATE users SET disabled = true", NULL));
+	get_me(&c, t.access, T0 + 1);
+	assert_deny(&c, "SESSION_ENDED");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "USER_DISABLED");
+	call_clear(&c);
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 403);
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_login_upgrades_a_hash_with_old_parameters(void)
+{
+	struct tokens t;
+	char *before, *after;
+
+	fresh();
+	before = itest_sql("SELECT password_hash FROM users", NULL);
+	itest_cfg.scrypt.n = 2048;
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	after = itest_sql("SELECT password_hash FROM users", NULL);
+	CU_ASSERT_STRING_NOT_EQUAL(before, after);
+	CU_ASSERT_PTR_NOT_NULL(strstr(after, "ln=11"));
+	tokens_clear(&t);
+	itest_reset_config();
+	free(before);
+	free(after);
+}
+
+/* ---- access tokens and reasons ---- */
+
+static void
+test_me_answers_with_a_valid_token_and_sets_the_session_headers(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	get_me(&c, t.access, T0 + 10);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "user.id"), uid);
+	CU_ASSERT_STRING_EQUAL(call_header(&c, "X-Session-Idle-Expires-In"), "1790");
+	CU_ASSERT_STRING_EQUAL(call_header(&c, "X-Token-Expires-In"), "890");
+	CU_ASSERT_PTR_NULL(call_header(&c, "X-Session-Warning"));
+	call_clear(&c);
+	/* Eleven minutes in: the token has four minutes left. */
+	get_me(&c, t.access, T0 + 11 * MIN);
+	CU_ASSERT_STRING_EQUAL(call_header(&c, "X-Session-Warning"), "token");
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_idle_warning_header_comes_before_the_idle_timeout(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_cfg.idle_timeout = 10 * MIN;
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	get_me(&c, t.access, T0 + 6 * MIN);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_STRING_EQUAL(call_header(&c, "X-Session-Warning"), "idle");
+	call_clear(&c);
+	tokens_clear(&t);
+	itest_reset_config();
+}
+
+static void
+test_missing_and_invalid_tokens_are_refused(void)
+{
+	struct call c;
+	struct call_opts garbage = { .bearer = "abc.def.ghi" };
+
+	fresh();
+	itest_call(&c, "GET", "/me", NULL, NULL, T0);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	itest_call(&c, "GET", "/me", NULL, &garbage, T0);
+	assert_deny(&c, "TOKEN_INVALID");
+	call_clear(&c);
+}
+
+static void
+test_a_token_signed_with_another_key_is_invalid(void)
+{
+	struct tokens t;
+	struct call c;
+	char err[128];
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	CU_ASSERT_EQUAL(jwt_key_parse("t1:b3RoZXItdGVzdC1rZXktb2YtdGhpcnR5LXR3by1ieXRlcyE",
+	    &itest_cfg.keys[0], err, sizeof(err)), 0);
+	itest_cfg.nkeys = 1;
+	get_me(&c, t.access, T0 + 1);
+	assert_deny(&c, "TOKEN_INVALID");
+	call_clear(&c);
+	tokens_clear(&t);
+	itest_reset_config();
+}
+
+static void
+test_an_expired_token_of_a_live_session_is_token_expired(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	/* Keep the session active so only the token is old. */
+	get_me(&c, t.access, T0 + 10 * MIN);
+	call_clear(&c);
+	get_me(&c, t.access, T0 + 15 * MIN + 31);
+	assert_deny(&c, "TOKEN_EXPIRED");
+	CU_ASSERT_PTR_NULL(call_str(&c, "ended_reason"));
+	call_clear(&c);
+	/* Within the 30 s leeway it is still accepted. */
+	get_me(&c, t.access, T0 + 15 * MIN + 20);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_a_blacklisted_token_of_a_live_session_is_token_revoked(void)
+{
+	struct tokens t;
+	struct call c;
+	char *jti;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	jti = itest_sql("SELECT access_jti FROM refresh_tokens", NULL);
+	free(itest_sql("INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) "
+	    "VALUES ($1, $2::uuid, now() + interval '1 day', now())", jti, t.sid, NULL));
+	get_me(&c, t.access, T0 + 1);
+	assert_deny(&c, "TOKEN_REVOKED");
+	call_clear(&c);
+	free(jti);
+	tokens_clear(&t);
+}
+
+static void
+test_an_idle_session_ends_with_idle_timeout_recorded_once(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	get_me(&c, t.access, T0 + 31 * MIN);
+	assert_deny(&c, "SESSION_IDLE_TIMEOUT");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "IDLE_TIMEOUT");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 30 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "idle_for_s"), 31 * MIN);
+	call_clear(&c);
+	get_me(&c, t.access, T0 + 40 * MIN);
+	assert_deny(&c, "SESSION_IDLE_TIMEOUT");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 30 * MIN);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from ended_at)::bigint FROM sessions "
+	    "WHERE end_reason = 'IDLE_TIMEOUT'", NULL), T0 + 30 * MIN);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'session_ended' AND reason = 'IDLE_TIMEOUT'", NULL), 1);
+	/* Its refresh token now says the same. */
+	do_refresh(&c, t.refresh, T0 + 41 * MIN);
+	assert_deny(&c, "SESSION_IDLE_TIMEOUT");
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_a_session_past_its_absolute_lifetime_is_session_expired(void)
+{
+	struct tokens t;
+	struct call c;
+	int i;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, true, T0);
+	/* Active all along (a refresh every 10 days), still ends at 20 days. */
+	for (i = 1; i <= 2; i++) {
+		do_refresh(&c, t.refresh, T0 + i * 10 * DAY - 10);
+		CU_ASSERT_EQUAL_FATAL(c.status, 200);
+		free(t.refresh);
+		t.refresh = xstrdup(call_str(&c, "refresh_token"));
+		free(t.access);
+		t.access = xstrdup(call_str(&c, "access_token"));
+		call_clear(&c);
+	}
+	get_me(&c, t.access, T0 + 20 * DAY);
+	assert_deny(&c, "SESSION_EXPIRED");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "EXPIRED");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 20 * DAY);
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_background_requests_do_not_slide_the_idle_timer(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts bg = { .activity = "background" };
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	bg.bearer = t.access;
+	itest_call(&c, "GET", "/session-info", NULL, &bg, T0 + 10 * MIN);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "session.last_active_at"), T0);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint "
+	    "FROM sessions", NULL), T0);
+	/* A user request slides it; a write within the step is coalesced. */
+	get_me(&c, t.access, T0 + 10 * MIN + 1);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint "
+	    "FROM sessions", NULL), T0 + 10 * MIN + 1);
+	get_me(&c, t.access, T0 + 10 * MIN + 30);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint "
+	    "FROM sessions", NULL), T0 + 10 * MIN + 1);
+	/* Background polling right up to the timeout does not keep it alive. */
+	itest_call(&c, "GET", "/session-info", NULL, &bg, T0 + 40 * MIN + 2);
+	assert_deny(&c, "SESSION_IDLE_TIMEOUT");
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+/* ---- refresh ---- */
+
+static void
+test_refresh_rotates_the_token(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	do_refresh(&c, t.refresh, T0 + 5 * MIN);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_STRING_NOT_EQUAL(call_str(&c, "refresh_token"), t.refresh);
+	CU_ASSERT_STRING_NOT_EQUAL(call_str(&c, "access_token"), t.access);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "session.id"), t.sid);
+	CU_ASSERT_EQUAL(call_int(&c, "access_expires_at"), T0 + 20 * MIN);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE rotated_at IS "
+	    "NOT NULL", NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint FROM "
+	    "sessions", NULL), T0 + 5 * MIN);
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session(void)
+{
+	struct tokens t;
+	struct call c;
+	char *second;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	do_refresh(&c, t.refresh, T0 + 60);
+	CU_ASSERT_EQUAL(c.status, 200);
+	second = xstrdup(call_str(&c, "refresh_token"));
+	call_clear(&c);
+	/* Another tab presents the same token 5 s later: a concurrent refresh. */
+	do_refresh(&c, t.refresh, T0 + 65);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS "
+	    "NOT NULL", NULL), 0);
+	/* 30 s later: reuse. The whole session ends. */
+	do_refresh(&c, t.refresh, T0 + 90);
+	assert_deny(&c, "REFRESH_REUSED");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE end_reason = "
+	    "'REFRESH_REUSED'", NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS "
+	    "NULL", NULL), 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist", NULL), 3);
+	/* The thief's fresh token and the user's both say why. */
+	do_refresh(&c, second, T0 + 91);
+	assert_deny(&c, "SESSION_ENDED");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "REFRESH_REUSED");
+	call_clear(&c);
+	get_me(&c, t.access, T0 + 92);
+	assert_deny(&c, "SESSION_ENDED");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "REFRESH_REUSED");
+	call_clear(&c);
+	free(second);
+	tokens_clear(&t);
+}
+
+static void
+test_refresh_refusals_name_their_reason(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_call(&c, "POST", "/refresh", "{}", NULL, T0);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	do_refresh(&c, "not-a-token", T0);
+	assert_deny(&c, "REFRESH_INVALID");
+	call_clear(&c);
+	do_refresh(&c, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0);
+	assert_deny(&c, "REFRESH_INVALID");
+	call_clear(&c);
+	itest_cfg.refresh_token_lifetime = 10 * MIN;
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 3);
+	do_refresh(&c, t.refresh, T0 + 10 * MIN);
+	assert_deny(&c, "REFRESH_EXPIRED");
+	call_clear(&c);
+	tokens_clear(&t);
+	itest_reset_config();
+}
+
+static void
+test_refresh_with_the_background_header_does_not_slide_the_idle_timer(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts bg = { .activity = "background" };
+	char *b;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	b = refresh_body(t.refresh);
+	itest_call(&c, "POST", "/refresh", b, &bg, T0 + 10 * MIN);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "session.idle_expires_at"), T0 + 30 * MIN);
+	call_clear(&c);
+	free(b);
+	tokens_clear(&t);
+}
+
+/* ---- cookies and CSRF ---- */
+
+static void
+test_cookie_transport_sets_cookies_and_requires_csrf(void)
+{
+	struct call c;
+	struct call_opts o = { .transport = "cookie" };
+	char *access, *refresh, *csrf, *cookie, *rcookie;
+	size_t i;
+	int refresh_paths = 0;
+
+	fresh();
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", &o, T0);
+	CU_ASSERT_EQUAL_FATAL(c.status, 200);
+	CU_ASSERT_FALSE(call_has(&c, "refresh_token"));
+	access = call_cookie(&c, "tether_access");
+	refresh = call_cookie(&c, "tether_refresh");
+	csrf = call_cookie(&c, "tether_csrf");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(access);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(refresh);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(csrf);
+	for (i = 0; i < c.resp.nheaders; i++) {
+		const char *v = c.resp.headers[i].value;
+
+		if (strncmp(v, "tether_refresh=", 15) == 0) {
+			CU_ASSERT_PTR_NOT_NULL(strstr(v, "HttpOnly"));
+			CU_ASSERT_PTR_NOT_NULL(strstr(v, "Secure"));
+			CU_ASSERT_PTR_NOT_NULL(strstr(v, "SameSite=Lax"));
+			if (strstr(v, "Path=/api/auth/refresh") || strstr(v, "Path=/api/auth/logout"))
+				refresh_paths++;
+		}
+		if (strncmp(v, "tether_access=", 14) == 0)
+			CU_ASSERT_PTR_NOT_NULL(strstr(v, "Path=/;"));
+		if (strncmp(v, "tether_csrf=", 12) == 0)
+			CU_ASSERT_PTR_NULL(strstr(v, "HttpOnly"));
+	}
+	CU_ASSERT_EQUAL(refresh_paths, 2);
+	call_clear(&c);
+
+	cookie = xasprintf("tether_access=%s; tether_csrf=%s", access, csrf);
+	memset(&o, 0, sizeof(o));
+	o.cookie = cookie;
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 403);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "csrf_failed");
+	call_clear(&c);
+	o.csrf = "wrong-value-of-the-same-len";
+	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 403);
+	call_clear(&c);
+	o.csrf = csrf;
+	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+
+	rcookie = xasprintf("tether_refresh=%s; tether_csrf=%s", refresh, csrf);
+	memset(&o, 0, sizeof(o));
+	o.cookie = rcookie;
+	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 403);
+	call_clear(&c);
+	o.csrf = csrf;
+	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + 5);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	free(access);
+	free(refresh);
+	free(csrf);
+	free(cookie);
+	free(rcookie);
+}
+
+static void
+test_body_transport_sets_no_cookies(void)
+{
+	struct call c;
+
+	fresh();
+	itest_cfg.token_transport = TRANSPORT_BODY;
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_PTR_NULL(call_header(&c, "Set-Cookie"));
+	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "refresh_token"));
+	call_clear(&c);
+	itest_reset_config();
+}
+
+/* ---- logout ---- */
+
+static void
+test_logout_ends_the_session_and_is_idempotent(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	memset(&o, 0, sizeof(o));
+	o.bearer = t.access;
+	itest_call(&c, "POST", "/logout", NULL, &o, T0 + 5);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	itest_call(&c, "POST", "/logout", NULL, &o, T0 + 6);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	get_me(&c, t.access, T0 + 7);
+	assert_deny(&c, "SESSION_ENDED");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "USER_LOGOUT");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 5);
+	call_clear(&c);
+	do_refresh(&c, t.refresh, T0 + 8);
+	assert_deny(&c, "SESSION_ENDED");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist", NULL), 1);
+	tokens_clear(&t);
+}
+
+static void
+test_logout_with_only_a_refresh_token_ends_its_session(void)
+{
+	struct tokens t;
+	struct call c;
+	char *b;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	b = refresh_body(t.refresh);
+	itest_call(&c, "POST", "/logout", b, NULL, T0 + 5);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE end_reason = "
+	    "'USER_LOGOUT'", NULL), 1);
+	free(b);
+	tokens_clear(&t);
+}
+
+static void
+test_logout_all_ends_every_session_of_the_user(void)
+{
+	struct tokens a, b, other;
+	struct call c;
+	struct call_opts o;
+
+	fresh();
+	itest_user("bob@example.com", PW);
+	itest_login(&a, "alice@example.com", PW, false, T0);
+	itest_login(&b, "alice@example.com", PW, true, T0);
+	itest_login(&other, "bob@example.com", PW, false, T0);
+	memset(&o, 0, sizeof(o));
+	o.bearer = a.access;
+	itest_call(&c, "POST", "/logout-all", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "ended"), 2);
+	call_clear(&c);
+	get_me(&c, b.access, T0 + 2);
+	assert_deny(&c, "SESSION_ENDED");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "LOGOUT_ALL");
+	call_clear(&c);
+	get_me(&c, other.access, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	tokens_clear(&a);
+	tokens_clear(&b);
+	tokens_clear(&other);
+}
+
+/* ---- sessions ---- */
+
+static void
+test_sessions_lists_and_revokes_the_users_own_sessions(void)
+{
+	struct tokens a, b, other;
+	struct call c;
+	struct call_opts o;
+	char *path;
+
+	fresh();
+	itest_user("bob@example.com", PW);
+	itest_login(&a, "alice@example.com", PW, false, T0);
+	itest_login(&b, "alice@example.com", PW, false, T0 + 1);
+	itest_login(&other, "bob@example.com", PW, false, T0);
+	memset(&o, 0, sizeof(o));
+	o.bearer = a.access;
+	itest_call(&c, "GET", "/sessions", NULL, &o, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "current"), a.sid);
+	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(c.json, "sessions")), 2);
+	call_clear(&c);
+
+	path = xasprintf("/sessions/%s", b.sid);
+	itest_call(&c, "DELETE", path, NULL, &o, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT(json_object_get_boolean(json_object_object_get(c.json, "ended")));
+	call_clear(&c);
+	itest_call(&c, "DELETE", path, NULL, &o, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_FALSE(json_object_get_boolean(json_object_object_get(c.json, "ended")));
+	call_clear(&c);
+	free(path);
+	get_me(&c, b.access, T0 + 5);
+	assert_deny(&c, "SESSION_ENDED");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "REVOKED_BY_USER");
+	call_clear(&c);
+
+	/* Someone else's session, an unknown one and a malformed id: 404. */
+	path = xasprintf("/sessions/%s", other.sid);
+	itest_call(&c, "DELETE", path, NULL, &o, T0 + 6);
+	CU_ASSERT_EQUAL(c.status, 404);
+	call_clear(&c);
+	free(path);
+	itest_call(&c, "DELETE", "/sessions/00000000-0000-4000-8000-000000000000", NULL, &o,
+	    T0 + 6);
+	CU_ASSERT_EQUAL(c.status, 404);
+	call_clear(&c);
+	itest_call(&c, "DELETE", "/sessions/xyz", NULL, &o, T0 + 6);
+	CU_ASSERT_EQUAL(c.status, 404);
+	call_clear(&c);
+	get_me(&c, other.access, T0 + 7);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	tokens_clear(&a);
+	tokens_clear(&b);
+	tokens_clear(&other);
+}
+
+static void
+test_session_info_gives_the_server_truth_for_timers(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	memset(&o, 0, sizeof(o));
+	o.bearer = t.access;
+	itest_call(&c, "GET", "/session-info", NULL, &o, T0 + 120);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "server_time"), T0 + 120);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "session.id"), t.sid);
+	CU_ASSERT_EQUAL(call_int(&c, "session.created_at"), T0);
+	CU_ASSERT_EQUAL(call_int(&c, "session.last_active_at"), T0 + 120);
+	CU_ASSERT_EQUAL(call_int(&c, "session.idle_expires_at"), T0 + 120 + 30 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "session.absolute_expires_at"), T0 + 12 * HOUR);
+	CU_ASSERT_EQUAL(call_int(&c, "access.issued_at"), T0);
+	CU_ASSERT_EQUAL(call_int(&c, "access.expires_at"), T0 + 15 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "refresh.expires_at"), T0 + 12 * HOUR);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "session.user_agent"), "itest");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "session.ip"), "127.0.0.1");
+	call_clear(&c);
+	/* POST /activity slides even within the coalescing step. */
+	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 150);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "session.last_active_at"), T0 + 150);
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+/* ---- password ---- */
+
+static void
+test_password_change_ends_the_other_sessions(void)
+{
+	struct tokens a, b;
+	struct call c;
+	struct call_opts o;
+
+	fresh();
+	itest_login(&a, "alice@example.com", PW, false, T0);
+	itest_login(&b, "alice@example.com", PW, false, T0);
+	memset(&o, 0, sizeof(o));
+	o.bearer = a.access;
+	itest_call(&c, "POST", "/password",
+	    "{\"current_password\":\"wrong one!\",\"new_password\":\"a brand new one\"}", &o, T0 + 1);
+	assert_deny(&c, "INVALID_CREDENTIALS");
+	call_clear(&c);
+	itest_call(&c, "POST", "/password",
+	    "{\"current_password\":\"" PW "\",\"new_password\":\"short\"}", &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	itest_call(&c, "POST", "/password",
+	    "{\"current_password\":\"" PW "\",\"new_password\":\"a brand new one\"}", &o, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "ended"), 1);
+	call_clear(&c);
+	get_me(&c, a.access, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	get_me(&c, b.access, T0 + 3);
+	assert_deny(&c, "SESSION_ENDED");
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "PASSWORD_CHANGED");
+	call_clear(&c);
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0 + 4);
+	assert_deny(&c, "INVALID_CREDENTIALS");
+	call_clear(&c);
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"a brand new one\"}", NULL, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	tokens_clear(&a);
+	tokens_clear(&b);
+}
+
+/* ---- logout reports ---- */
+
+static void
+test_logout_reports_are_validated_stored_and_listed(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o, text = { .content_type = "text/plain;charset=UTF-8" };
+	char *big;
+
+	fresh();
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"IDLE_TIMEOUT\",\"message\":\"Signed out after 30 minutes\","
+	    "\"idle_minutes\":30.5,\"location\":\"/app.html\",\"context\":{\"tab\":1}}",
+	    &text, T0);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	itest_call(&c, "POST", "/logout-event", "{\"type\":\"NOPE\"}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	big = xmalloc(6000);
+	memset(big, 'x', 5999);
+	big[5999] = '\0';
+	{
+		char *b = xasprintf("{\"type\":\"UNKNOWN\",\"context\":{\"k\":\"%s\"}}", big);
+
+		itest_call(&c, "POST", "/logout-event", b, NULL, T0);
+		CU_ASSERT_EQUAL(c.status, 400);
+		call_clear(&c);
+		free(b);
+	}
+	free(big);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE user_id IS NULL "
+	    "AND ip = '127.0.0.1' AND user_agent = 'itest' AND idle_minutes = 30.5", NULL), 1);
+
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	memset(&o, 0, sizeof(o));
+	o.bearer = t.access;
+	itest_call(&c, "POST", "/logout-event", "{\"type\":\"USER_ACTION\",\"message\":\"bye\"}",
+	    &o, T0 + 10);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	itest_call(&c, "POST", "/logout", NULL, &o, T0 + 11);
+	call_clear(&c);
+	{
+		struct tokens t2;
+		struct call_opts o2;
+
+		itest_login(&t2, "alice@example.com", PW, false, T0 + 12);
+		memset(&o2, 0, sizeof(o2));
+		o2.bearer = t2.access;
+		itest_call(&c, "GET", "/logout-events", NULL, &o2, T0 + 13);
+		CU_ASSERT_EQUAL(c.status, 200);
+		{
+			json_object *ev = json_object_object_get(c.json, "events");
+
+			CU_ASSERT_EQUAL_FATAL(json_object_array_length(ev), 2);
+			CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(ev, 0), "kind")), "session_end");
+			CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(ev, 0), "reason")), "USER_LOGOUT");
+			CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(ev, 1), "type")), "USER_ACTION");
+		}
+		call_clear(&c);
+		tokens_clear(&t2);
+	}
+	tokens_clear(&t);
+}
+
+/* ---- the database going away ---- */
+
+static void
+test_a_database_outage_is_503_never_401_and_the_store_reconnects(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	/* The server drops our connection: the next request still works. */
+	free(itest_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+	    "datname = current_database() AND pid <> pg_backend_pid()", NULL));
+	get_me(&c, t.access, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	/* A database that cannot be reached: 503 with Retry-After. */
+	store_close();
+	CU_ASSERT_EQUAL(store_open("host=/nonexistent-tether-socket-dir dbname=x connect_timeout=1"),
+	    STORE_UNAVAILABLE);
+	get_me(&c, t.access, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 503);
+	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "unavailable");
+	CU_ASSERT_PTR_NOT_NULL(call_header(&c, "Retry-After"));
+	call_clear(&c);
+	do_refresh(&c, t.refresh, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 503);
+	call_clear(&c);
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 503);
+	call_clear(&c);
+	itest_call(&c, "GET", "/health", NULL, NULL, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 503);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(store_open(itest_cfg.database_url), STORE_OK);
+	get_me(&c, t.access, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static const struct tu_test tests[] = {
+	{ "health reports the database", test_health_reports_the_database },
+	{ "an unknown path is 404 and a wrong method 405 with Allow",
+	    test_unknown_path_is_404_and_wrong_method_405_with_allow },
+	{ "bad JSON and a wrong content type are 400", test_bad_json_and_wrong_content_type_are_400 },
+	{ "register creates a user and refuses duplicates case-insensitively",
+	    test_register_creates_a_user_and_refuses_duplicates_case_insensitively },
+	{ "register validates email, password and name",
+	    test_register_validates_email_password_and_name },
+	{ "register is 403 when registration is closed",
+	    test_register_is_403_when_registration_is_closed },
+	{ "login returns the tokens response", test_login_returns_the_tokens_response },
+	{ "remember-me gets twenty days and no idle timeout",
+	    test_remember_me_gets_twenty_days_and_no_idle_timeout },
+	{ "a wrong password and an unknown email answer alike",
+	    test_wrong_password_and_unknown_email_answer_alike },
+	{ "a disabled user cannot log in and its session ends",
+	    test_a_disabled_user_cannot_log_in_and_its_session_ends },
+	{ "login upgrades a hash with old parameters", test_login_upgrades_a_hash_with_old_parameters },
+	{ "me answers with a valid token and sets the session headers",
+	    test_me_answers_with_a_valid_token_and_sets_the_session_headers },
+	{ "the idle warning header comes before the idle timeout",
+	    test_idle_warning_header_comes_before_the_idle_timeout },
+	{ "missing and invalid tokens are refused", test_missing_and_invalid_tokens_are_refused },
+	{ "a token signed with another key is invalid", test_a_token_signed_with_another_key_is_invalid },
+	{ "an expired token of a live session is TOKEN_EXPIRED",
+	    test_an_expired_token_of_a_live_session_is_token_expired },
+	{ "a blacklisted token of a live session is TOKEN_REVOKED",
+	    test_a_blacklisted_token_of_a_live_session_is_token_revoked },
+	{ "an idle session ends with IDLE_TIMEOUT recorded once",
+	    test_an_idle_session_ends_with_idle_timeout_recorded_once },
+	{ "a session past its absolute lifetime is SESSION_EXPIRED",
+	    test_a_session_past_its_absolute_lifetime_is_session_expired },
+	{ "background requests do not slide the idle timer",
+	    test_background_requests_do_not_slide_the_idle_timer },
+	{ "refresh rotates the token", test_refresh_rotates_the_token },
+	{ "refresh reuse within the grace succeeds and after it ends the session",
+	    test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session },
+	{ "refresh refusals name their reason", test_refresh_refusals_name_their_reason },
+	{ "a background refresh does not slide the idle timer",
+	    test_refresh_with_the_background_header_does_not_slide_the_idle_timer },
+	{ "cookie transport sets cookies and requires CSRF",
+	    test_cookie_transport_sets_cookies_and_requires_csrf },
+	{ "body transport sets no cookies", test_body_transport_sets_no_cookies },
+	{ "logout ends the session and is idempotent", test_logout_ends_the_session_and_is_idempotent },
+	{ "logout with only a refresh token ends its session",
+	    test_logout_with_only_a_refresh_token_ends_its_session },
+	{ "logout-all ends every session of the user", test_logout_all_ends_every_session_of_the_user },
+	{ "sessions lists and revokes the user's own sessions",
+	    test_sessions_lists_and_revokes_the_users_own_sessions },
+	{ "session-info gives the server truth for timers",
+	    test_session_info_gives_the_server_truth_for_timers },
+	{ "a password change ends the other sessions", test_password_change_ends_the_other_sessions },
+	{ "logout reports are validated, stored and listed",
+	    test_logout_reports_are_validated_stored_and_listed },
+	{ "a database outage is 503, never 401, and the store reconnects",
+	    test_a_database_outage_is_503_never_401_and_the_store_reconnects },
+	{ NULL, NULL }
+};
+
+int
+main(void)
+{
+	int rc;
+
+	if (itest_init() != 0)
+		return tu_skip("test_api", "no database (set TETHER_TEST_DATABASE_URL)");
+	tu_begin();
+	tu_suite("api", setup, NULL, tests);
+	rc = tu_end("test_api");
+	itest_done();
+	return rc;
+}
