@@ -504,23 +504,21 @@ h_refresh(struct ctx *c)
 	struct pair p;
 	enum store_err se;
 
-	if (t == NULL) {
-		reply_deny_reason(c->resp, REASON_TOKEN_MISSING);
-		return;
-	}
-	if (from_cookie && !auth_csrf_ok(c->req)) {
+	memset(&r, 0, sizeof(r));
+	if (t != NULL && from_cookie && !auth_csrf_ok(c->req)) {
 		reply_error(c->resp, 403, "csrf_failed",
 		    "The X-CSRF-Token header is missing or wrong.");
 		return;
 	}
-	if (!refresh_shape_ok(t)) {
-		reply_deny_reason(c->resp, REASON_REFRESH_INVALID);
+	if (t == NULL || !refresh_shape_ok(t)) {
+		/* Refused before any database work, but audited like the rest. */
+		r.reason = t == NULL ? REASON_TOKEN_MISSING : REASON_REFRESH_INVALID;
+		refresh_denied(c, &r);
 		return;
 	}
 	hash_token(t, hash);
 	pair_new(c->cfg, c->req->now, &p);
-	se = store_refresh(
-	    c->cfg, hash, &p.issue, c->req->now, !is_background(c->req), &r);
+	se = store_refresh(c->cfg, hash, &p.issue, c->req->now, !is_background(c->req), &r);
 	if (se != STORE_OK)
 		reply_unavailable(c->resp);
 	else if (r.reason != REASON_NONE)
@@ -549,8 +547,8 @@ logout_target(struct ctx *c, char sid[SESSION_ID_LEN + 1], bool *from_cookie)
 	if (tok != NULL) {
 		je = jwt_verify(tok, c->cfg->keys, c->cfg->nkeys, c->cfg->issuer,
 		    c->cfg->audience, c->cfg->jwt_leeway, c->req->now, &cl);
-		if (je == JWT_OK || je == JWT_EXPIRED) {
-			snprintf(sid, SESSION_ID_LEN + 1, "%s", cl.sid);
+		if ((je == JWT_OK || je == JWT_EXPIRED) && strlen(cl.sid) == SESSION_ID_LEN) {
+			memcpy(sid, cl.sid, SESSION_ID_LEN + 1);
 			return STORE_OK;
 		}
 	}

@@ -13,6 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* String assertions that survive NULL (CUnit's would crash on it). */
+static inline const char *
+tu_s(const char *s)
+{
+	return s != NULL ? s : "(null)";
+}
+#define TU_ASSERT_STR_EQ(a, b) CU_ASSERT_STRING_EQUAL(tu_s(a), tu_s(b))
+#define TU_ASSERT_STR_NE(a, b) CU_ASSERT_STRING_NOT_EQUAL(tu_s(a), tu_s(b))
+
 struct tu_test {
 	const char *name;
 	void (*fn)(void);

@@ -40,8 +40,8 @@ static void
 assert_deny(const struct call *c, const char *reason)
 {
 	CU_ASSERT_EQUAL(c->status, 401);
-	CU_ASSERT_STRING_EQUAL(call_str(c, "error") ? call_str(c, "error") : "", "unauthorized");
-	CU_ASSERT_STRING_EQUAL(call_str(c, "reason") ? call_str(c, "reason") : "", reason);
+	TU_ASSERT_STR_EQ(call_str(c, "error"), "unauthorized");
+	TU_ASSERT_STR_EQ(call_str(c, "reason"), reason);
 	CU_ASSERT_PTR_NOT_NULL(call_header(c, "WWW-Authenticate"));
 	if (call_header(c, "WWW-Authenticate") != NULL)
 		CU_ASSERT_PTR_NOT_NULL(strstr(call_header(c, "WWW-Authenticate"), reason));
@@ -79,8 +79,8 @@ test_health_reports_the_database(void)
 
 	itest_call(&c, "GET", "/health", NULL, NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 200);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "database"), "ok");
-	CU_ASSERT_STRING_EQUAL(call_header(&c, "Cache-Control"), "no-store");
+	TU_ASSERT_STR_EQ(call_str(&c, "database"), "ok");
+	TU_ASSERT_STR_EQ(call_header(&c, "Cache-Control"), "no-store");
 	call_clear(&c);
 }
 
@@ -91,7 +91,7 @@ test_unknown_path_is_404_and_wrong_method_405_with_allow(void)
 
 	itest_call(&c, "GET", "/nope", NULL, NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 404);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "not_found");
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "not_found");
 	call_clear(&c);
 	itest_call(&c, "POST", "/me", "{}", NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 405);
@@ -110,7 +110,7 @@ test_bad_json_and_wrong_content_type_are_400(void)
 	fresh();
 	itest_call(&c, "POST", "/login", "{\"email\":", NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 400);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "invalid_request");
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "invalid_request");
 	call_clear(&c);
 	itest_call(&c, "POST", "/login", "[1,2]", NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 400);
@@ -141,7 +141,7 @@ test_register_creates_a_user_and_refuses_duplicates_case_insensitively(void)
 	itest_call(&c, "POST", "/register",
 	    "{\"email\":\"ALICE@example.com\",\"password\":\"another password\"}", NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 409);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "email_taken");
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "email_taken");
 	call_clear(&c);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM users", NULL), 1);
 }
@@ -197,7 +197,7 @@ test_login_returns_the_tokens_response(void)
 	    NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 200);
 	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "access_token"));
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "token_type"), "Bearer");
+	TU_ASSERT_STR_EQ(call_str(&c, "token_type"), "Bearer");
 	CU_ASSERT_EQUAL(call_int(&c, "expires_in"), 15 * MIN);
 	CU_ASSERT_EQUAL(call_int(&c, "access_expires_at"), T0 + 15 * MIN);
 	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "refresh_token"));
@@ -206,7 +206,7 @@ test_login_returns_the_tokens_response(void)
 	CU_ASSERT_EQUAL(call_int(&c, "session.idle_expires_at"), T0 + 30 * MIN);
 	CU_ASSERT_EQUAL(call_int(&c, "session.absolute_expires_at"), T0 + 12 * HOUR);
 	CU_ASSERT_EQUAL(call_int(&c, "user.id"), uid);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "user.email"), "alice@example.com");
+	TU_ASSERT_STR_EQ(call_str(&c, "user.email"), "alice@example.com");
 	CU_ASSERT_EQUAL(call_int(&c, "server_time"), T0);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE device_id = 'laptop' "
 	    "AND user_agent = 'itest' AND ip = '127.0.0.1'", NULL), 1);
@@ -244,7 +244,7 @@ test_wrong_password_and_unknown_email_answer_alike(void)
 	    "{\"email\":\"nobody@example.com\",\"password\":\"wrong password\"}", NULL, T0);
 	assert_deny(&a, "INVALID_CREDENTIALS");
 	assert_deny(&b, "INVALID_CREDENTIALS");
-	CU_ASSERT_STRING_EQUAL(a.resp.body, b.resp.body);
+	TU_ASSERT_STR_EQ(a.resp.body, b.resp.body);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = 'login_failed'",
 	    NULL), 2);
 	call_clear(&a);
@@ -262,7 +262,7 @@ test_a_disabled_user_cannot_log_in_and_its_session_ends(void)
 	free(itest_sql("UPDATE users SET disabled = true", NULL));
 	get_me(&c, t.access, T0 + 1);
 	assert_deny(&c, "SESSION_ENDED");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "USER_DISABLED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "USER_DISABLED");
 	call_clear(&c);
 	itest_call(&c, "POST", "/login",
 	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0 + 2);
@@ -282,7 +282,7 @@ test_login_upgrades_a_hash_with_old_parameters(void)
 	itest_cfg.scrypt.n = 2048;
 	itest_login(&t, "alice@example.com", PW, false, T0);
 	after = itest_sql("SELECT password_hash FROM users", NULL);
-	CU_ASSERT_STRING_NOT_EQUAL(before, after);
+	TU_ASSERT_STR_NE(before, after);
 	CU_ASSERT_PTR_NOT_NULL(strstr(after, "ln=11"));
 	tokens_clear(&t);
 	itest_reset_config();
@@ -303,13 +303,13 @@ test_me_answers_with_a_valid_token_and_sets_the_session_headers(void)
 	get_me(&c, t.access, T0 + 10);
 	CU_ASSERT_EQUAL(c.status, 200);
 	CU_ASSERT_EQUAL(call_int(&c, "user.id"), uid);
-	CU_ASSERT_STRING_EQUAL(call_header(&c, "X-Session-Idle-Expires-In"), "1790");
-	CU_ASSERT_STRING_EQUAL(call_header(&c, "X-Token-Expires-In"), "890");
+	TU_ASSERT_STR_EQ(call_header(&c, "X-Session-Idle-Expires-In"), "1790");
+	TU_ASSERT_STR_EQ(call_header(&c, "X-Token-Expires-In"), "890");
 	CU_ASSERT_PTR_NULL(call_header(&c, "X-Session-Warning"));
 	call_clear(&c);
 	/* Eleven minutes in: the token has four minutes left. */
 	get_me(&c, t.access, T0 + 11 * MIN);
-	CU_ASSERT_STRING_EQUAL(call_header(&c, "X-Session-Warning"), "token");
+	TU_ASSERT_STR_EQ(call_header(&c, "X-Session-Warning"), "token");
 	call_clear(&c);
 	tokens_clear(&t);
 }
@@ -319,13 +319,16 @@ test_idle_warning_header_comes_before_the_idle_timeout(void)
 {
 	struct tokens t;
 	struct call c;
+	struct call_opts bg = { .activity = "background" };
 
 	fresh();
 	itest_cfg.idle_timeout = 10 * MIN;
 	itest_login(&t, "alice@example.com", PW, false, T0);
-	get_me(&c, t.access, T0 + 6 * MIN);
+	/* Background polling (it does not slide the timer) sees the warning. */
+	bg.bearer = t.access;
+	itest_call(&c, "GET", "/me", NULL, &bg, T0 + 6 * MIN);
 	CU_ASSERT_EQUAL(c.status, 200);
-	CU_ASSERT_STRING_EQUAL(call_header(&c, "X-Session-Warning"), "idle");
+	TU_ASSERT_STR_EQ(call_header(&c, "X-Session-Warning"), "idle");
 	call_clear(&c);
 	tokens_clear(&t);
 	itest_reset_config();
@@ -416,7 +419,7 @@ test_an_idle_session_ends_with_idle_timeout_recorded_once(void)
 	itest_login(&t, "alice@example.com", PW, false, T0);
 	get_me(&c, t.access, T0 + 31 * MIN);
 	assert_deny(&c, "SESSION_IDLE_TIMEOUT");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "IDLE_TIMEOUT");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "IDLE_TIMEOUT");
 	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 30 * MIN);
 	CU_ASSERT_EQUAL(call_int(&c, "idle_for_s"), 31 * MIN);
 	call_clear(&c);
@@ -456,7 +459,7 @@ test_a_session_past_its_absolute_lifetime_is_session_expired(void)
 	}
 	get_me(&c, t.access, T0 + 20 * DAY);
 	assert_deny(&c, "SESSION_EXPIRED");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "EXPIRED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "EXPIRED");
 	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 20 * DAY);
 	call_clear(&c);
 	tokens_clear(&t);
@@ -506,9 +509,9 @@ test_refresh_rotates_the_token(void)
 	itest_login(&t, "alice@example.com", PW, false, T0);
 	do_refresh(&c, t.refresh, T0 + 5 * MIN);
 	CU_ASSERT_EQUAL(c.status, 200);
-	CU_ASSERT_STRING_NOT_EQUAL(call_str(&c, "refresh_token"), t.refresh);
-	CU_ASSERT_STRING_NOT_EQUAL(call_str(&c, "access_token"), t.access);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "session.id"), t.sid);
+	TU_ASSERT_STR_NE(call_str(&c, "refresh_token"), t.refresh);
+	TU_ASSERT_STR_NE(call_str(&c, "access_token"), t.access);
+	TU_ASSERT_STR_EQ(call_str(&c, "session.id"), t.sid);
 	CU_ASSERT_EQUAL(call_int(&c, "access_expires_at"), T0 + 20 * MIN);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE rotated_at IS "
 	    "NOT NULL", NULL), 1);
@@ -549,11 +552,11 @@ test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session(void)
 	/* The thief's fresh token and the user's both say why. */
 	do_refresh(&c, second, T0 + 91);
 	assert_deny(&c, "SESSION_ENDED");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "REFRESH_REUSED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "REFRESH_REUSED");
 	call_clear(&c);
 	get_me(&c, t.access, T0 + 92);
 	assert_deny(&c, "SESSION_ENDED");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "REFRESH_REUSED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "REFRESH_REUSED");
 	call_clear(&c);
 	free(second);
 	tokens_clear(&t);
@@ -653,7 +656,7 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 	call_clear(&c);
 	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 2);
 	CU_ASSERT_EQUAL(c.status, 403);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "csrf_failed");
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "csrf_failed");
 	call_clear(&c);
 	o.csrf = "wrong-value-of-the-same-len";
 	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 2);
@@ -718,7 +721,7 @@ test_logout_ends_the_session_and_is_idempotent(void)
 	call_clear(&c);
 	get_me(&c, t.access, T0 + 7);
 	assert_deny(&c, "SESSION_ENDED");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "USER_LOGOUT");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "USER_LOGOUT");
 	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 5);
 	call_clear(&c);
 	do_refresh(&c, t.refresh, T0 + 8);
@@ -767,7 +770,7 @@ test_logout_all_ends_every_session_of_the_user(void)
 	call_clear(&c);
 	get_me(&c, b.access, T0 + 2);
 	assert_deny(&c, "SESSION_ENDED");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "LOGOUT_ALL");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "LOGOUT_ALL");
 	call_clear(&c);
 	get_me(&c, other.access, T0 + 2);
 	CU_ASSERT_EQUAL(c.status, 200);
@@ -796,7 +799,7 @@ test_sessions_lists_and_revokes_the_users_own_sessions(void)
 	o.bearer = a.access;
 	itest_call(&c, "GET", "/sessions", NULL, &o, T0 + 2);
 	CU_ASSERT_EQUAL(c.status, 200);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "current"), a.sid);
+	TU_ASSERT_STR_EQ(call_str(&c, "current"), a.sid);
 	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(c.json, "sessions")), 2);
 	call_clear(&c);
 
@@ -812,7 +815,7 @@ test_sessions_lists_and_revokes_the_users_own_sessions(void)
 	free(path);
 	get_me(&c, b.access, T0 + 5);
 	assert_deny(&c, "SESSION_ENDED");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "REVOKED_BY_USER");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "REVOKED_BY_USER");
 	call_clear(&c);
 
 	/* Someone else's session, an unknown one and a malformed id: 404. */
@@ -850,7 +853,7 @@ test_session_info_gives_the_server_truth_for_timers(void)
 	itest_call(&c, "GET", "/session-info", NULL, &o, T0 + 120);
 	CU_ASSERT_EQUAL(c.status, 200);
 	CU_ASSERT_EQUAL(call_int(&c, "server_time"), T0 + 120);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "session.id"), t.sid);
+	TU_ASSERT_STR_EQ(call_str(&c, "session.id"), t.sid);
 	CU_ASSERT_EQUAL(call_int(&c, "session.created_at"), T0);
 	CU_ASSERT_EQUAL(call_int(&c, "session.last_active_at"), T0 + 120);
 	CU_ASSERT_EQUAL(call_int(&c, "session.idle_expires_at"), T0 + 120 + 30 * MIN);
@@ -858,8 +861,8 @@ test_session_info_gives_the_server_truth_for_timers(void)
 	CU_ASSERT_EQUAL(call_int(&c, "access.issued_at"), T0);
 	CU_ASSERT_EQUAL(call_int(&c, "access.expires_at"), T0 + 15 * MIN);
 	CU_ASSERT_EQUAL(call_int(&c, "refresh.expires_at"), T0 + 12 * HOUR);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "session.user_agent"), "itest");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "session.ip"), "127.0.0.1");
+	TU_ASSERT_STR_EQ(call_str(&c, "session.user_agent"), "itest");
+	TU_ASSERT_STR_EQ(call_str(&c, "session.ip"), "127.0.0.1");
 	call_clear(&c);
 	/* POST /activity slides even within the coalescing step. */
 	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 150);
@@ -901,7 +904,7 @@ test_password_change_ends_the_other_sessions(void)
 	call_clear(&c);
 	get_me(&c, b.access, T0 + 3);
 	assert_deny(&c, "SESSION_ENDED");
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "ended_reason"), "PASSWORD_CHANGED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "PASSWORD_CHANGED");
 	call_clear(&c);
 	itest_call(&c, "POST", "/login",
 	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0 + 4);
@@ -972,11 +975,11 @@ test_logout_reports_are_validated_stored_and_listed(void)
 			json_object *ev = json_object_object_get(c.json, "events");
 
 			CU_ASSERT_EQUAL_FATAL(json_object_array_length(ev), 2);
-			CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(
+			TU_ASSERT_STR_EQ(json_object_get_string(json_object_object_get(
 			    json_object_array_get_idx(ev, 0), "kind")), "session_end");
-			CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(
+			TU_ASSERT_STR_EQ(json_object_get_string(json_object_object_get(
 			    json_object_array_get_idx(ev, 0), "reason")), "USER_LOGOUT");
-			CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(
+			TU_ASSERT_STR_EQ(json_object_get_string(json_object_object_get(
 			    json_object_array_get_idx(ev, 1), "type")), "USER_ACTION");
 		}
 		call_clear(&c);
@@ -1007,7 +1010,7 @@ test_a_database_outage_is_503_never_401_and_the_store_reconnects(void)
 	    STORE_UNAVAILABLE);
 	get_me(&c, t.access, T0 + 2);
 	CU_ASSERT_EQUAL(c.status, 503);
-	CU_ASSERT_STRING_EQUAL(call_str(&c, "error"), "unavailable");
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "unavailable");
 	CU_ASSERT_PTR_NOT_NULL(call_header(&c, "Retry-After"));
 	call_clear(&c);
 	do_refresh(&c, t.refresh, T0 + 2);

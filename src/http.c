@@ -1,0 +1,372 @@
+/*
+ * http: requests and responses as plain data, built from CGI-style
+ * parameters so that tests need no FastCGI; the FastCGI glue is the two
+ * http_fcgi_* functions at the end, the only code besides main.c that
+ * sees libfcgi. Header values are stripped of CR and LF: nothing a client
+ * sends can split a response.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <fcgiapp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+#include "util.h"
+
+const char *
+req_param(const struct req *req, const char *name)
+{
+	size_t n = strlen(name);
+	char **e;
+
+	for (e = req->env; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+const char *
+req_header(const struct req *req, const char *name)
+{
+	char key[128];
+	size_t i, off = 5;
+
+	if (strcasecmp(name, "Content-Type") == 0)
+		return req_param(req, "CONTENT_TYPE");
+	if (strcasecmp(name, "Content-Length") == 0)
+		return req_param(req, "CONTENT_LENGTH");
+	if (strlen(name) + off >= sizeof(key))
+		return NULL;
+	memcpy(key, "HTTP_", off);
+	for (i = 0; name[i] != '\0'; i++)
+		key[off + i] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
+	key[off + i] = '\0';
+	return req_param(req, key);
+}
+
+const char *
+req_cookie(const struct req *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->ncookies; i++)
+		if (strcmp(req->cookies[i].name, name) == 0)
+			return req->cookies[i].value;
+	return NULL;
+}
+
+static const char *
+trim(const char *s, const char *end, size_t *len)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*len = (size_t)(end - s);
+	return s;
+}
+
+size_t
+http_parse_cookies(const char *header, struct cookie *out, size_t max)
+{
+	const char *p = header, *semi, *eq, *name, *value;
+	size_t n = 0, nlen, vlen, i;
+	bool dup;
+
+	while (p != NULL && *p != '\0' && n < max) {
+		semi = strchr(p, ';');
+		if (semi == NULL)
+			semi = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(semi - p));
+		if (eq != NULL) {
+			name = trim(p, eq, &nlen);
+			value = trim(eq + 1, semi, &vlen);
+			if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+				value++;
+				vlen -= 2;
+			}
+			for (dup = false, i = 0; i < n; i++)
+				if (strlen(out[i].name) == nlen && strncmp(out[i].name, name, nlen) == 0)
+					dup = true;
+			/* The first of a repeated name wins, as browsers send the
+			 * most specific path first. */
+			if (nlen > 0 && !dup) {
+				out[n].name = xstrndup(name, nlen);
+				out[n].value = xstrndup(value, vlen);
+				n++;
+			}
+		}
+		p = *semi == ';' ? semi + 1 : semi;
+	}
+	return n;
+}
+
+/* Sets req->path and req->query from uri (without the mount prefix). */
+static int
+split_path(struct req *req, const char *uri, const char *mount)
+{
+	const char *q = strchr(uri, '?');
+	size_t len = q ? (size_t)(q - uri) : strlen(uri), mlen = strlen(mount);
+
+	if (q != NULL)
+		req->query = xstrdup(q + 1);
+	if (len < mlen || strncmp(uri, mount, mlen) != 0 ||
+	    (len > mlen && uri[mlen] != '/')) {
+		req->path = xstrndup(uri, len);
+		return -1;
+	}
+	req->path = len == mlen ? xstrdup("/") : xstrndup(uri + mlen, len - mlen);
+	return 0;
+}
+
+int
+req_init(struct req *req, char **env, const char *mount, time_t now)
+{
+	const char *uri, *cookie;
+	char *joined = NULL;
+	int rc;
+
+	memset(req, 0, sizeof(*req));
+	req->env = env;
+	req->now = now;
+	req->method = req_param(req, "REQUEST_METHOD");
+	if (req->method == NULL)
+		req->method = "GET";
+	req->remote_addr = req_param(req, "REMOTE_ADDR");
+	if (req->remote_addr == NULL)
+		req->remote_addr = "";
+	req->user_agent = req_param(req, "HTTP_USER_AGENT");
+	if (req->user_agent == NULL)
+		req->user_agent = "";
+	if ((cookie = req_param(req, "HTTP_COOKIE")) != NULL)
+		req->ncookies = http_parse_cookies(cookie, req->cookies, HTTP_MAX_COOKIES);
+	if ((uri = req_param(req, "REQUEST_URI")) == NULL) {
+		const char *sn = req_param(req, "SCRIPT_NAME"), *pi = req_param(req, "PATH_INFO");
+
+		uri = joined = xasprintf("%s%s", sn ? sn : "", pi ? pi : "");
+	}
+	rc = split_path(req, uri, mount);
+	free(joined);
+	return rc;
+}
+
+void
+req_clear(struct req *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->ncookies; i++) {
+		util_free_secret(req->cookies[i].name);
+		util_free_secret(req->cookies[i].value);
+	}
+	free(req->path);
+	free(req->query);
+	if (req->body != NULL) {
+		util_wipe(req->body, req->body_len);
+		free(req->body);
+	}
+	memset(req, 0, sizeof(*req));
+}
+
+int
+req_content_length(const struct req *req, int64_t *len)
+{
+	const char *s = req_param(req, "CONTENT_LENGTH");
+	int64_t v = 0;
+
+	*len = 0;
+	if (s == NULL)
+		return 0;
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*len = v;
+	return 0;
+}
+
+void
+req_set_body(struct req *req, char *body, size_t len)
+{
+	free(req->body);
+	req->body = body;
+	req->body_len = len;
+}
+
+void
+resp_init(struct resp *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->status = 200;
+}
+
+void
+resp_clear(struct resp *resp)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nheaders; i++) {
+		free(resp->headers[i].name);
+		util_free_secret(resp->headers[i].value);
+	}
+	free(resp->headers);
+	util_free_secret(resp->body);
+	memset(resp, 0, sizeof(*resp));
+}
+
+static char *
+clean_value(const char *v)
+{
+	char *s = xstrdup(v), *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	return s;
+}
+
+void
+resp_add_header(struct resp *resp, const char *name, const char *value)
+{
+	resp->headers = xrealloc(resp->headers, (resp->nheaders + 1) * sizeof(*resp->headers));
+	resp->headers[resp->nheaders].name = clean_value(name);
+	resp->headers[resp->nheaders].value = clean_value(value);
+	resp->nheaders++;
+}
+
+void
+resp_set_header(struct resp *resp, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0) {
+			free(resp->headers[i].value);
+			resp->headers[i].value = clean_value(value);
+			return;
+		}
+	resp_add_header(resp, name, value);
+}
+
+const char *
+resp_header(const struct resp *resp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return resp->headers[i].value;
+	return NULL;
+}
+
+void
+resp_set_body(struct resp *resp, int status, const char *content_type, char *body)
+{
+	util_free_secret(resp->body);
+	resp->status = status;
+	resp->body = body;
+	resp->body_len = body ? strlen(body) : 0;
+	if (content_type != NULL)
+		resp_set_header(resp, "Content-Type", content_type);
+}
+
+void
+resp_set_cookie(struct resp *resp, const char *name, const char *value,
+    const struct cookie_opts *o)
+{
+	char age[64] = "";
+	char *c;
+
+	if (o->max_age > 0)
+		snprintf(age, sizeof(age), "; Max-Age=%lld", (long long)o->max_age);
+	else if (o->max_age == 0)
+		snprintf(age, sizeof(age), "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+	c = xasprintf("%s=%s; Path=%s%s%s%s; SameSite=%s", name, value, o->path, age,
+	    o->http_only ? "; HttpOnly" : "", o->secure ? "; Secure" : "",
+	    o->samesite ? o->samesite : "Lax");
+	resp_add_header(resp, "Set-Cookie", c);
+	util_free_secret(c);
+}
+
+/* ---- FastCGI ---- */
+
+int
+http_fcgi_read_body(struct FCGX_Request *fr, struct req *req, int64_t max_bytes)
+{
+	int64_t len;
+	char *buf;
+	int got, n;
+	size_t off = 0;
+
+	if (req_content_length(req, &len) != 0)
+		return 400;
+	if (len == 0)
+		return 0;
+	/* Decided from the declared length, before reading a byte. */
+	if (len > max_bytes)
+		return 413;
+	buf = xmalloc((size_t)len + 1);
+	while (off < (size_t)len) {
+		n = (int)((size_t)len - off);
+		got = FCGX_GetStr(buf + off, n, fr->in);
+		if (got <= 0)
+			break;
+		off += (size_t)got;
+	}
+	if (off != (size_t)len) {
+		free(buf);
+		return 400;
+	}
+	buf[len] = '\0';
+	req_set_body(req, buf, (size_t)len);
+	return 0;
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 302: return "Found";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+int
+http_fcgi_send(struct FCGX_Request *fr, const struct resp *resp)
+{
+	size_t i;
+
+	if (FCGX_FPrintF(fr->out, "Status: %d %s\r\n", resp->status,
+	    status_text(resp->status)) < 0)
+		return -1;
+	for (i = 0; i < resp->nheaders; i++)
+		if (FCGX_FPrintF(fr->out, "%s: %s\r\n", resp->headers[i].name,
+		    resp->headers[i].value) < 0)
+			return -1;
+	if (FCGX_FPrintF(fr->out, "Content-Length: %lu\r\n\r\n", (unsigned long)resp->body_len) < 0)
+		return -1;
+	if (resp->body_len > 0 &&
+	    FCGX_PutStr(resp->body, (int)resp->body_len, fr->out) != (int)resp->body_len)
+		return -1;
+	return 0;
+}

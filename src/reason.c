@@ -1,0 +1,103 @@
+/*
+ * reason: the wire names of refusal reasons and session end reasons.
+ * The tables are indexed by the enums, and their sizes are checked at
+ * compile time, so a new reason cannot be added without its name.
+ */
+#include <string.h>
+
+#include "reason.h"
+
+static const char *const reason_names[REASON__MAX] = {
+	[REASON_NONE] = "",
+	[REASON_TOKEN_MISSING] = "TOKEN_MISSING",
+	[REASON_TOKEN_INVALID] = "TOKEN_INVALID",
+	[REASON_TOKEN_EXPIRED] = "TOKEN_EXPIRED",
+	[REASON_TOKEN_REVOKED] = "TOKEN_REVOKED",
+	[REASON_SESSION_IDLE_TIMEOUT] = "SESSION_IDLE_TIMEOUT",
+	[REASON_SESSION_EXPIRED] = "SESSION_EXPIRED",
+	[REASON_SESSION_ENDED] = "SESSION_ENDED",
+	[REASON_REFRESH_INVALID] = "REFRESH_INVALID",
+	[REASON_REFRESH_EXPIRED] = "REFRESH_EXPIRED",
+	[REASON_REFRESH_REUSED] = "REFRESH_REUSED",
+	[REASON_INVALID_CREDENTIALS] = "INVALID_CREDENTIALS",
+};
+
+static const char *const reason_messages[REASON__MAX] = {
+	[REASON_NONE] = "",
+	[REASON_TOKEN_MISSING] = "No access token was sent; sign in.",
+	[REASON_TOKEN_INVALID] = "The access token is not valid; sign in again.",
+	[REASON_TOKEN_EXPIRED] = "The access token has expired; refresh it.",
+	[REASON_TOKEN_REVOKED] = "The access token has been revoked; refresh it or sign in again.",
+	[REASON_SESSION_IDLE_TIMEOUT] = "The session ended after a period of inactivity.",
+	[REASON_SESSION_EXPIRED] = "The session reached its maximum lifetime; sign in again.",
+	[REASON_SESSION_ENDED] = "The session has ended.",
+	[REASON_REFRESH_INVALID] = "The refresh token is not valid; sign in again.",
+	[REASON_REFRESH_EXPIRED] = "The refresh token has expired; sign in again.",
+	[REASON_REFRESH_REUSED] = "A refresh token was used twice, so the session was ended "
+				  "to protect the account; sign in again.",
+	[REASON_INVALID_CREDENTIALS] = "The email or password is not correct.",
+};
+
+static const char *const end_names[END__MAX] = {
+	[END_NONE] = "",
+	[END_USER_LOGOUT] = "USER_LOGOUT",
+	[END_LOGOUT_ALL] = "LOGOUT_ALL",
+	[END_REVOKED_BY_USER] = "REVOKED_BY_USER",
+	[END_REVOKED_BY_ADMIN] = "REVOKED_BY_ADMIN",
+	[END_PASSWORD_CHANGED] = "PASSWORD_CHANGED",
+	[END_REFRESH_REUSED] = "REFRESH_REUSED",
+	[END_USER_DISABLED] = "USER_DISABLED",
+	[END_IDLE_TIMEOUT] = "IDLE_TIMEOUT",
+	[END_EXPIRED] = "EXPIRED",
+};
+
+_Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == REASON__MAX,
+    "a reason without a name");
+_Static_assert(sizeof(end_names) / sizeof(end_names[0]) == END__MAX,
+    "an end reason without a name");
+
+const char *
+reason_name(enum reason r)
+{
+	return (unsigned)r < REASON__MAX ? reason_names[r] : "";
+}
+
+const char *
+reason_message(enum reason r)
+{
+	return (unsigned)r < REASON__MAX ? reason_messages[r] : "";
+}
+
+const char *
+end_reason_name(enum end_reason r)
+{
+	return (unsigned)r < END__MAX ? end_names[r] : "";
+}
+
+enum end_reason
+end_reason_parse(const char *s)
+{
+	int i;
+
+	if (s == NULL || *s == '\0')
+		return END_NONE;
+	for (i = 1; i < END__MAX; i++)
+		if (strcmp(s, end_names[i]) == 0)
+			return (enum end_reason)i;
+	return END_NONE;
+}
+
+enum reason
+reason_for_end(enum end_reason r)
+{
+	switch (r) {
+	case END_NONE:
+		return REASON_NONE;
+	case END_IDLE_TIMEOUT:
+		return REASON_SESSION_IDLE_TIMEOUT;
+	case END_EXPIRED:
+		return REASON_SESSION_EXPIRED;
+	default:
+		return REASON_SESSION_ENDED;
+	}
+}

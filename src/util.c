@@ -1,0 +1,287 @@
+/*
+ * util: the small things every module needs. Allocation aborts on failure
+ * (a worker out of memory cannot answer anything sensibly); randomness and
+ * hashing come from OpenSSL; secrets are wiped with OPENSSL_cleanse, which
+ * the compiler may not optimise away.
+ */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "b64url.h"
+#include "util.h"
+
+static void
+oom(void)
+{
+	fputs("tether: out of memory\n", stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		oom();
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return s == NULL ? NULL : xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	s = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	(void)vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+void
+util_random(void *buf, size_t len)
+{
+	/* Why abort: a worker that cannot get randomness must not mint tokens. */
+	if (len > INT_MAX || RAND_bytes(buf, (int)len) != 1) {
+		fputs("tether: no randomness available\n", stderr);
+		abort();
+	}
+}
+
+char *
+util_random_token(size_t nbytes)
+{
+	unsigned char buf[64];
+	char *s;
+
+	if (nbytes > sizeof(buf))
+		abort();
+	util_random(buf, nbytes);
+	s = b64url_encode(buf, nbytes);
+	util_wipe(buf, nbytes);
+	return s;
+}
+
+void
+util_sha256(const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int outlen = 0;
+
+	if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != 32)
+		abort();
+}
+
+bool
+util_ct_equal(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+void
+util_wipe(void *p, size_t len)
+{
+	if (p != NULL && len > 0)
+		OPENSSL_cleanse(p, len);
+}
+
+void
+util_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	util_wipe(s, strlen(s));
+	free(s);
+}
+
+int
+util_parse_duration(const char *s, int64_t *out)
+{
+	int64_t v = 0, mul = 1;
+	const char *p = s;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	switch (*p) {
+	case '\0':
+		break;
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (*p != '\0' && p[1] != '\0')
+		return -1;
+	if (v > INT64_MAX / mul / 1000) /* keep later arithmetic far from overflow */
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+int
+util_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+util_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Length of the UTF-8 sequence at s (n bytes left), or 0 if invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are refused. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned long cp;
+
+	if (c == 0)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+bool
+util_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < len) {
+		if ((k = utf8_seq(p + i, len - i)) == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+size_t
+util_utf8_length(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
