@@ -1,0 +1,451 @@
+/*
+ * test_store: the store against a real PostgreSQL, including refreshes
+ * of one token by several processes at the same instant.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itest.h"
+#include "store.h"
+#include "testutil.h"
+#include "util.h"
+
+#define NCHILD 8
+
+static int counter;
+
+/* A distinct token issue (hash and jti) for each call. */
+static void
+issue(struct token_issue *t, time_t now)
+{
+	memset(t, 0, sizeof(*t));
+	counter++;
+	snprintf(t->refresh_hash, sizeof(t->refresh_hash), "%064d", counter);
+	snprintf(t->access_jti, sizeof(t->access_jti), "jti-%d-%d", (int)getpid(), counter);
+	t->refresh_expires_at = now + 7 * 86400;
+	t->access_expires_at = now + 900;
+}
+
+static int64_t
+user(const char *email)
+{
+	struct user u;
+
+	CU_ASSERT_EQUAL_FATAL(store_user_create(email, "$scrypt$x", "N", T0, &u), STORE_OK);
+	return u.id;
+}
+
+/* Creates a session of uid at T0; its first token hash in *t. */
+static void
+session(int64_t uid, struct session *s, struct token_issue *t, bool remember)
+{
+	memset(s, 0, sizeof(*s));
+	s->user_id = uid;
+	s->created_at = s->last_active_at = T0;
+	s->remember_me = remember;
+	s->idle_timeout_s = session_idle_timeout(&itest_cfg, remember);
+	s->absolute_expires_at = session_absolute_expiry(&itest_cfg, T0, remember);
+	issue(t, T0);
+	CU_ASSERT_EQUAL_FATAL(store_session_create(s, t), STORE_OK);
+}
+
+static void
+test_migrating_again_applies_nothing(void)
+{
+	FILE *fp = tmpfile();
+	char line[256];
+	int applied = 0;
+
+	CU_ASSERT_EQUAL(store_migrate(itest_cfg.sql_dir, fp), STORE_OK);
+	rewind(fp);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		applied += strstr(line, "applied") != NULL;
+	CU_ASSERT_EQUAL(applied, 0);
+	fclose(fp);
+}
+
+static void
+test_users_are_unique_by_email_whatever_the_case(void)
+{
+	struct user u;
+	int64_t id;
+
+	itest_wipe();
+	id = user("Carol@Example.com");
+	CU_ASSERT_EQUAL(store_user_create("carol@example.COM", "h", "", T0, &u), STORE_CONFLICT);
+	CU_ASSERT_EQUAL(store_user_by_email("CAROL@example.com", &u), STORE_OK);
+	CU_ASSERT_EQUAL(u.id, id);
+	TU_ASSERT_STR_EQ(u.email, "Carol@Example.com");
+	CU_ASSERT_EQUAL(store_user_by_id(id + 100, &u), STORE_NOTFOUND);
+	CU_ASSERT_EQUAL(store_user_rehash(id, "$scrypt$new"), STORE_OK);
+	CU_ASSERT_EQUAL(store_user_by_id(id, &u), STORE_OK);
+	TU_ASSERT_STR_EQ(u.password_hash, "$scrypt$new");
+}
+
+static void
+test_a_session_is_created_with_its_first_refresh_token(void)
+{
+	struct session s, got;
+	struct token_issue t;
+	struct user u;
+	bool revoked = true;
+
+	itest_wipe();
+	session(user("a@example.com"), &s, &t, false);
+	CU_ASSERT_EQUAL(strlen(s.id), SESSION_ID_LEN);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE token_hash = $1 "
+	    "AND session_id = $2::uuid", t.refresh_hash, s.id, NULL), 1);
+	CU_ASSERT_EQUAL(store_auth_lookup(s.id, t.access_jti, &got, &u, &revoked), STORE_OK);
+	CU_ASSERT_FALSE(revoked);
+	CU_ASSERT_EQUAL(got.idle_timeout_s, 1800);
+	CU_ASSERT_EQUAL(got.last_active_at, T0);
+	TU_ASSERT_STR_EQ(u.email, "a@example.com");
+	CU_ASSERT_EQUAL(store_auth_lookup("not-a-uuid", "j", &got, &u, &revoked), STORE_NOTFOUND);
+	CU_ASSERT_EQUAL(store_auth_lookup("00000000-0000-4000-8000-000000000000", "j", &got, &u,
+	    &revoked), STORE_NOTFOUND);
+}
+
+static void
+test_touch_moves_last_activity_forward_only(void)
+{
+	struct session s, got;
+	struct token_issue t;
+	struct user u;
+	bool r;
+
+	itest_wipe();
+	session(user("a@example.com"), &s, &t, false);
+	CU_ASSERT_EQUAL(store_session_touch(s.id, T0 + 100), STORE_OK);
+	CU_ASSERT_EQUAL(store_session_touch(s.id, T0 + 50), STORE_OK);
+	store_auth_lookup(s.id, "x", &got, &u, &r);
+	CU_ASSERT_EQUAL(got.last_active_at, T0 + 100);
+}
+
+static void
+test_a_session_ends_exactly_once_and_blacklists_its_live_tokens(void)
+{
+	struct session s, got;
+	struct token_issue t, old;
+	struct user u;
+	bool now_ended = false, r = false;
+	int64_t uid;
+
+	itest_wipe();
+	uid = user("a@example.com");
+	session(uid, &s, &t, false);
+	/* A second, already expired access token of the same session. */
+	issue(&old, T0 - 2000);
+	free(itest_sql("INSERT INTO refresh_tokens (session_id, token_hash, issued_at, expires_at, "
+	    "access_jti, access_expires_at) VALUES ($1::uuid, $2, to_timestamp(1), "
+	    "to_timestamp(2), $3, to_timestamp($4))", s.id, old.refresh_hash, old.access_jti,
+	    "1799999000", NULL));
+	CU_ASSERT_EQUAL(store_session_end(s.id, uid + 1, END_REVOKED_BY_USER, T0 + 5, T0 + 5,
+	    &now_ended), STORE_NOTFOUND);
+	CU_ASSERT_EQUAL(store_session_end(s.id, uid, END_USER_LOGOUT, T0 + 5, T0 + 5, &now_ended),
+	    STORE_OK);
+	CU_ASSERT_TRUE(now_ended);
+	CU_ASSERT_EQUAL(store_session_end(s.id, 0, END_LOGOUT_ALL, T0 + 9, T0 + 9, &now_ended),
+	    STORE_OK);
+	CU_ASSERT_FALSE(now_ended);
+	store_auth_lookup(s.id, t.access_jti, &got, &u, &r);
+	CU_ASSERT_EQUAL(got.end_reason, END_USER_LOGOUT);
+	CU_ASSERT_EQUAL(got.ended_at, T0 + 5);
+	CU_ASSERT_TRUE(r);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL",
+	    NULL), 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist", NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'session_ended' AND reason = 'USER_LOGOUT'", NULL), 1);
+	CU_ASSERT_EQUAL(store_session_end("bad", 0, END_USER_LOGOUT, T0, T0, NULL), STORE_NOTFOUND);
+}
+
+static void
+test_ending_all_sessions_can_spare_one(void)
+{
+	struct session a, b, c, *list;
+	struct token_issue t;
+	int64_t uid;
+	int n = 0;
+	size_t count;
+	time_t exp;
+
+	itest_wipe();
+	uid = user("a@example.com");
+	session(uid, &a, &t, false);
+	session(uid, &b, &t, false);
+	session(uid, &c, &t, true);
+	CU_ASSERT_EQUAL(store_sessions_list(uid, &list, &count), STORE_OK);
+	CU_ASSERT_EQUAL(count, 3);
+	free(list);
+	CU_ASSERT_EQUAL(store_session_refresh_expiry(a.id, &exp), STORE_OK);
+	CU_ASSERT_EQUAL(exp, T0 + 12 * 3600);
+	CU_ASSERT_EQUAL(store_sessions_end_all(uid, a.id, END_LOGOUT_ALL, T0 + 1, &n), STORE_OK);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(store_sessions_list(uid, &list, &count), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(count, 1);
+	TU_ASSERT_STR_EQ(list[0].id, a.id);
+	free(list);
+	CU_ASSERT_EQUAL(store_sessions_ended(uid, 10, &list, &count), STORE_OK);
+	CU_ASSERT_EQUAL(count, 2);
+	free(list);
+	CU_ASSERT_EQUAL(store_user_set_password(uid, "$scrypt$p2", NULL, T0 + 2, &n), STORE_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE end_reason = "
+	    "'PASSWORD_CHANGED'", NULL), 1);
+}
+
+static void
+test_refresh_rotates_and_records_the_family(void)
+{
+	struct session s;
+	struct token_issue t, next;
+	struct refresh_result r;
+	char *parent;
+
+	itest_wipe();
+	session(user("a@example.com"), &s, &t, false);
+	issue(&next, T0 + 60);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 60, false, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.reason, REASON_NONE);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_ROTATE);
+	CU_ASSERT_EQUAL(r.session.last_active_at, T0);
+	parent = itest_sql("SELECT parent_id FROM refresh_tokens WHERE token_hash = $1",
+	    next.refresh_hash, NULL);
+	CU_ASSERT_EQUAL(atoll(parent), itest_sql_int("SELECT id FROM refresh_tokens WHERE "
+	    "token_hash = $1", t.refresh_hash, NULL));
+	free(parent);
+	t = next;
+	issue(&next, T0 + 120);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 120, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.session.last_active_at, T0 + 120);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint FROM "
+	    "sessions", NULL), T0 + 120);
+	issue(&next, T0);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, "f00d", &next, T0, true, &r), STORE_OK);
+	CU_ASSERT_EQUAL(r.reason, REASON_REFRESH_INVALID);
+}
+
+static void
+test_refresh_of_a_disabled_user_ends_the_session(void)
+{
+	struct session s;
+	struct token_issue t, next;
+	struct refresh_result r;
+
+	itest_wipe();
+	session(user("a@example.com"), &s, &t, false);
+	free(itest_sql("UPDATE users SET disabled = true", NULL));
+	issue(&next, T0 + 1);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 1, true, &r), STORE_OK);
+	CU_ASSERT_EQUAL(r.reason, REASON_SESSION_ENDED);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE end_reason = "
+	    "'USER_DISABLED'", NULL), 1);
+}
+
+static void
+test_logout_reports_round_trip(void)
+{
+	struct logout_event ev, *list;
+	size_t n;
+	int64_t uid;
+
+	itest_wipe();
+	uid = user("a@example.com");
+	memset(&ev, 0, sizeof(ev));
+	ev.created_at = T0;
+	ev.user_id = uid;
+	ev.type = "IDLE_TIMEOUT";
+	ev.message = "idle";
+	ev.idle_minutes = 31.5;
+	ev.location = "/app.html";
+	ev.context = "{\"a\": 1}";
+	ev.ip = "127.0.0.1";
+	ev.user_agent = "ua";
+	CU_ASSERT_EQUAL(store_logout_event_add(&ev), STORE_OK);
+	ev.user_id = 0;
+	CU_ASSERT_EQUAL(store_logout_event_add(&ev), STORE_OK);
+	CU_ASSERT_EQUAL(store_logout_events_list(uid, 10, &list, &n), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	TU_ASSERT_STR_EQ(list[0].type, "IDLE_TIMEOUT");
+	TU_ASSERT_STR_EQ(list[0].context, "{\"a\": 1}");
+	CU_ASSERT_DOUBLE_EQUAL(list[0].idle_minutes, 31.5, 0.001);
+	CU_ASSERT_EQUAL(list[0].created_at, T0);
+	store_logout_events_free(list, n);
+	CU_ASSERT_EQUAL(store_auth_event("login_failed", 0, NULL, "INVALID_CREDENTIALS", "1.2.3.4",
+	    "ua", T0), STORE_OK);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = 'login_failed'",
+	    NULL), 1);
+}
+
+/* ---- concurrency ---- */
+
+struct outcome {
+	int err;
+	int reason;
+	int verdict;
+};
+
+/*
+ * Runs NCHILD processes that refresh the token hash at the same instant
+ * (they wait on a pipe the parent closes), each on its own connection.
+ */
+static void
+race(const char *hash, struct outcome out[NCHILD])
+{
+	int go[2], res[2], i, status;
+	pid_t pids[NCHILD];
+	char c;
+
+	store_close(); /* a child must not share the parent's connection */
+	CU_ASSERT_FATAL(pipe(go) == 0 && pipe(res) == 0);
+	for (i = 0; i < NCHILD; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct token_issue next;
+			struct refresh_result r;
+			struct outcome o;
+
+			memset(&r, 0, sizeof(r));
+			close(go[1]);
+			counter += 1000 * (i + 1);
+			issue(&next, T0 + 30);
+			o.err = store_open(itest_cfg.database_url) == STORE_OK ? 0 : -1;
+			(void)store_ping();
+			(void)!read(go[0], &c, 1); /* blocks until the parent closes */
+			if (o.err == 0)
+				o.err = (int)store_refresh(&itest_cfg, hash, &next, T0 + 30, true, &r);
+			o.reason = r.reason;
+			o.verdict = r.verdict;
+			(void)!write(res[1], &o, sizeof(o));
+			store_close();
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	/* Let every child connect and block on the pipe. */
+	nanosleep(&(struct timespec){ .tv_nsec = 300000000 }, NULL);
+	close(go[1]);
+	for (i = 0; i < NCHILD; i++)
+		CU_ASSERT_EQUAL(read(res[0], &out[i], sizeof(out[i])), (ssize_t)sizeof(out[i]));
+	for (i = 0; i < NCHILD; i++)
+		waitpid(pids[i], &status, 0);
+	close(res[0]);
+	close(res[1]);
+	CU_ASSERT_EQUAL_FATAL(store_open(itest_cfg.database_url), STORE_OK);
+}
+
+static void
+test_concurrent_refreshes_within_the_grace_all_succeed_and_one_rotates(void)
+{
+	struct session s;
+	struct token_issue t;
+	struct outcome o[NCHILD];
+	int round, i, ok, rotated;
+
+	for (round = 0; round < 3; round++) {
+		itest_wipe();
+		session(user("a@example.com"), &s, &t, false);
+		race(t.refresh_hash, o);
+		for (ok = rotated = i = 0; i < NCHILD; i++) {
+			ok += o[i].err == 0 && o[i].reason == REASON_NONE;
+			rotated += o[i].err == 0 && o[i].reason == REASON_NONE &&
+			    o[i].verdict == REFRESH_ROTATE;
+		}
+		CU_ASSERT_EQUAL(ok, NCHILD);
+		CU_ASSERT_EQUAL(rotated, 1);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), NCHILD + 1);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE rotated_at "
+		    "IS NOT NULL", NULL), 1);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NULL",
+		    NULL), 1);
+	}
+}
+
+static void
+test_concurrent_refreshes_without_grace_let_exactly_one_win(void)
+{
+	struct session s;
+	struct token_issue t;
+	struct outcome o[NCHILD];
+	int round, i, ok, reused, other;
+
+	for (round = 0; round < 3; round++) {
+		itest_wipe();
+		itest_cfg.refresh_reuse_grace = 0;
+		session(user("a@example.com"), &s, &t, false);
+		race(t.refresh_hash, o);
+		for (ok = reused = other = i = 0; i < NCHILD; i++) {
+			if (o[i].err == 0 && o[i].reason == REASON_NONE)
+				ok++;
+			else if (o[i].err == 0 && o[i].reason == REASON_REFRESH_REUSED)
+				reused++;
+			else if (o[i].err == 0 && o[i].reason == REASON_SESSION_ENDED)
+				other++;
+		}
+		CU_ASSERT_EQUAL(ok, 1);
+		CU_ASSERT(reused >= 1);
+		CU_ASSERT_EQUAL(ok + reused + other, NCHILD);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE end_reason = "
+		    "'REFRESH_REUSED'", NULL), 1);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+		    "'session_ended'", NULL), 1);
+		itest_reset_config();
+	}
+}
+
+static void
+test_the_store_reconnects_after_the_server_drops_it(void)
+{
+	CU_ASSERT_EQUAL(store_ping(), STORE_OK);
+	free(itest_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+	    "datname = current_database() AND pid <> pg_backend_pid()", NULL));
+	CU_ASSERT_EQUAL(store_ping(), STORE_OK);
+	store_close();
+	CU_ASSERT_EQUAL(store_open("host=/nonexistent-tether-dir dbname=x"), STORE_UNAVAILABLE);
+	CU_ASSERT_EQUAL(store_ping(), STORE_UNAVAILABLE);
+	CU_ASSERT_EQUAL(store_open(itest_cfg.database_url), STORE_OK);
+	CU_ASSERT_EQUAL(store_ping(), STORE_OK);
+}
+
+static const struct tu_test tests[] = {
+	{ "migrating again applies nothing", test_migrating_again_applies_nothing },
+	{ "users are unique by email whatever the case",
+	    test_users_are_unique_by_email_whatever_the_case },
+	{ "a session is created with its first refresh token",
+	    test_a_session_is_created_with_its_first_refresh_token },
+	{ "touch moves last activity forward only", test_touch_moves_last_activity_forward_only },
+	{ "a session ends exactly once and blacklists its live tokens",
+	    test_a_session_ends_exactly_once_and_blacklists_its_live_tokens },
+	{ "ending all sessions can spare one", test_ending_all_sessions_can_spare_one },
+	{ "refresh rotates and records the family", test_refresh_rotates_and_records_the_family },
+	{ "refresh of a disabled user ends the session",
+	    test_refresh_of_a_disabled_user_ends_the_session },
+	{ "logout reports round-trip", test_logout_reports_round_trip },
+	{ "concurrent refreshes within the grace all succeed and one rotates",
+	    test_concurrent_refreshes_within_the_grace_all_succeed_and_one_rotates },
+	{ "concurrent refreshes without grace let exactly one win",
+	    test_concurrent_refreshes_without_grace_let_exactly_one_win },
+	{ "the store reconnects after the server drops it",
+	    test_the_store_reconnects_after_the_server_drops_it },
+	{ NULL, NULL }
+};
+
+int
+main(void)
+{
+	int rc;
+
+	if (itest_init() != 0)
+		return tu_skip("test_store", "no database (set TETHER_TEST_DATABASE_URL)");
+	tu_begin();
+	tu_suite("store", itest_suite_init, NULL, tests);
+	rc = tu_end("test_store");
+	itest_done();
+	return rc;
+}
