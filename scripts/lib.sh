@@ -21,7 +21,7 @@ TETHER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 
 # The Debian 12 packages the build, the quickstart and the tests need.
-TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc make libfcgi-dev
+TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc libc6-dev make libfcgi-dev
 	libjson-c-dev libpq-dev libssl-dev libcunit1-dev postgresql lighttpd
 	curl python3 python3-jwt valgrind)
 

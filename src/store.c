@@ -234,25 +234,38 @@ uuid_ok(const char *s)
 	return true;
 }
 
+/* Server notices ("relation already exists, skipping") are not errors. */
+static void
+on_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("database: %s", message);
+}
+
 static bool
 connect_db(void)
 {
+	bool first = db.conn == NULL;
+
 	if (db.conninfo == NULL)
 		return false;
-	if (db.conn == NULL) {
+	if (first)
 		db.conn = PQconnectdb(db.conninfo);
-	} else if (PQstatus(db.conn) != CONNECTION_OK) {
+	else if (PQstatus(db.conn) != CONNECTION_OK)
 		PQreset(db.conn);
-	} else {
+	else
 		return true;
-	}
 	memset(db.prepared, 0, sizeof(db.prepared));
 	db.in_tx = false;
 	if (PQstatus(db.conn) != CONNECTION_OK) {
 		log_warn("database: cannot connect: %s", PQerrorMessage(db.conn));
 		return false;
 	}
-	log_info("database: connected");
+	PQsetNoticeProcessor(db.conn, on_notice, NULL);
+	if (first)
+		log_debug("database: connected");
+	else
+		log_info("database: reconnected");
 	return true;
 }
 

@@ -39,6 +39,9 @@ itest_reset_config(void)
 		fprintf(stderr, "itest config: %s\n", err);
 		abort();
 	}
+	if (getenv("TETHER_SQL_DIR") != NULL &&
+	    config_set(&itest_cfg, "sql_dir", getenv("TETHER_SQL_DIR"), err, sizeof(err)) != 0)
+		abort();
 }
 
 int
