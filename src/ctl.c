@@ -15,6 +15,7 @@
 #include "b64url.h"
 #include "config.h"
 #include "password.h"
+#include "reason.h"
 #include "store.h"
 #include "util.h"
 
@@ -30,15 +31,32 @@ static const char *config_file;
 
 static int cmd_migrate(int argc, char **argv);
 static int cmd_user(int argc, char **argv);
+static int cmd_sessions(int argc, char **argv);
+static int cmd_cleanup(int argc, char **argv);
+static int cmd_events(int argc, char **argv);
+static int cmd_stats(int argc, char **argv);
 static int cmd_keygen(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "migrate", cmd_migrate, true,
-	    "migrate                       apply the sql/ migrations not yet applied" },
+	    "migrate                         apply the sql/ migrations not yet applied" },
 	{ "user", cmd_user, true,
-	    "user add EMAIL [--name NAME]  create a user; the password is read from stdin" },
+	    "user add EMAIL [--name NAME]    create a user (password from stdin)\n"
+	    "  user list                       every user, with live sessions\n"
+	    "  user disable EMAIL              disable; ends its sessions (USER_DISABLED)\n"
+	    "  user enable EMAIL               enable again\n"
+	    "  user passwd EMAIL               new password from stdin; ends its sessions" },
+	{ "sessions", cmd_sessions, true,
+	    "sessions list [EMAIL]           live sessions, newest first\n"
+	    "  sessions revoke ID              end one (REVOKED_BY_ADMIN)" },
+	{ "cleanup", cmd_cleanup, true,
+	    "cleanup                         delete what has expired; prints per table" },
+	{ "events", cmd_events, true,
+	    "events [--limit N]              recent logout reports and session ends" },
+	{ "stats", cmd_stats, true,
+	    "stats                           active sessions, refreshes, failures" },
 	{ "keygen", cmd_keygen, false,
-	    "keygen [KID]                  print a new signing key \"kid:secret\"" },
+	    "keygen [KID]                    print a new signing key \"kid:secret\"" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -50,6 +68,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: tetherctl [--config FILE] COMMAND ...\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %s\n", cmds[i].usage);
+	fprintf(fp, "\nThe configuration comes from --config, TETHER_CONFIG and TETHER_* "
+	    "variables.\n");
 }
 
 static int
@@ -174,11 +194,118 @@ out:
 	return rc;
 }
 
+static void
+print_time(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(buf, size, "-");
+	else
+		strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+static int
+find_user(const char *email, struct user *u)
+{
+	enum store_err err = store_user_by_email(email, u);
+
+	if (err == STORE_NOTFOUND)
+		fprintf(stderr, "tetherctl: no user %s\n", email);
+	else if (err != STORE_OK)
+		fprintf(stderr, "tetherctl: database unavailable\n");
+	return err == STORE_OK ? 0 : -1;
+}
+
+static int
+user_list(void)
+{
+	struct user_row *rows;
+	size_t i, n;
+	char when[40];
+
+	if (store_users_list(&rows, &n) != STORE_OK) {
+		fprintf(stderr, "tetherctl: database unavailable\n");
+		return 1;
+	}
+	printf("%-6s %-32s %-20s %-8s %-8s %s\n", "ID", "EMAIL", "NAME", "STATE", "SESSIONS",
+	    "CREATED");
+	for (i = 0; i < n; i++) {
+		print_time(rows[i].user.created_at, when, sizeof(when));
+		printf("%-6lld %-32s %-20s %-8s %-8lld %s\n", (long long)rows[i].user.id,
+		    rows[i].user.email, rows[i].user.display_name,
+		    rows[i].user.disabled ? "disabled" : "active",
+		    (long long)rows[i].live_sessions, when);
+	}
+	free(rows);
+	return 0;
+}
+
+static int
+user_disable(const char *email, bool disable)
+{
+	struct user u;
+	int ended = 0;
+
+	if (find_user(email, &u) != 0)
+		return 1;
+	if (store_user_set_disabled(u.id, disable, time(NULL), &ended) != STORE_OK) {
+		fprintf(stderr, "tetherctl: database unavailable\n");
+		return 1;
+	}
+	if (disable)
+		printf("disabled user %lld %s; %d sessions ended\n", (long long)u.id, u.email,
+		    ended);
+	else
+		printf("enabled user %lld %s\n", (long long)u.id, u.email);
+	return 0;
+}
+
+static int
+user_passwd(const char *email)
+{
+	struct user u;
+	char pw[4200];
+	char *hash = NULL;
+	enum pw_err pe;
+	int ended = 0, rc = 1;
+
+	if (find_user(email, &u) != 0)
+		return 1;
+	if (read_password("New password: ", pw, sizeof(pw)) != 0) {
+		fprintf(stderr, "tetherctl: no password on standard input\n");
+		goto out;
+	}
+	if ((pe = password_validate(pw, strlen(pw))) != PW_OK) {
+		fprintf(stderr, "tetherctl: %s\n", password_err_message(pe));
+		goto out;
+	}
+	if ((hash = password_hash(pw, strlen(pw), &cfg.scrypt)) == NULL ||
+	    store_user_set_password(u.id, hash, NULL, time(NULL), &ended) != STORE_OK) {
+		fprintf(stderr, "tetherctl: the password could not be set\n");
+		goto out;
+	}
+	printf("password changed for %s; %d sessions ended\n", u.email, ended);
+	rc = 0;
+out:
+	util_wipe(pw, sizeof(pw));
+	util_free_secret(hash);
+	return rc;
+}
+
 static int
 cmd_user(int argc, char **argv)
 {
 	const char *name = NULL;
 
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return user_list();
+	if (argc == 3 && strcmp(argv[1], "disable") == 0)
+		return user_disable(argv[2], true);
+	if (argc == 3 && strcmp(argv[1], "enable") == 0)
+		return user_disable(argv[2], false);
+	if (argc == 3 && strcmp(argv[1], "passwd") == 0)
+		return user_passwd(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "add") == 0) {
 		if (argc == 5 && strcmp(argv[3], "--name") == 0)
 			name = argv[4];
@@ -191,8 +318,200 @@ cmd_user(int argc, char **argv)
 		return user_add(argv[2], name);
 	}
 bad:
-	fprintf(stderr, "usage: tetherctl user add EMAIL [--name NAME]\n");
+	fprintf(stderr, "usage: tetherctl %s\n", cmds[1].usage);
 	return 2;
+}
+
+static int
+sessions_list(const char *email)
+{
+	struct session_row *rows;
+	struct user u;
+	size_t i, n;
+	char created[40], active[40];
+
+	if (email != NULL && find_user(email, &u) != 0)
+		return 1;
+	if (store_sessions_live(email ? u.id : 0, &rows, &n) != STORE_OK) {
+		fprintf(stderr, "tetherctl: database unavailable\n");
+		return 1;
+	}
+	printf("%-36s %-28s %-23s %-23s %-3s %s\n", "SESSION", "USER", "CREATED", "LAST ACTIVE",
+	    "RM", "ADDRESS");
+	for (i = 0; i < n; i++) {
+		print_time(rows[i].session.created_at, created, sizeof(created));
+		print_time(rows[i].session.last_active_at, active, sizeof(active));
+		printf("%-36s %-28s %-23s %-23s %-3s %s\n", rows[i].session.id, rows[i].email,
+		    created, active, rows[i].session.remember_me ? "yes" : "no",
+		    rows[i].session.ip);
+	}
+	free(rows);
+	return 0;
+}
+
+static int
+cmd_sessions(int argc, char **argv)
+{
+	bool ended = false;
+	enum store_err err;
+
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "list") == 0)
+		return sessions_list(argc == 3 ? argv[2] : NULL);
+	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+		err = store_session_end(argv[2], 0, END_REVOKED_BY_ADMIN, time(NULL), time(NULL),
+		    &ended);
+		if (err == STORE_NOTFOUND) {
+			fprintf(stderr, "tetherctl: no session %s\n", argv[2]);
+			return 1;
+		}
+		if (err != STORE_OK) {
+			fprintf(stderr, "tetherctl: database unavailable\n");
+			return 1;
+		}
+		printf(ended ? "session %s ended\n" : "session %s had already ended\n", argv[2]);
+		return 0;
+	}
+	fprintf(stderr, "usage: tetherctl %s\n", cmds[2].usage);
+	return 2;
+}
+
+static int
+cmd_cleanup(int argc, char **argv)
+{
+	struct cleanup_counts c;
+	bool ran = false;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: tetherctl %s\n", cmds[3].usage);
+		return 2;
+	}
+	if (store_cleanup(&cfg, time(NULL), 1000, &c, &ran) != STORE_OK) {
+		fprintf(stderr, "tetherctl: database unavailable\n");
+		return 1;
+	}
+	if (!ran) {
+		printf("another cleanup is running; nothing done\n");
+		return 0;
+	}
+	printf("sessions ended (past their limits)  %lld\n", (long long)c.sessions_expired);
+	printf("access_blacklist deleted            %lld\n", (long long)c.blacklist);
+	printf("refresh_tokens deleted              %lld\n", (long long)c.refresh_tokens);
+	printf("sessions deleted                    %lld\n", (long long)c.sessions);
+	printf("logout_events deleted               %lld\n", (long long)c.logout_events);
+	printf("auth_events deleted                 %lld\n", (long long)c.auth_events);
+	printf("login_attempts deleted              %lld\n", (long long)c.login_attempts);
+	return 0;
+}
+
+static void
+print_report(const struct logout_event *ev)
+{
+	char when[40];
+
+	print_time(ev->created_at, when, sizeof(when));
+	printf("================================================================\n");
+	printf("LOGOUT EVENT - %s\n", when);
+	printf("Type:       %s\n", ev->type ? ev->type : "");
+	printf("Message:    %s\n", ev->message ? ev->message : "");
+	if (ev->idle_minutes >= 0)
+		printf("Idle Time:  %.1f minutes\n", ev->idle_minutes);
+	else
+		printf("Idle Time:  unknown\n");
+	printf("Location:   %s\n", ev->location ? ev->location : "");
+	if (ev->user_id != 0)
+		printf("User:       %s (id %lld)\n", ev->email ? ev->email : "?",
+		    (long long)ev->user_id);
+	else
+		printf("User:       (not signed in)\n");
+	printf("IP:         %s\n", ev->ip ? ev->ip : "");
+	printf("User Agent: %s\n", ev->user_agent ? ev->user_agent : "");
+	printf("Context:    %s\n", ev->context ? ev->context : "{}");
+}
+
+static void
+print_end(const struct session_row *r)
+{
+	char when[40];
+	const struct session *s = &r->session;
+
+	print_time(s->ended_at, when, sizeof(when));
+	printf("================================================================\n");
+	printf("SESSION END - %s\n", when);
+	printf("Type:       %s\n", end_reason_name(s->end_reason));
+	printf("Message:    %s\n", reason_message(reason_for_end(s->end_reason)));
+	printf("Idle Time:  %.1f minutes\n", (double)(s->ended_at - s->last_active_at) / 60.0);
+	printf("Location:   (server)\n");
+	printf("User:       %s (id %lld)\n", r->email, (long long)s->user_id);
+	printf("IP:         %s\n", s->ip);
+	printf("User Agent: %s\n", s->user_agent);
+	printf("Context:    {\"session_id\": \"%s\", \"remember_me\": %s}\n", s->id,
+	    s->remember_me ? "true" : "false");
+}
+
+static int
+cmd_events(int argc, char **argv)
+{
+	int64_t limit = 20;
+	struct logout_event *evs = NULL;
+	struct session_row *ends = NULL;
+	size_t ne = 0, ns = 0, i = 0, j = 0;
+	int rc = 1;
+
+	if (argc == 3 && strcmp(argv[1], "--limit") == 0) {
+		if (util_parse_int(argv[2], 1, 10000, &limit) != 0) {
+			fprintf(stderr, "tetherctl: --limit takes 1 to 10000\n");
+			return 2;
+		}
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: tetherctl %s\n", cmds[4].usage);
+		return 2;
+	}
+	if (store_events_reports((int)limit, &evs, &ne) != STORE_OK ||
+	    store_events_ends((int)limit, &ends, &ns) != STORE_OK) {
+		fprintf(stderr, "tetherctl: database unavailable\n");
+		goto out;
+	}
+	/* One timeline, newest first, at most limit blocks. */
+	while ((i < ne || j < ns) && (int64_t)(i + j) < limit) {
+		if (j >= ns || (i < ne && evs[i].created_at >= ends[j].session.ended_at))
+			print_report(&evs[i++]);
+		else
+			print_end(&ends[j++]);
+	}
+	if (ne + ns == 0)
+		printf("no logout events\n");
+	rc = 0;
+out:
+	store_logout_events_free(evs, ne);
+	free(ends);
+	return rc;
+}
+
+static int
+cmd_stats(int argc, char **argv)
+{
+	struct stats st;
+	struct stat_count *f;
+	size_t i, n;
+
+	(void)argc;
+	(void)argv;
+	if (store_stats(time(NULL), &st, &f, &n) != STORE_OK) {
+		fprintf(stderr, "tetherctl: database unavailable\n");
+		return 1;
+	}
+	printf("users                      %lld\n", (long long)st.users);
+	printf("active sessions            %lld\n", (long long)st.active_sessions);
+	printf("logins in the last hour    %lld\n", (long long)st.logins_hour);
+	printf("refreshes in the last hour %lld\n", (long long)st.refreshes_hour);
+	printf("failures and session ends in the last 24 hours:\n");
+	for (i = 0; i < n; i++)
+		printf("  %-16s %-24s %lld\n", f[i].kind, f[i].reason, (long long)f[i].count);
+	if (n == 0)
+		printf("  none\n");
+	free(f);
+	return 0;
 }
 
 static int

@@ -357,50 +357,106 @@ h_register(struct ctx *c)
 	}
 }
 
-/* Checks email and password; *u is the user on success. Replies itself
- * on failure (401, 403, 503) and returns false. */
+/* The throttling keys of a login: the email (case-folded, as accounts
+ * are) and the client address. Strings the caller frees. */
+static void
+throttle_keys(const struct ctx *c, const char *email, char **ekey, char **akey)
+{
+	char *p;
+
+	*ekey = xasprintf("email:%s", email);
+	for (p = *ekey; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	*akey = xasprintf("addr:%s", c->req->remote_addr);
+}
+
+/* True (and a 429 sent) if the email or the address has had
+ * login_max_attempts failures within login_window. */
 static bool
-login_check(
-    struct ctx *c, const char *email, const char *pw, size_t pwlen, struct user *u)
+throttled(struct ctx *c, const struct throttle *th)
 {
 	const struct config *cfg = c->cfg;
-	enum store_err se = STORE_NOTFOUND;
-	bool rehash = false;
-	int ok = 0;
-	char *hash;
+	time_t until = 0;
+	char secs[24];
 
-	if (email_ok(email))
-		se = store_user_by_email(email, u);
-	if (se == STORE_UNAVAILABLE) {
-		reply_unavailable(c->resp);
+	if (th->email_failures >= cfg->login_max_attempts)
+		until = th->email_oldest + (time_t)cfg->login_window;
+	if (th->addr_failures >= cfg->login_max_attempts &&
+	    th->addr_oldest + (time_t)cfg->login_window > until)
+		until = th->addr_oldest + (time_t)cfg->login_window;
+	if (until == 0)
 		return false;
-	}
+	reply_error(c->resp, 429, "too_many_attempts",
+	    "Too many failed sign-in attempts; try again later.");
+	snprintf(secs, sizeof(secs), "%lld",
+	    (long long)(until > c->req->now ? until - c->req->now : 1));
+	resp_set_header(c->resp, "Retry-After", secs);
+	log_info("login throttled from %s", c->req->remote_addr);
+	return true;
+}
+
+/* Verifies the password (or burns the same time for an unknown email).
+ * 1 match, 0 no match; *rehash as password_verify says. */
+static int
+check_password(struct ctx *c, enum store_err se, const char *pw, size_t pwlen,
+    const struct user *u, bool *rehash)
+{
 	/* Why burn: an unknown email must cost what a wrong password costs,
 	 * or the response time tells which emails have accounts. */
-	if (se == STORE_NOTFOUND)
-		password_burn(pw, pwlen, &cfg->scrypt);
-	else
-		ok = password_verify(pw, pwlen, u->password_hash, &cfg->scrypt, &rehash);
-	if (ok != 1) {
+	if (se == STORE_NOTFOUND) {
+		password_burn(pw, pwlen, &c->cfg->scrypt);
+		return 0;
+	}
+	return password_verify(pw, pwlen, u->password_hash, &c->cfg->scrypt, rehash) == 1;
+}
+
+/* Checks throttling, email and password; *u is the user on success.
+ * Replies itself on failure (401, 403, 429, 503) and returns false. */
+static bool
+login_check(struct ctx *c, const char *email, const char *pw, size_t pwlen,
+    struct user *u)
+{
+	enum store_err se = STORE_NOTFOUND;
+	struct throttle th;
+	bool rehash = false, ok = false;
+	char *ekey, *akey, *hash;
+
+	throttle_keys(c, email, &ekey, &akey);
+	if (store_login_throttle(ekey, akey, c->req->now - (time_t)c->cfg->login_window,
+	    &th) != STORE_OK || (email_ok(email) &&
+	    (se = store_user_by_email(email, u)) == STORE_UNAVAILABLE)) {
+		reply_unavailable(c->resp);
+		goto out;
+	}
+	if (throttled(c, &th))
+		goto out;
+	if (check_password(c, se, pw, pwlen, u, &rehash) != 1) {
+		if (store_login_failed(ekey, akey, c->req->now) != STORE_OK)
+			log_warn("login failure from %s not recorded", c->req->remote_addr);
 		(void)store_auth_event("login_failed", se == STORE_OK ? u->id : 0, NULL,
 		    "INVALID_CREDENTIALS", c->req->remote_addr, c->req->user_agent,
 		    c->req->now);
 		log_info("login failed from %s", c->req->remote_addr);
 		reply_deny_reason(c->resp, REASON_INVALID_CREDENTIALS);
-		return false;
+		goto out;
 	}
 	if (u->disabled) {
-		reply_error(
-		    c->resp, 403, "account_disabled", "This account is disabled.");
-		return false;
+		reply_error(c->resp, 403, "account_disabled", "This account is disabled.");
+		goto out;
 	}
-	if (rehash && (hash = password_hash(pw, pwlen, &cfg->scrypt)) != NULL) {
+	if (th.email_failures > 0)
+		(void)store_login_clear(ekey);
+	if (rehash && (hash = password_hash(pw, pwlen, &c->cfg->scrypt)) != NULL) {
 		if (store_user_rehash(u->id, hash) != STORE_OK)
-			log_warn(
-			    "user %lld: password rehash not saved", (long long)u->id);
+			log_warn("user %lld: password rehash not saved", (long long)u->id);
 		util_free_secret(hash);
 	}
-	return true;
+	ok = true;
+out:
+	free(ekey);
+	free(akey);
+	return ok;
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "cleanup.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -62,6 +63,7 @@ main(int argc, char **argv)
 {
 	FCGX_Request fr;
 	char err[512];
+	time_t next_cleanup = 0;
 
 	config_init(&cfg);
 	if (config_load(&cfg, config_path(argc, argv), NULL, err, sizeof(err)) != 0) {
@@ -83,6 +85,8 @@ main(int argc, char **argv)
 	while (FCGX_Accept_r(&fr) >= 0) {
 		serve_one(&fr);
 		FCGX_Finish_r(&fr);
+		/* After the response is sent: the client never waits for it. */
+		cleanup_maybe(&cfg, time(NULL), &next_cleanup);
 	}
 	FCGX_Free(&fr, 1);
 	store_close();

@@ -40,11 +40,11 @@
 /*
  * What ending sessions does besides setting ended_at: revoke their refresh
  * tokens, blacklist the access jti's that are still live, and audit it.
- * Expects a CTE "e" (the sessions just ended: id, user_id, ip, user_agent);
- * REASON and NOW name the parameters holding the end reason and the time.
- * One statement, so it is atomic.
+ * Expects a CTE "e" (the sessions just ended: id, user_id, ip, user_agent,
+ * end_reason); NOW names the parameter holding the time. One statement, so
+ * it is atomic.
  */
-#define END_SIDE_EFFECTS(REASON, NOW) \
+#define END_SIDE_EFFECTS(NOW) \
 	"r AS (UPDATE refresh_tokens t SET revoked_at = to_timestamp(" NOW ") " \
 	"  FROM e WHERE t.session_id = e.id AND t.revoked_at IS NULL RETURNING 1), " \
 	"b AS (INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) " \
@@ -53,7 +53,7 @@
 	"  WHERE t.access_expires_at > to_timestamp(" NOW ") " \
 	"  ON CONFLICT (jti) DO NOTHING RETURNING 1), " \
 	"a AS (INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, ip, user_agent) " \
-	"  SELECT to_timestamp(" NOW "), 'session_ended', e.user_id, e.id, " REASON ", " \
+	"  SELECT to_timestamp(" NOW "), 'session_ended', e.user_id, e.id, e.end_reason, " \
 	"  e.ip, e.user_agent FROM e RETURNING 1) "
 
 enum stmt {
@@ -77,6 +77,25 @@ enum stmt {
 	S_LOGOUT_EVENTS_LIST,
 	S_SESSIONS_ENDED,
 	S_AUTH_EVENT,
+	S_LOGIN_THROTTLE,
+	S_LOGIN_FAILED,
+	S_LOGIN_CLEAR,
+	S_USER_SET_DISABLED,
+	S_USERS_LIST,
+	S_SESSIONS_LIVE_ALL,
+	S_EVENTS_REPORTS,
+	S_EVENTS_ENDS,
+	S_STATS,
+	S_STATS_FAILURES,
+	S_CLEAN_EXPIRE_SESSIONS,
+	S_CLEAN_BLACKLIST,
+	S_CLEAN_REFRESH,
+	S_CLEAN_SESSIONS,
+	S_CLEAN_LOGOUT_EVENTS,
+	S_CLEAN_AUTH_EVENTS,
+	S_CLEAN_ATTEMPTS,
+	S_CLEAN_LOCK,
+	S_CLEAN_UNLOCK,
 	S_MIGRATION_APPLIED,
 	S_MIGRATION_RECORD,
 	STMT__MAX
@@ -104,7 +123,9 @@ static const struct {
 	    "e AS (UPDATE sessions SET ended_at = to_timestamp($5), end_reason = $3 "
 	    "  WHERE user_id = (SELECT id FROM u) AND ended_at IS NULL "
 	    "  AND ($2::uuid IS NULL OR id <> $2::uuid) "
-	    "  RETURNING id, user_id, ip, user_agent), " END_SIDE_EFFECTS("$3", "$5")
+	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$5") ", "
+	    "p AS (INSERT INTO auth_events (created_at, kind, user_id) "
+	    "  SELECT to_timestamp($5), 'password_changed', id FROM u RETURNING 1) "
 	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)" },
 	[S_SESSION_CREATE] = { "session_create",
 	    "WITH s AS (INSERT INTO sessions (user_id, created_at, last_active_at, "
@@ -131,8 +152,8 @@ static const struct {
 	[S_SESSION_END] = { "session_end",
 	    "WITH e AS (UPDATE sessions SET ended_at = to_timestamp($4), end_reason = $3 "
 	    "  WHERE id = $1::uuid AND ($2::bigint = 0 OR user_id = $2::bigint) "
-	    "  AND ended_at IS NULL RETURNING id, user_id, ip, user_agent), "
-	    END_SIDE_EFFECTS("$3", "$5")
+	    "  AND ended_at IS NULL RETURNING id, user_id, ip, user_agent, end_reason), "
+	    END_SIDE_EFFECTS("$5")
 	    "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1::uuid "
 	    "  AND ($2::bigint = 0 OR user_id = $2::bigint)), (SELECT count(*) FROM e)" },
 	/* $1 user, $2 except sid or NULL, $3 reason, $4 now */
@@ -140,7 +161,7 @@ static const struct {
 	    "WITH e AS (UPDATE sessions SET ended_at = to_timestamp($4), end_reason = $3 "
 	    "  WHERE user_id = $1 AND ended_at IS NULL "
 	    "  AND ($2::uuid IS NULL OR id <> $2::uuid) "
-	    "  RETURNING id, user_id, ip, user_agent), " END_SIDE_EFFECTS("$3", "$4")
+	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$4")
 	    "SELECT count(*) FROM e" },
 	[S_SESSIONS_LIST] = { "sessions_list",
 	    "SELECT " SESSION_COLS " FROM sessions s WHERE s.user_id = $1 "
@@ -168,7 +189,11 @@ static const struct {
 	    "  to_timestamp($3), to_timestamp($5), $6, to_timestamp($7)) RETURNING 1), "
 	    "s AS (UPDATE sessions SET last_active_at = to_timestamp($3) "
 	    "  WHERE id = $2::uuid AND $9::boolean AND last_active_at < to_timestamp($3) "
-	    "  RETURNING 1) "
+	    "  RETURNING 1), "
+	    "k AS (INSERT INTO auth_events (created_at, kind, user_id, session_id, reason) "
+	    "  SELECT to_timestamp($3), 'refresh_ok', user_id, id, "
+	    "  CASE WHEN $8::boolean THEN 'ROTATED' ELSE 'GRACE' END "
+	    "  FROM sessions WHERE id = $2::uuid RETURNING 1) "
 	    "SELECT (SELECT count(*) FROM n)" },
 	[S_REFRESH_SESSION] = { "refresh_session",
 	    "SELECT session_id FROM refresh_tokens WHERE token_hash = $1" },
@@ -189,6 +214,97 @@ static const struct {
 	    "INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, "
 	    "ip, user_agent) VALUES (to_timestamp($1), $2, NULLIF($3::bigint, 0), "
 	    "$4::uuid, $5, $6, $7)" },
+	/* $1 email key, $2 address key, $3 start of the window */
+	[S_LOGIN_THROTTLE] = { "login_throttle",
+	    "SELECT count(*) FILTER (WHERE key = $1), count(*) FILTER (WHERE key = $2), "
+	    "coalesce(extract(epoch from min(attempted_at) FILTER (WHERE key = $1))::bigint, 0), "
+	    "coalesce(extract(epoch from min(attempted_at) FILTER (WHERE key = $2))::bigint, 0) "
+	    "FROM login_attempts WHERE key IN ($1, $2) AND attempted_at > to_timestamp($3)" },
+	[S_LOGIN_FAILED] = { "login_failed",
+	    "INSERT INTO login_attempts (key, attempted_at) "
+	    "VALUES ($1, to_timestamp($3)), ($2, to_timestamp($3))" },
+	[S_LOGIN_CLEAR] = { "login_clear", "DELETE FROM login_attempts WHERE key = $1" },
+	/* $1 user, $2 disable?, $3 now */
+	[S_USER_SET_DISABLED] = { "user_set_disabled",
+	    "WITH u AS (UPDATE users SET disabled = $2 WHERE id = $1 RETURNING id), "
+	    "e AS (UPDATE sessions SET ended_at = to_timestamp($3), end_reason = 'USER_DISABLED' "
+	    "  WHERE user_id = (SELECT id FROM u) AND $2 AND ended_at IS NULL "
+	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$3") ", "
+	    "d AS (INSERT INTO auth_events (created_at, kind, user_id) SELECT to_timestamp($3), "
+	    "  CASE WHEN $2 THEN 'user_disabled' ELSE 'user_enabled' END, id FROM u RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)" },
+	[S_USERS_LIST] = { "users_list",
+	    "SELECT " USER_COLS ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id "
+	    "AND s.ended_at IS NULL) FROM users u ORDER BY u.id" },
+	/* Live sessions of every user ($1 = 0) or of one. */
+	[S_SESSIONS_LIVE_ALL] = { "sessions_live_all",
+	    "SELECT " SESSION_COLS ", u.email FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.ended_at IS NULL AND ($1::bigint = 0 OR s.user_id = $1::bigint) "
+	    "ORDER BY s.created_at DESC LIMIT 1000" },
+	[S_EVENTS_REPORTS] = { "events_reports",
+	    "SELECT l.id, extract(epoch from l.created_at)::bigint, coalesce(l.user_id, 0), "
+	    "l.session_id, l.type, l.message, coalesce(l.idle_minutes, -1), l.location, "
+	    "l.context::text, l.ip, l.user_agent, u.email FROM logout_events l "
+	    "LEFT JOIN users u ON u.id = l.user_id ORDER BY l.created_at DESC, l.id DESC LIMIT $1" },
+	[S_EVENTS_ENDS] = { "events_ends",
+	    "SELECT " SESSION_COLS ", u.email FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.ended_at IS NOT NULL ORDER BY s.ended_at DESC, s.id LIMIT $1" },
+	/* $1 now: live sessions, refreshes and logins in the last hour. */
+	[S_STATS] = { "stats",
+	    "SELECT (SELECT count(*) FROM sessions WHERE ended_at IS NULL "
+	    "  AND absolute_expires_at > to_timestamp($1) AND (idle_timeout_s = 0 OR "
+	    "  last_active_at + idle_timeout_s * interval '1 second' > to_timestamp($1))), "
+	    "(SELECT count(*) FROM auth_events WHERE kind = 'refresh_ok' "
+	    "  AND created_at > to_timestamp($1) - interval '1 hour'), "
+	    "(SELECT count(*) FROM auth_events WHERE kind = 'login_ok' "
+	    "  AND created_at > to_timestamp($1) - interval '1 hour'), "
+	    "(SELECT count(*) FROM users)" },
+	[S_STATS_FAILURES] = { "stats_failures",
+	    "SELECT kind, coalesce(reason, ''), count(*) FROM auth_events "
+	    "WHERE kind IN ('login_failed', 'refresh_failed', 'session_ended') "
+	    "AND created_at > to_timestamp($1) - interval '24 hours' "
+	    "GROUP BY kind, reason ORDER BY kind, count(*) DESC" },
+	/*
+	 * Cleanup, each in bounded batches ($2 rows) so a backlog never holds
+	 * long locks. Live sessions past their absolute end are ended first,
+	 * with the limit that really came first as the reason.
+	 */
+	[S_CLEAN_EXPIRE_SESSIONS] = { "clean_expire_sessions",
+	    "WITH c AS (SELECT id, CASE WHEN idle_timeout_s > 0 AND last_active_at + "
+	    "  idle_timeout_s * interval '1 second' < absolute_expires_at "
+	    "  THEN last_active_at + idle_timeout_s * interval '1 second' "
+	    "  ELSE absolute_expires_at END AS at, CASE WHEN idle_timeout_s > 0 AND "
+	    "  last_active_at + idle_timeout_s * interval '1 second' < absolute_expires_at "
+	    "  THEN 'IDLE_TIMEOUT' ELSE 'EXPIRED' END AS why FROM sessions "
+	    "  WHERE ended_at IS NULL AND absolute_expires_at <= to_timestamp($1) "
+	    "  LIMIT $2 FOR UPDATE SKIP LOCKED), "
+	    "e AS (UPDATE sessions s SET ended_at = c.at, end_reason = c.why FROM c "
+	    "  WHERE s.id = c.id RETURNING s.id, s.user_id, s.ip, s.user_agent, s.end_reason), "
+	    END_SIDE_EFFECTS("$1") "SELECT count(*) FROM e" },
+	[S_CLEAN_BLACKLIST] = { "clean_blacklist",
+	    "DELETE FROM access_blacklist WHERE jti IN (SELECT jti FROM access_blacklist "
+	    "WHERE expires_at < to_timestamp($1) LIMIT $2)" },
+	/* Expired tokens, and revoked ones a day after: long enough for a late
+	 * client to be told its session ended rather than "invalid". */
+	[S_CLEAN_REFRESH] = { "clean_refresh",
+	    "DELETE FROM refresh_tokens WHERE id IN (SELECT id FROM refresh_tokens "
+	    "WHERE expires_at < to_timestamp($1) LIMIT $2) OR id IN (SELECT id FROM "
+	    "refresh_tokens WHERE revoked_at < to_timestamp($1) - interval '1 day' LIMIT $2)" },
+	[S_CLEAN_SESSIONS] = { "clean_sessions",
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at IS NOT NULL "
+	    "AND ended_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	[S_CLEAN_LOGOUT_EVENTS] = { "clean_logout_events",
+	    "DELETE FROM logout_events WHERE id IN (SELECT id FROM logout_events "
+	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	[S_CLEAN_AUTH_EVENTS] = { "clean_auth_events",
+	    "DELETE FROM auth_events WHERE id IN (SELECT id FROM auth_events "
+	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	[S_CLEAN_ATTEMPTS] = { "clean_attempts",
+	    "DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts "
+	    "WHERE attempted_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	/* Only one cleaner at a time, across workers and hosts. */
+	[S_CLEAN_LOCK] = { "clean_lock", "SELECT pg_try_advisory_lock(7364002)" },
+	[S_CLEAN_UNLOCK] = { "clean_unlock", "SELECT pg_advisory_unlock(7364002)" },
 	[S_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1" },
 	[S_MIGRATION_RECORD] = { "migration_record",
@@ -852,14 +968,12 @@ dup_or_null(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
 }
 
-enum store_err
-store_logout_events_list(int64_t user_id, int limit, struct logout_event **out,
+static enum store_err
+event_rows(enum stmt id, int nv, const char *const *v, struct logout_event **out,
     size_t *n)
 {
-	struct num uid, lim;
-	const char *v[] = { num(&uid, user_id), num(&lim, limit) };
 	enum store_err err;
-	PGresult *res = run(S_LOGOUT_EVENTS_LIST, 2, v, &err);
+	PGresult *res = run(id, nv, v, &err);
 	struct logout_event *ev;
 	int i, rows;
 
@@ -872,6 +986,8 @@ store_logout_events_list(int64_t user_id, int limit, struct logout_event **out,
 		*out = xcalloc((size_t)rows, sizeof(**out));
 	for (i = 0; i < rows; i++) {
 		ev = &(*out)[i];
+		if (PQnfields(res) > 11)
+			ev->email = dup_or_null(res, i, 11);
 		ev->id = get_int(res, i, 0);
 		ev->created_at = (time_t)get_int(res, i, 1);
 		ev->user_id = get_int(res, i, 2);
@@ -889,6 +1005,25 @@ store_logout_events_list(int64_t user_id, int limit, struct logout_event **out,
 	return STORE_OK;
 }
 
+enum store_err
+store_logout_events_list(int64_t user_id, int limit, struct logout_event **out,
+    size_t *n)
+{
+	struct num uid, lim;
+	const char *v[] = { num(&uid, user_id), num(&lim, limit) };
+
+	return event_rows(S_LOGOUT_EVENTS_LIST, 2, v, out, n);
+}
+
+enum store_err
+store_events_reports(int limit, struct logout_event **out, size_t *n)
+{
+	struct num lim;
+	const char *v[] = { num(&lim, limit) };
+
+	return event_rows(S_EVENTS_REPORTS, 1, v, out, n);
+}
+
 void
 store_logout_events_free(struct logout_event *evs, size_t n)
 {
@@ -902,6 +1037,7 @@ store_logout_events_free(struct logout_event *evs, size_t n)
 		free(evs[i].context);
 		free(evs[i].ip);
 		free(evs[i].user_agent);
+		free(evs[i].email);
 	}
 	free(evs);
 }
@@ -919,6 +1055,225 @@ store_auth_event(const char *kind, int64_t user_id, const char *sid,
 	PGresult *res = run(S_AUTH_EVENT, 7, v, &err);
 
 	PQclear(res);
+	return err;
+}
+
+/* ---- login throttling ---- */
+
+enum store_err
+store_login_throttle(const char *email_key, const char *addr_key, time_t since,
+    struct throttle *out)
+{
+	struct num t;
+	const char *v[] = { email_key, addr_key, num(&t, since) };
+	enum store_err err;
+	PGresult *res = run(S_LOGIN_THROTTLE, 3, v, &err);
+
+	memset(out, 0, sizeof(*out));
+	if (res == NULL)
+		return err;
+	out->email_failures = get_int(res, 0, 0);
+	out->addr_failures = get_int(res, 0, 1);
+	out->email_oldest = (time_t)get_int(res, 0, 2);
+	out->addr_oldest = (time_t)get_int(res, 0, 3);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_err
+store_login_failed(const char *email_key, const char *addr_key, time_t now)
+{
+	struct num t;
+	const char *v[] = { email_key, addr_key, num(&t, now) };
+	enum store_err err;
+	PGresult *res = run(S_LOGIN_FAILED, 3, v, &err);
+
+	PQclear(res);
+	return err;
+}
+
+enum store_err
+store_login_clear(const char *key)
+{
+	const char *v[] = { key };
+	enum store_err err;
+	PGresult *res = run(S_LOGIN_CLEAR, 1, v, &err);
+
+	PQclear(res);
+	return err;
+}
+
+/* ---- administration ---- */
+
+enum store_err
+store_user_set_disabled(int64_t id, bool disabled, time_t now, int *ended)
+{
+	struct num uid, t;
+	const char *v[] = { num(&uid, id), disabled ? "t" : "f", num(&t, now) };
+	enum store_err err;
+	PGresult *res = run(S_USER_SET_DISABLED, 3, v, &err);
+
+	if (res == NULL)
+		return err;
+	if (get_int(res, 0, 0) != 1)
+		err = STORE_NOTFOUND;
+	if (ended != NULL)
+		*ended = (int)get_int(res, 0, 1);
+	PQclear(res);
+	return err;
+}
+
+enum store_err
+store_users_list(struct user_row **out, size_t *n)
+{
+	enum store_err err;
+	PGresult *res = run(S_USERS_LIST, 0, NULL, &err);
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if (res == NULL)
+		return err;
+	rows = PQntuples(res);
+	*out = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**out));
+	for (i = 0; i < rows; i++) {
+		read_user(res, i, 0, &(*out)[i].user);
+		(*out)[i].live_sessions = get_int(res, i, USER_NCOLS);
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return STORE_OK;
+}
+
+static enum store_err
+admin_sessions(enum stmt id, const char *arg, struct session_row **out, size_t *n)
+{
+	const char *v[] = { arg };
+	enum store_err err;
+	PGresult *res = run(id, 1, v, &err);
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if (res == NULL)
+		return err;
+	rows = PQntuples(res);
+	*out = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**out));
+	for (i = 0; i < rows; i++) {
+		read_session(res, i, 0, &(*out)[i].session);
+		copy_str((*out)[i].email, sizeof((*out)[i].email),
+		    PQgetvalue(res, i, SESSION_NCOLS));
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_err
+store_sessions_live(int64_t user_id, struct session_row **out, size_t *n)
+{
+	struct num uid;
+
+	return admin_sessions(S_SESSIONS_LIVE_ALL, num(&uid, user_id), out, n);
+}
+
+enum store_err
+store_events_ends(int limit, struct session_row **out, size_t *n)
+{
+	struct num lim;
+
+	return admin_sessions(S_EVENTS_ENDS, num(&lim, limit), out, n);
+}
+
+enum store_err
+store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *nfailures)
+{
+	struct num t;
+	const char *v[] = { num(&t, now) };
+	enum store_err err;
+	PGresult *res;
+	int i, rows;
+
+	memset(st, 0, sizeof(*st));
+	*failures = NULL;
+	*nfailures = 0;
+	if ((res = run(S_STATS, 1, v, &err)) == NULL)
+		return err;
+	st->active_sessions = get_int(res, 0, 0);
+	st->refreshes_hour = get_int(res, 0, 1);
+	st->logins_hour = get_int(res, 0, 2);
+	st->users = get_int(res, 0, 3);
+	PQclear(res);
+	if ((res = run(S_STATS_FAILURES, 1, v, &err)) == NULL)
+		return err;
+	rows = PQntuples(res);
+	*failures = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**failures));
+	for (i = 0; i < rows; i++) {
+		copy_str((*failures)[i].kind, sizeof((*failures)[i].kind), PQgetvalue(res, i, 0));
+		copy_str((*failures)[i].reason, sizeof((*failures)[i].reason),
+		    PQgetvalue(res, i, 1));
+		(*failures)[i].count = get_int(res, i, 2);
+	}
+	*nfailures = (size_t)rows;
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* ---- cleanup ---- */
+
+/* Runs one cleanup statement until a batch comes back short. */
+static enum store_err
+clean_loop(enum stmt id, time_t now, int batch, int64_t age, int64_t *count)
+{
+	struct num t, b, a;
+	const char *v[] = { num(&t, now), num(&b, batch), num(&a, age) };
+	int nparams = id == S_CLEAN_EXPIRE_SESSIONS || id == S_CLEAN_BLACKLIST ||
+	    id == S_CLEAN_REFRESH ? 2 : 3;
+	enum store_err err;
+	PGresult *res;
+	int64_t got;
+
+	do {
+		if ((res = run(id, nparams, v, &err)) == NULL)
+			return err;
+		got = id == S_CLEAN_EXPIRE_SESSIONS ? get_int(res, 0, 0) :
+		    strtoll(PQcmdTuples(res), NULL, 10);
+		*count += got;
+		PQclear(res);
+	} while (got >= batch);
+	return STORE_OK;
+}
+
+enum store_err
+store_cleanup(const struct config *cfg, time_t now, int batch,
+    struct cleanup_counts *out, bool *ran)
+{
+	enum store_err err, unlock_err;
+	PGresult *res;
+
+	memset(out, 0, sizeof(*out));
+	*ran = false;
+	if ((res = run(S_CLEAN_LOCK, 0, NULL, &err)) == NULL)
+		return err;
+	*ran = get_bool(res, 0, 0);
+	PQclear(res);
+	if (!*ran)
+		return STORE_OK;
+	if ((err = clean_loop(S_CLEAN_EXPIRE_SESSIONS, now, batch, 0,
+	    &out->sessions_expired)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_BLACKLIST, now, batch, 0, &out->blacklist)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_REFRESH, now, batch, 0, &out->refresh_tokens)) ==
+	    STORE_OK &&
+	    (err = clean_loop(S_CLEAN_SESSIONS, now, batch, cfg->session_retention,
+	    &out->sessions)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_LOGOUT_EVENTS, now, batch, cfg->event_retention,
+	    &out->logout_events)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_AUTH_EVENTS, now, batch, cfg->event_retention,
+	    &out->auth_events)) == STORE_OK)
+		err = clean_loop(S_CLEAN_ATTEMPTS, now, batch, cfg->login_window,
+		    &out->login_attempts);
+	/* Unlock even after a failed batch; the connection's end would too. */
+	PQclear(run(S_CLEAN_UNLOCK, 0, NULL, &unlock_err));
 	return err;
 }
 

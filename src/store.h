@@ -170,6 +170,7 @@ struct logout_event {
 	char *context; /* JSON text or NULL */
 	char *ip;
 	char *user_agent;
+	char *email; /* the user's email, in store_events_reports() only */
 };
 /* Stores a client's logout report. Strings are borrowed. */
 enum store_err store_logout_event_add(const struct logout_event *ev);
@@ -188,5 +189,83 @@ enum store_err store_sessions_ended(int64_t user_id, int limit,
  * "refresh_failed", ...); strings borrowed, may be NULL. Never pass a secret. */
 enum store_err store_auth_event(const char *kind, int64_t user_id, const char *sid,
     const char *reason, const char *ip, const char *user_agent, time_t now);
+
+/* ---- login throttling ---- */
+/* Failures in the window for one email and one client address, and the
+ * oldest of each (0 when none), so the caller can say when to retry. */
+struct throttle {
+	int64_t email_failures;
+	int64_t addr_failures;
+	time_t email_oldest;
+	time_t addr_oldest;
+};
+/* Counts failures after since for the two keys ("email:..", "addr:..").
+ * Why in PostgreSQL: every worker on every host must see the same count. */
+enum store_err store_login_throttle(const char *email_key, const char *addr_key,
+    time_t since, struct throttle *out);
+/* Records one failed login for both keys. */
+enum store_err store_login_failed(const char *email_key, const char *addr_key, time_t now);
+/* Forgets the failures of one key (an email after its successful login;
+ * the address keeps its count, which other emails share). */
+enum store_err store_login_clear(const char *key);
+
+/* ---- administration ---- */
+/* Disables (ending every live session with USER_DISABLED, in the same
+ * statement) or enables a user; audited. STORE_NOTFOUND if no such user. */
+enum store_err store_user_set_disabled(int64_t id, bool disabled, time_t now, int *ended);
+
+struct user_row {
+	struct user user;
+	int64_t live_sessions;
+};
+/* Every user, by id; *out is an array the caller frees. */
+enum store_err store_users_list(struct user_row **out, size_t *n);
+
+struct session_row {
+	struct session session;
+	char email[EMAIL_MAX + 1];
+};
+/* Live sessions (of user_id, or of everyone when 0), newest first, at most
+ * 1000; *out is an array the caller frees. */
+enum store_err store_sessions_live(int64_t user_id, struct session_row **out, size_t *n);
+/* The latest limit ended sessions of every user, newest end first. */
+enum store_err store_events_ends(int limit, struct session_row **out, size_t *n);
+/* The latest limit logout reports of every user (email filled in when
+ * known); free with store_logout_events_free(). */
+enum store_err store_events_reports(int limit, struct logout_event **out, size_t *n);
+
+struct stats {
+	int64_t active_sessions;  /* live and within their limits at now */
+	int64_t refreshes_hour;
+	int64_t logins_hour;
+	int64_t users;
+};
+struct stat_count {
+	char kind[32];
+	char reason[40];
+	int64_t count;
+};
+/* Figures for tetherctl stats; failures (last 24 h, by kind and reason)
+ * is an array the caller frees. */
+enum store_err store_stats(time_t now, struct stats *st, struct stat_count **failures,
+    size_t *nfailures);
+
+/* ---- cleanup ---- */
+struct cleanup_counts {
+	int64_t sessions_expired; /* live sessions past their end, now ended */
+	int64_t blacklist;
+	int64_t refresh_tokens;
+	int64_t sessions;
+	int64_t logout_events;
+	int64_t auth_events;
+	int64_t login_attempts;
+};
+/*
+ * Deletes what has expired, in batches of batch rows, under an advisory
+ * lock: if another cleaner holds it, returns STORE_OK with *ran false and
+ * does nothing. Each batch is its own statement (no long transaction).
+ */
+enum store_err store_cleanup(const struct config *cfg, time_t now, int batch,
+    struct cleanup_counts *out, bool *ran);
 
 #endif

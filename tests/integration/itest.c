@@ -128,6 +128,25 @@ itest_sql(const char *sql, ...)
 	return out;
 }
 
+char *
+itest_sql_all(const char *sql)
+{
+	PGresult *res = PQexec(tdb, sql);
+	char *out = NULL, *next;
+	int i;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		out = xstrdup("");
+		for (i = 0; i < PQntuples(res); i++) {
+			next = xasprintf("%s%s%s", out, i ? " | " : "", PQgetvalue(res, i, 0));
+			free(out);
+			out = next;
+		}
+	}
+	PQclear(res);
+	return out;
+}
+
 int64_t
 itest_sql_int(const char *sql, ...)
 {

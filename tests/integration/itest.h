@@ -38,6 +38,9 @@ void itest_wipe(void);
  * the test's own connection; returns the first column of the first row as
  * a new string (caller frees), "" for no rows, NULL on error. */
 char *itest_sql(const char *sql, ...);
+/* Every row's first column joined with " | " (caller frees), NULL on
+ * error: for EXPLAIN output. */
+char *itest_sql_all(const char *sql);
 /* Same, parsed as an integer (-1 for no row or NULL). */
 int64_t itest_sql_int(const char *sql, ...);
 

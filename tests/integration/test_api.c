@@ -988,6 +988,88 @@ test_logout_reports_are_validated_stored_and_listed(void)
 	tokens_clear(&t);
 }
 
+/* ---- login throttling ---- */
+
+static void
+fail_login(const char *email, const char *addr, time_t now, int want)
+{
+	struct call c;
+	struct call_opts o = { .remote_addr = addr };
+	char *b = xasprintf("{\"email\":\"%s\",\"password\":\"wrong password\"}", email);
+
+	itest_call(&c, "POST", "/login", b, &o, now);
+	CU_ASSERT_EQUAL(c.status, want);
+	if (want == 429) {
+		TU_ASSERT_STR_EQ(call_str(&c, "error"), "too_many_attempts");
+		CU_ASSERT_PTR_NOT_NULL(call_header(&c, "Retry-After"));
+	}
+	call_clear(&c);
+	free(b);
+}
+
+static void
+test_too_many_failures_for_an_email_get_429_and_recover_after_the_window(void)
+{
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.0.99" };
+	int i;
+
+	fresh();
+	for (i = 0; i < 10; i++)
+		fail_login("alice@example.com", i % 2 ? "10.0.0.1" : "10.0.0.2", T0 + i, 401);
+	fail_login("Alice@Example.com", "10.0.0.3", T0 + 20, 429);
+	/* Even the right password waits: the answer must not reveal it. */
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", &o, T0 + 21);
+	CU_ASSERT_EQUAL(c.status, 429);
+	/* The oldest failure (T0) leaves the 15-minute window at T0 + 900. */
+	TU_ASSERT_STR_EQ(call_header(&c, "Retry-After"), "879");
+	call_clear(&c);
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", &o, T0 + 901);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+}
+
+static void
+test_an_unknown_email_is_throttled_the_same_way(void)
+{
+	int i;
+
+	fresh();
+	for (i = 0; i < 10; i++)
+		fail_login("nobody@example.com", "10.0.1.1", T0 + i, 401);
+	fail_login("nobody@example.com", "10.0.1.2", T0 + 11, 429);
+}
+
+static void
+test_too_many_failures_from_one_address_get_429_for_every_email(void)
+{
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.2.1" };
+	char email[64];
+	int i;
+
+	fresh();
+	for (i = 0; i < 9; i++) {
+		snprintf(email, sizeof(email), "user%d@example.com", i);
+		fail_login(email, "10.0.2.1", T0 + i, 401);
+	}
+	/* A success of alice from that address resets alice's count only. */
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", &o, T0 + 10);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	fail_login("user9@example.com", "10.0.2.1", T0 + 11, 401);
+	fail_login("someone@example.com", "10.0.2.1", T0 + 12, 429);
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", &o, T0 + 13);
+	CU_ASSERT_EQUAL(c.status, 429);
+	call_clear(&c);
+	/* Another address is not affected. */
+	fail_login("someone@example.com", "10.0.2.2", T0 + 14, 401);
+}
+
 /* ---- the database going away ---- */
 
 static void
@@ -1085,6 +1167,12 @@ static const struct tu_test tests[] = {
 	{ "a password change ends the other sessions", test_password_change_ends_the_other_sessions },
 	{ "logout reports are validated, stored and listed",
 	    test_logout_reports_are_validated_stored_and_listed },
+	{ "too many failures for an email get 429 and recover after the window",
+	    test_too_many_failures_for_an_email_get_429_and_recover_after_the_window },
+	{ "an unknown email is throttled the same way",
+	    test_an_unknown_email_is_throttled_the_same_way },
+	{ "too many failures from one address get 429 for every email",
+	    test_too_many_failures_from_one_address_get_429_for_every_email },
 	{ "a database outage is 503, never 401, and the store reconnects",
 	    test_a_database_outage_is_503_never_401_and_the_store_reconnects },
 	{ NULL, NULL }

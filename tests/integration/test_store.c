@@ -284,6 +284,208 @@ test_logout_reports_round_trip(void)
 	    NULL), 1);
 }
 
+/* ---- administration and cleanup ---- */
+
+static void
+test_disabling_a_user_ends_its_sessions_and_is_audited(void)
+{
+	struct session a, b;
+	struct token_issue t;
+	struct user_row *rows;
+	size_t n;
+	int64_t uid;
+	int ended = 0;
+
+	itest_wipe();
+	uid = user("a@example.com");
+	session(uid, &a, &t, false);
+	session(uid, &b, &t, true);
+	CU_ASSERT_EQUAL(store_users_list(&rows, &n), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(rows[0].live_sessions, 2);
+	free(rows);
+	CU_ASSERT_EQUAL(store_user_set_disabled(uid, true, T0 + 1, &ended), STORE_OK);
+	CU_ASSERT_EQUAL(ended, 2);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE end_reason = "
+	    "'USER_DISABLED'", NULL), 2);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'user_disabled'", NULL), 1);
+	CU_ASSERT_EQUAL(store_user_set_disabled(uid, false, T0 + 2, &ended), STORE_OK);
+	CU_ASSERT_EQUAL(ended, 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM users WHERE disabled", NULL), 0);
+	CU_ASSERT_EQUAL(store_user_set_disabled(uid + 9, true, T0, NULL), STORE_NOTFOUND);
+}
+
+static void
+test_throttle_counts_failures_per_key_within_the_window(void)
+{
+	struct throttle th;
+
+	itest_wipe();
+	CU_ASSERT_EQUAL(store_login_failed("email:x@y", "addr:1", T0), STORE_OK);
+	CU_ASSERT_EQUAL(store_login_failed("email:x@y", "addr:2", T0 + 10), STORE_OK);
+	CU_ASSERT_EQUAL(store_login_throttle("email:x@y", "addr:1", T0 - 1, &th), STORE_OK);
+	CU_ASSERT_EQUAL(th.email_failures, 2);
+	CU_ASSERT_EQUAL(th.addr_failures, 1);
+	CU_ASSERT_EQUAL(th.email_oldest, T0);
+	CU_ASSERT_EQUAL(store_login_throttle("email:x@y", "addr:1", T0, &th), STORE_OK);
+	CU_ASSERT_EQUAL(th.email_failures, 1);
+	CU_ASSERT_EQUAL(th.addr_failures, 0);
+	CU_ASSERT_EQUAL(store_login_clear("email:x@y"), STORE_OK);
+	CU_ASSERT_EQUAL(store_login_throttle("email:x@y", "addr:2", T0 - 1, &th), STORE_OK);
+	CU_ASSERT_EQUAL(th.email_failures, 0);
+	CU_ASSERT_EQUAL(th.addr_failures, 1);
+}
+
+/* Seeds rows on both sides of every cleanup boundary at now = T0. */
+static void
+seed_boundaries(int64_t uid)
+{
+	static const char *const sql[] = {
+		"INSERT INTO access_blacklist VALUES ('gone', NULL, to_timestamp(1799999999), "
+		"to_timestamp(1)), ('kept', NULL, to_timestamp(1800000001), to_timestamp(1))",
+		"INSERT INTO logout_events (created_at, type) VALUES "
+		"(to_timestamp(1800000000) - interval '90 days 1 second', 'UNKNOWN'), "
+		"(to_timestamp(1800000000) - interval '89 days', 'UNKNOWN')",
+		"INSERT INTO auth_events (created_at, kind) VALUES "
+		"(to_timestamp(1800000000) - interval '90 days 1 second', 'x'), "
+		"(to_timestamp(1800000000) - interval '89 days', 'x')",
+		"INSERT INTO login_attempts (key, attempted_at) VALUES "
+		"('k', to_timestamp(1800000000) - interval '15 minutes 1 second'), "
+		"('k', to_timestamp(1800000000) - interval '14 minutes')",
+	};
+	size_t i;
+
+	(void)uid;
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		free(itest_sql(sql[i], NULL));
+}
+
+static void
+test_cleanup_deletes_exactly_what_has_expired(void)
+{
+	struct session old, recent, over, live;
+	struct token_issue t;
+	struct cleanup_counts c;
+	bool ran = false;
+	int64_t uid;
+
+	itest_wipe();
+	uid = user("a@example.com");
+	seed_boundaries(uid);
+	session(uid, &old, &t, false);
+	session(uid, &recent, &t, false);
+	session(uid, &over, &t, false);
+	session(uid, &live, &t, true);
+	/* Ended 30 days + 1 s ago, and 29 days ago; one past its end, live. */
+	free(itest_sql("UPDATE sessions SET ended_at = to_timestamp(1800000000) - interval "
+	    "'30 days 1 second', end_reason = 'USER_LOGOUT' WHERE id = $1::uuid", old.id, NULL));
+	free(itest_sql("UPDATE sessions SET ended_at = to_timestamp(1800000000) - interval "
+	    "'29 days', end_reason = 'USER_LOGOUT' WHERE id = $1::uuid", recent.id, NULL));
+	free(itest_sql("UPDATE sessions SET absolute_expires_at = to_timestamp(1799999000), "
+	    "last_active_at = to_timestamp(1799990000) WHERE id = $1::uuid", over.id, NULL));
+	/* Every refresh token but the live session's has expired. */
+	free(itest_sql("UPDATE refresh_tokens SET expires_at = to_timestamp(1799999999) "
+	    "WHERE session_id <> $1::uuid", live.id, NULL));
+	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 2, &c, &ran), STORE_OK);
+	CU_ASSERT_TRUE(ran);
+	CU_ASSERT_EQUAL(c.sessions_expired, 1);
+	CU_ASSERT_EQUAL(c.blacklist, 1);
+	CU_ASSERT_EQUAL(c.refresh_tokens, 3);
+	CU_ASSERT_EQUAL(c.sessions, 1);
+	CU_ASSERT_EQUAL(c.logout_events, 1);
+	CU_ASSERT_EQUAL(c.auth_events, 1);
+	CU_ASSERT_EQUAL(c.login_attempts, 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist WHERE jti = 'kept'",
+	    NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions", NULL), 3);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NULL",
+	    NULL), 1);
+	/* The idle limit came first (30 min after its last activity). */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from ended_at)::bigint FROM sessions "
+	    "WHERE id = $1::uuid AND end_reason = 'IDLE_TIMEOUT'", over.id, NULL),
+	    1799990000 + 1800);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM login_attempts", NULL), 1);
+	/* Nothing left to do the second time. */
+	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 2, &c, &ran), STORE_OK);
+	CU_ASSERT_EQUAL(c.sessions + c.blacklist + c.refresh_tokens + c.sessions_expired +
+	    c.logout_events + c.auth_events + c.login_attempts, 0);
+}
+
+static void
+test_a_second_cleaner_does_not_run_while_one_holds_the_lock(void)
+{
+	struct cleanup_counts c;
+	bool ran = true;
+
+	itest_wipe();
+	free(itest_sql("SELECT pg_advisory_lock(7364002)", NULL));
+	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 10, &c, &ran), STORE_OK);
+	CU_ASSERT_FALSE(ran);
+	free(itest_sql("SELECT pg_advisory_unlock(7364002)", NULL));
+	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 10, &c, &ran), STORE_OK);
+	CU_ASSERT_TRUE(ran);
+}
+
+/* Every cleanup query is answered from an index, even on a large table. */
+static void
+test_every_cleanup_query_uses_an_index(void)
+{
+	static const char *const q[] = {
+		"SELECT jti FROM access_blacklist WHERE expires_at < now() LIMIT 1000",
+		"SELECT id FROM refresh_tokens WHERE expires_at < now() LIMIT 1000",
+		"SELECT id FROM refresh_tokens WHERE revoked_at < now() - interval '1 day' LIMIT 1000",
+		"SELECT id FROM sessions WHERE ended_at IS NOT NULL AND ended_at < now() LIMIT 1000",
+		"SELECT id FROM sessions WHERE ended_at IS NULL AND absolute_expires_at <= now() "
+		"LIMIT 1000",
+		"SELECT id FROM logout_events WHERE created_at < now() LIMIT 1000",
+		"SELECT id FROM auth_events WHERE created_at < now() LIMIT 1000",
+		"SELECT id FROM login_attempts WHERE attempted_at < now() LIMIT 1000",
+	};
+	size_t i;
+	char *plan, *sql;
+
+	free(itest_sql("SET enable_seqscan = off", NULL));
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sql = xasprintf("EXPLAIN %s", q[i]);
+		plan = itest_sql_all(sql);
+		printf("\n    EXPLAIN %s\n      -> %s", q[i], plan ? plan : "?");
+		CU_ASSERT_PTR_NOT_NULL(plan ? strstr(plan, "Index") : NULL);
+		free(plan);
+		free(sql);
+	}
+	free(itest_sql("RESET enable_seqscan", NULL));
+}
+
+static void
+test_stats_count_live_sessions_and_failures(void)
+{
+	struct session a, b;
+	struct token_issue t;
+	struct stats st;
+	struct stat_count *f;
+	size_t n;
+	int64_t uid;
+
+	itest_wipe();
+	uid = user("a@example.com");
+	session(uid, &a, &t, false);
+	session(uid, &b, &t, false);
+	store_session_end(b.id, 0, END_USER_LOGOUT, T0 + 1, T0 + 1, NULL);
+	store_auth_event("login_failed", 0, NULL, "INVALID_CREDENTIALS", NULL, NULL, T0);
+	CU_ASSERT_EQUAL(store_stats(T0 + 10, &st, &f, &n), STORE_OK);
+	CU_ASSERT_EQUAL(st.active_sessions, 1);
+	CU_ASSERT_EQUAL(st.logins_hour, 2);
+	CU_ASSERT_EQUAL(st.users, 1);
+	CU_ASSERT_EQUAL(n, 2);
+	free(f);
+	CU_ASSERT_EQUAL(store_stats(T0 + 1801, &st, &f, &n), STORE_OK);
+	CU_ASSERT_EQUAL(st.active_sessions, 0);
+	free(f);
+}
+
 /* ---- concurrency ---- */
 
 struct outcome {
@@ -427,6 +629,15 @@ static const struct tu_test tests[] = {
 	{ "refresh of a disabled user ends the session",
 	    test_refresh_of_a_disabled_user_ends_the_session },
 	{ "logout reports round-trip", test_logout_reports_round_trip },
+	{ "disabling a user ends its sessions and is audited",
+	    test_disabling_a_user_ends_its_sessions_and_is_audited },
+	{ "throttle counts failures per key within the window",
+	    test_throttle_counts_failures_per_key_within_the_window },
+	{ "cleanup deletes exactly what has expired", test_cleanup_deletes_exactly_what_has_expired },
+	{ "a second cleaner does not run while one holds the lock",
+	    test_a_second_cleaner_does_not_run_while_one_holds_the_lock },
+	{ "every cleanup query uses an index", test_every_cleanup_query_uses_an_index },
+	{ "stats count live sessions and failures", test_stats_count_live_sessions_and_failures },
 	{ "concurrent refreshes within the grace all succeed and one rotates",
 	    test_concurrent_refreshes_within_the_grace_all_succeed_and_one_rotates },
 	{ "concurrent refreshes without grace let exactly one win",

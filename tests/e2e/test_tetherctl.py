@@ -1,0 +1,118 @@
+"""e2e tetherctl: every command against the same database the workers use,
+checked through its output and through the API (a disabled user's session
+ends, an admin revoke reads REVOKED_BY_ADMIN, a logout report shows up in
+`tetherctl events`)."""
+
+import os
+import subprocess
+
+import e2e
+
+CTL = os.environ.get("TETHER_E2E_TETHERCTL", "")
+SQL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sql")
+DB = os.environ.get("TETHER_E2E_DATABASE_URL", "")
+
+
+def ctl(*args, stdin=""):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TETHER_")}
+    env.update(TETHER_DATABASE_URL=DB, TETHER_SIGNING_KEYS=e2e.SIGNING_KEY,
+               TETHER_SCRYPT_N="1024", TETHER_SCRYPT_P="1", TETHER_SQL_DIR=SQL_DIR)
+    p = subprocess.run([CTL] + list(args), input=stdin, capture_output=True, text=True,
+                       env=env, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def main(s):
+    if not CTL or not DB:
+        s.skip("tetherctl (TETHER_E2E_TETHERCTL / TETHER_E2E_DATABASE_URL not set)")
+        return
+    c = e2e.Client()
+
+    rc, out, _ = ctl("--help")
+    s.eq(rc, 0, "tetherctl --help exits 0")
+    for cmd in ("migrate", "user", "sessions", "cleanup", "events", "stats", "keygen"):
+        s.check(cmd in out, "--help lists %s" % cmd, out)
+        rc, out2, _ = ctl(cmd, "--help")
+        s.eq(rc, 0, "tetherctl %s --help exits 0" % cmd)
+    rc, _, err = ctl("frobnicate")
+    s.eq(rc, 2, "an unknown command exits 2")
+    s.check("unknown command" in err, "and says so", err)
+
+    rc, out, _ = ctl("migrate")
+    s.eq((rc, out.strip()), (0, "schema up to date"), "migrate again changes nothing")
+
+    rc, out, _ = ctl("keygen", "k1")
+    s.check(rc == 0 and out.startswith("k1:") and len(out.strip()) == 46, "keygen", out)
+
+    email = e2e.unique_email("ctl")
+    rc, out, err = ctl("user", "add", email, "--name", "Ctl User", stdin="pass word 123\n")
+    s.check(rc == 0 and out.startswith("created user ") and email in out, "user add", out + err)
+    rc, _, err = ctl("user", "add", email.upper(), stdin="pass word 123\n")
+    s.check(rc == 1 and "exists" in err, "user add of an existing email fails", err)
+    rc, _, err = ctl("user", "add", e2e.unique_email("short"), stdin="short\n")
+    s.check(rc == 1 and "at least 8" in err, "user add refuses a short password", err)
+
+    r = e2e.login(c, email, password="pass word 123")
+    s.status(r, 200, "the new user can sign in")
+    access = r.field("access_token")
+    sid = r.field("session", "id")
+
+    rc, out, _ = ctl("user", "list")
+    s.check(rc == 0 and email in out and "Ctl User" in out, "user list shows the user", out)
+    rc, out, _ = ctl("sessions", "list", email)
+    s.check(rc == 0 and sid in out, "sessions list shows the session", out)
+
+    rc, out, _ = ctl("sessions", "revoke", sid)
+    s.check(rc == 0 and "ended" in out, "sessions revoke", out)
+    s.unauthorized(c.get("/me", token=access), "SESSION_ENDED", "a revoked session",
+                   ended_reason="REVOKED_BY_ADMIN")
+    rc, out, _ = ctl("sessions", "revoke", sid)
+    s.check(rc == 0 and "already" in out, "revoking again says it had ended", out)
+    rc, _, err = ctl("sessions", "revoke", "00000000-0000-4000-8000-000000000000")
+    s.check(rc == 1 and "no session" in err, "revoking an unknown session fails", err)
+
+    r = e2e.login(c, email, password="pass word 123")
+    access = r.field("access_token")
+    rc, out, _ = ctl("user", "disable", email)
+    s.check(rc == 0 and "1 sessions ended" in out, "user disable ends the session", out)
+    s.unauthorized(c.get("/me", token=access), "SESSION_ENDED", "a disabled user's session",
+                   ended_reason="USER_DISABLED")
+    s.status(e2e.login(c, email, password="pass word 123"), 403, "a disabled user cannot log in")
+    rc, out, _ = ctl("user", "enable", email)
+    s.check(rc == 0 and "enabled" in out, "user enable", out)
+    s.status(e2e.login(c, email, password="pass word 123"), 200, "enabled again")
+
+    rc, out, _ = ctl("user", "passwd", email, stdin="another pass 456\n")
+    s.check(rc == 0 and "password changed" in out, "user passwd", out)
+    s.status(e2e.login(c, email, password="another pass 456"), 200, "the new password works")
+    rc, _, err = ctl("user", "disable", "nobody-" + email)
+    s.eq(rc, 1, "disabling an unknown user fails")
+
+    c.post("/logout-event", {"type": "IDLE_TIMEOUT", "message": "e2e idle report",
+                             "idle_minutes": 31, "location": "/app.html",
+                             "context": {"tab": "e2e"}})
+    rc, out, _ = ctl("events", "--limit", "50")
+    s.check(rc == 0 and "LOGOUT EVENT - " in out, "events prints LOGOUT EVENT blocks", out[:400])
+    for field in ("Type:", "Message:", "Idle Time:", "Location:", "User:", "IP:",
+                  "User Agent:", "Context:"):
+        s.check(field in out, "events shows %s" % field)
+    s.check("e2e idle report" in out and "REVOKED_BY_ADMIN" in out and
+            "USER_DISABLED" in out, "events has the report and the session ends")
+
+    rc, out, _ = ctl("stats")
+    s.check(rc == 0 and "active sessions" in out and "refreshes in the last hour" in out,
+            "stats", out)
+
+    rc, out, _ = ctl("cleanup")
+    s.check(rc == 0 and "refresh_tokens deleted" in out and "login_attempts deleted" in out,
+            "cleanup prints per table", out)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TETHER_")}
+    env.update(TETHER_DATABASE_URL="host=/nonexistent-tether dbname=x",
+               TETHER_SIGNING_KEYS=e2e.SIGNING_KEY)
+    p = subprocess.run([CTL, "stats"], capture_output=True, text=True, env=env, timeout=60)
+    s.check(p.returncode == 1 and "database unavailable" in p.stderr,
+            "an unreachable database is a clear error", p.stderr)
+
+
+e2e.run("tetherctl", main)
