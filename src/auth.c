@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "metrics.h"
 #include "util.h"
 
 const char *
@@ -64,10 +65,14 @@ check_session(const struct config *cfg, const struct req *req, bool expired,
 		end_at = req->now;
 	}
 	if (r != REASON_NONE) {
+		bool ended = false;
+
 		if (end != END_NONE &&
-		    store_session_end(s->id, 0, end, end_at, req->now, NULL) ==
+		    store_session_end(s->id, 0, end, end_at, req->now, &ended) ==
 		    STORE_UNAVAILABLE)
 			return AUTH_UNAVAILABLE;
+		if (ended)
+			metrics_sessions_ended(end, 1);
 		deny_session(out, r, s, end, end_at, req->now);
 		return AUTH_DENIED;
 	}

@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "util.h"
 
@@ -31,6 +32,11 @@ cleanup_maybe(const struct config *cfg, time_t now, time_t *next)
 		log_warn("cleanup: database unavailable; trying again in %llds",
 		    (long long)cfg->cleanup_interval);
 		return;
+	}
+	if (ran) {
+		metrics_count(M_CLEANUP_RUNS);
+		metrics_cleanup_rows(c.sessions_expired + c.blacklist + c.refresh_tokens +
+		    c.sessions + c.logout_events + c.auth_events + c.login_attempts);
 	}
 	if (ran)
 		log_info("cleanup: ended %lld expired sessions; deleted %lld blacklist, "

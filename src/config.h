@@ -55,6 +55,7 @@ struct config {
 	int64_t session_retention;
 	int64_t event_retention;
 	char *metrics_allow;
+	char *metrics_file; /* the shared counters; "" = per-user temp file */
 	bool debug_panel;
 	enum log_level log_level;
 	char *sql_dir; /* where tetherctl migrate finds the migrations */

@@ -15,6 +15,7 @@
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "password.h"
 #include "reply.h"
 #include "session.h"
@@ -30,8 +31,6 @@
 #define EVENT_CONTEXT_MAX 4096
 #define EVENTS_LIMIT 20
 
-static const char *const logout_types[] = { "USER_ACTION", "TOKEN_EXPIRED",
-	"IDLE_TIMEOUT", "REFRESH_FAILED", "SESSION_ENDED", "AUTH_ERROR", "UNKNOWN" };
 
 /* ---- small helpers ---- */
 
@@ -352,6 +351,7 @@ h_register(struct ctx *c)
 
 		json_object_object_add(o, "user", user_json(&u));
 		reply_json(c->resp, 201, o);
+		metrics_count(M_REGISTER);
 		log_info(
 		    "user %lld registered from %s", (long long)u.id, c->req->remote_addr);
 	}
@@ -387,6 +387,7 @@ throttled(struct ctx *c, const struct throttle *th)
 		until = th->addr_oldest + (time_t)cfg->login_window;
 	if (until == 0)
 		return false;
+	metrics_count(M_LOGIN_THROTTLED);
 	reply_error(c->resp, 429, "too_many_attempts",
 	    "Too many failed sign-in attempts; try again later.");
 	snprintf(secs, sizeof(secs), "%lld",
@@ -438,6 +439,7 @@ login_check(struct ctx *c, const char *email, const char *pw, size_t pwlen,
 		    "INVALID_CREDENTIALS", c->req->remote_addr, c->req->user_agent,
 		    c->req->now);
 		log_info("login failed from %s", c->req->remote_addr);
+		metrics_count(M_LOGIN_FAILED);
 		reply_deny_reason(c->resp, REASON_INVALID_CREDENTIALS);
 		goto out;
 	}
@@ -505,6 +507,7 @@ h_login(struct ctx *c)
 	}
 	pair_sign(c->cfg, &p, &s, now);
 	reply_tokens(c, &p, &s, &u, p.issue.refresh_expires_at);
+	metrics_count(M_LOGIN_OK);
 	log_info("login user %lld session %s from %s", (long long)u.id, s.id,
 	    c->req->remote_addr);
 	pair_clear(&p);
@@ -544,8 +547,11 @@ refresh_denied(struct ctx *c, const struct refresh_result *r)
 	(void)store_auth_event("refresh_failed", r->session.user_id,
 	    r->session.id[0] ? r->session.id : NULL, reason_name(r->reason),
 	    c->req->remote_addr, c->req->user_agent, c->req->now);
-	log_info(
-	    "refresh refused (%s) from %s", reason_name(r->reason), c->req->remote_addr);
+	log_info("refresh refused (%s) from %s%s%s", reason_name(r->reason),
+	    c->req->remote_addr, r->session.id[0] ? ", session " : "", r->session.id);
+	metrics_refresh_failed(r->reason);
+	if (r->ended_now)
+		metrics_sessions_ended(r->session.end_reason, 1);
 	reply_deny(c->resp, &a);
 	clear_cookies(c);
 }
@@ -582,6 +588,7 @@ h_refresh(struct ctx *c)
 	else {
 		pair_sign(c->cfg, &p, &r.session, c->req->now);
 		reply_tokens(c, &p, &r.session, &r.user, r.refresh_expires_at);
+		metrics_count(r.verdict == REFRESH_ROTATE ? M_REFRESH_ROTATED : M_REFRESH_GRACE);
 	}
 	pair_clear(&p);
 }
@@ -639,8 +646,10 @@ h_logout(struct ctx *c)
 			reply_unavailable(c->resp);
 			return;
 		}
-		if (ended)
+		if (ended) {
 			log_info("logout session %s from %s", sid, c->req->remote_addr);
+			metrics_sessions_ended(END_USER_LOGOUT, 1);
+		}
 	}
 	reply_json(c->resp, 200, json_object_new_object());
 	clear_cookies(c);
@@ -657,6 +666,7 @@ h_logout_all(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
+	metrics_sessions_ended(END_LOGOUT_ALL, n);
 	o = json_object_new_object();
 	json_add_int(o, "ended", n);
 	reply_json(c->resp, 200, o);
@@ -775,6 +785,7 @@ h_session_delete(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
+	metrics_sessions_ended(END_REVOKED_BY_USER, ended ? 1 : 0);
 	o = json_object_new_object();
 	json_add_bool(o, "ended", ended);
 	reply_json(c->resp, 200, o);
@@ -820,6 +831,7 @@ h_password(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
+	metrics_sessions_ended(END_PASSWORD_CHANGED, ended);
 	o = json_object_new_object();
 	json_add_int(o, "ended", ended);
 	reply_json(c->resp, 200, o);
@@ -827,15 +839,16 @@ h_password(struct ctx *c)
 	    (long long)c->auth.user.id, ended);
 }
 
-static bool
-logout_type_ok(const char *t)
+/* Index of a logout report type, or -1. */
+static int
+logout_type(const char *t)
 {
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(logout_types) / sizeof(logout_types[0]); i++)
-		if (strcmp(t, logout_types[i]) == 0)
-			return true;
-	return false;
+	for (i = 0; i < METRICS_REPORT_TYPES; i++)
+		if (strcmp(t, metrics_report_types[i]) == 0)
+			return i;
+	return -1;
 }
 
 static void
@@ -849,7 +862,7 @@ h_logout_event(struct ctx *c)
 
 	memset(&ev, 0, sizeof(ev));
 	if (c->body == NULL || field_str(c, "type", 32, &type) != 0 ||
-	    !logout_type_ok(type)) {
+	    logout_type(type) < 0) {
 		bad_request(c,
 		    "type must be one of USER_ACTION, TOKEN_EXPIRED, "
 		    "IDLE_TIMEOUT, REFRESH_FAILED, SESSION_ENDED, AUTH_ERROR, UNKNOWN.");
@@ -888,6 +901,7 @@ h_logout_event(struct ctx *c)
 		return;
 	}
 	log_info("logout report %s from %s", type, c->req->remote_addr);
+	metrics_report(logout_type(type));
 	reply_json(c->resp, 202, json_object_new_object());
 }
 
@@ -976,6 +990,22 @@ h_health(struct ctx *c)
 	}
 }
 
+/* Prometheus text; only for the addresses of metrics_allow. */
+static void
+h_metrics(struct ctx *c)
+{
+	struct metrics_db db;
+
+	if (!metrics_allowed(c->cfg->metrics_allow, c->req->remote_addr)) {
+		reply_error(c->resp, 403, "forbidden", "Metrics are not served to this address.");
+		return;
+	}
+	/* A database outage is itself a metric, not an error of /metrics. */
+	(void)store_metrics(c->req->now, c->cfg->session_retention, &db);
+	resp_set_body(c->resp, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    metrics_render(&db));
+}
+
 static const struct route routes[] = {
 	{ "POST", "/register", AUTH_NONE, h_register },
 	{ "POST", "/login", AUTH_NONE, h_login },
@@ -991,6 +1021,7 @@ static const struct route routes[] = {
 	{ "POST", "/logout-event", AUTH_OPTIONAL, h_logout_event },
 	{ "GET", "/logout-events", AUTH_ACCESS, h_logout_events },
 	{ "GET", "/health", AUTH_NONE, h_health },
+	{ "GET", "/metrics", AUTH_NONE, h_metrics },
 };
 
 const struct route *

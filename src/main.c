@@ -17,6 +17,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "store.h"
 
@@ -64,6 +65,7 @@ main(int argc, char **argv)
 	FCGX_Request fr;
 	char err[512];
 	time_t next_cleanup = 0;
+	struct timespec t0, t1;
 
 	config_init(&cfg);
 	if (config_load(&cfg, config_path(argc, argv), NULL, err, sizeof(err)) != 0) {
@@ -79,17 +81,23 @@ main(int argc, char **argv)
 		config_clear(&cfg);
 		return 1;
 	}
+	if (metrics_open(cfg.metrics_file) != 0)
+		log_warn("metrics: cannot map the counters file; /metrics shows zeros");
 	if (store_open(cfg.database_url) != STORE_OK)
 		log_warn("database unavailable at start; requests get 503 until it is back");
 	log_info("worker ready");
 	while (FCGX_Accept_r(&fr) >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		serve_one(&fr);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		metrics_observe((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 		FCGX_Finish_r(&fr);
 		/* After the response is sent: the client never waits for it. */
 		cleanup_maybe(&cfg, time(NULL), &next_cleanup);
 	}
 	FCGX_Free(&fr, 1);
 	store_close();
+	metrics_close();
 	config_clear(&cfg);
 	return 0;
 }

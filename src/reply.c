@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "metrics.h"
 #include "reply.h"
 
 void
@@ -29,6 +30,7 @@ reply_unavailable(struct resp *resp)
 {
 	char secs[16];
 
+	metrics_count(M_UNAVAILABLE);
 	snprintf(secs, sizeof(secs), "%d", RETRY_AFTER_S);
 	reply_error(resp, 503, "unavailable",
 	    "The service is temporarily unavailable; try again shortly.");
@@ -41,6 +43,7 @@ reply_deny(struct resp *resp, const struct auth_info *a)
 	json_object *o = json_object_new_object();
 	char hdr[256];
 
+	metrics_denied(a->reason);
 	json_add_str(o, "error", "unauthorized");
 	json_add_str(o, "reason", reason_name(a->reason));
 	json_add_str(o, "message", reason_message(a->reason));

@@ -87,6 +87,7 @@ enum stmt {
 	S_EVENTS_ENDS,
 	S_STATS,
 	S_STATS_FAILURES,
+	S_METRICS_ENDED,
 	S_CLEAN_EXPIRE_SESSIONS,
 	S_CLEAN_BLACKLIST,
 	S_CLEAN_REFRESH,
@@ -264,6 +265,9 @@ static const struct {
 	    "WHERE kind IN ('login_failed', 'refresh_failed', 'session_ended') "
 	    "AND created_at > to_timestamp($1) - interval '24 hours' "
 	    "GROUP BY kind, reason ORDER BY kind, count(*) DESC" },
+	[S_METRICS_ENDED] = { "metrics_ended",
+	    "SELECT end_reason, count(*) FROM sessions WHERE ended_at IS NOT NULL "
+	    "AND ended_at > to_timestamp($1) - $2 * interval '1 second' GROUP BY end_reason" },
 	/*
 	 * Cleanup, each in bounded batches ($2 rows) so a backlog never holds
 	 * long locks. Live sessions past their absolute end are ended first,
@@ -807,9 +811,11 @@ store_session_refresh_expiry(const char *sid, time_t *expires_at)
 
 /* Ends the locked session inside the refresh transaction. */
 static enum store_err
-end_in_tx(const char *sid, enum end_reason reason, time_t ended_at, time_t now)
+end_in_tx(struct refresh_result *res, enum end_reason reason, time_t ended_at, time_t now)
 {
-	return store_session_end(sid, 0, reason, ended_at, now, NULL);
+	res->session.ended_at = ended_at;
+	res->session.end_reason = reason;
+	return store_session_end(res->session.id, 0, reason, ended_at, now, &res->ended_now);
 }
 
 static enum store_err
@@ -849,9 +855,7 @@ refresh_decide(const struct config *cfg, const struct refresh_row *t,
 	if (res->reason != REASON_NONE) {
 		if (end == END_NONE)
 			return STORE_OK;
-		s->ended_at = end_at;
-		s->end_reason = end;
-		return end_in_tx(s->id, end, end_at, now);
+		return end_in_tx(res, end, end_at, now);
 	}
 	res->verdict = session_refresh_verdict(t, now, cfg->refresh_reuse_grace);
 	switch (res->verdict) {
@@ -865,9 +869,7 @@ refresh_decide(const struct config *cfg, const struct refresh_row *t,
 		/* Why end everything: the token was used twice outside the
 		 * grace, so one of the two holders is not the user. */
 		res->reason = REASON_REFRESH_REUSED;
-		s->ended_at = now;
-		s->end_reason = END_REFRESH_REUSED;
-		return end_in_tx(s->id, END_REFRESH_REUSED, now, now);
+		return end_in_tx(res, END_REFRESH_REUSED, now, now);
 	case REFRESH_ROTATE:
 	case REFRESH_GRACE:
 	default:
@@ -1216,6 +1218,35 @@ store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *
 	}
 	*nfailures = (size_t)rows;
 	PQclear(res);
+	return STORE_OK;
+}
+
+/* ---- metrics ---- */
+
+enum store_err
+store_metrics(time_t now, int64_t retention, struct metrics_db *out)
+{
+	struct num t, r;
+	const char *v[] = { num(&t, now), num(&r, retention) };
+	struct stat_count *f;
+	struct stats st;
+	size_t n;
+	enum store_err err;
+	PGresult *res;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = store_stats(now, &st, &f, &n)) != STORE_OK)
+		return err;
+	free(f);
+	out->active_sessions = st.active_sessions;
+	out->users = st.users;
+	if ((res = run(S_METRICS_ENDED, 2, v, &err)) == NULL)
+		return err;
+	for (i = 0; i < PQntuples(res); i++)
+		out->ended_recent[end_reason_parse(PQgetvalue(res, i, 0))] = get_int(res, i, 1);
+	PQclear(res);
+	out->ok = true;
 	return STORE_OK;
 }
 

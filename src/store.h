@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "reason.h"
 #include "session.h"
 
@@ -129,6 +130,7 @@ struct refresh_result {
 	struct session session;        /* valid when the token was found */
 	struct user user;              /* the session's user, likewise */
 	time_t refresh_expires_at;     /* of the new token, on success */
+	bool ended_now;                /* this call ended the session */
 };
 /*
  * Presents the refresh token whose hash is old_hash, in one transaction
@@ -249,6 +251,11 @@ struct stat_count {
  * is an array the caller frees. */
 enum store_err store_stats(time_t now, struct stats *st, struct stat_count **failures,
     size_t *nfailures);
+
+/* ---- metrics ---- */
+/* Fills the database figures of /metrics (db->ok false when unreachable):
+ * active sessions at now, users, sessions ended within retention. */
+enum store_err store_metrics(time_t now, int64_t retention, struct metrics_db *out);
 
 /* ---- cleanup ---- */
 struct cleanup_counts {

@@ -1070,6 +1070,30 @@ test_too_many_failures_from_one_address_get_429_for_every_email(void)
 	fail_login("someone@example.com", "10.0.2.2", T0 + 14, 401);
 }
 
+/* ---- metrics ---- */
+
+static void
+test_metrics_are_served_only_to_allowed_addresses_and_move(void)
+{
+	struct call c;
+	struct call_opts far = { .remote_addr = "192.0.2.7" };
+	struct tokens t;
+
+	fresh();
+	itest_call(&c, "GET", "/metrics", NULL, &far, T0);
+	CU_ASSERT_EQUAL(c.status, 403);
+	call_clear(&c);
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	itest_call(&c, "GET", "/metrics", NULL, NULL, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tu_s(call_header(&c, "Content-Type")), "version=0.0.4"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(tu_s(c.resp.body), "tether_database_up 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(tu_s(c.resp.body), "tether_active_sessions 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(tu_s(c.resp.body), "tether_logins_total{outcome=\"ok\"} "));
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
 /* ---- the database going away ---- */
 
 static void
@@ -1173,6 +1197,8 @@ static const struct tu_test tests[] = {
 	    test_an_unknown_email_is_throttled_the_same_way },
 	{ "too many failures from one address get 429 for every email",
 	    test_too_many_failures_from_one_address_get_429_for_every_email },
+	{ "metrics are served only to allowed addresses and move",
+	    test_metrics_are_served_only_to_allowed_addresses_and_move },
 	{ "a database outage is 503, never 401, and the store reconnects",
 	    test_a_database_outage_is_503_never_401_and_the_store_reconnects },
 	{ NULL, NULL }

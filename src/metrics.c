@@ -1,0 +1,332 @@
+/*
+ * metrics: shared counters in a mapped file, and their Prometheus text.
+ * The file's layout is versioned in its name, so a new binary with another
+ * layout never reads an old file. Counter reads during a write may be one
+ * event behind; Prometheus tolerates that, it never sees a counter go back.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "util.h"
+
+#define NBUCKETS 12
+static const double bucket_le[NBUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+	0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+
+const char *const metrics_report_types[METRICS_REPORT_TYPES] = { "USER_ACTION",
+	"TOKEN_EXPIRED", "IDLE_TIMEOUT", "REFRESH_FAILED", "SESSION_ENDED", "AUTH_ERROR",
+	"UNKNOWN" };
+
+struct shared {
+	atomic_uint_least64_t events[M__MAX];
+	atomic_uint_least64_t denied[REASON__MAX];
+	atomic_uint_least64_t refresh_failed[REASON__MAX];
+	atomic_uint_least64_t ended[END__MAX];
+	atomic_uint_least64_t reports[METRICS_REPORT_TYPES];
+	atomic_uint_least64_t cleanup_rows;
+	atomic_uint_least64_t buckets[NBUCKETS + 1]; /* the last is +Inf */
+	atomic_uint_least64_t count;
+	atomic_uint_least64_t sum_us;
+};
+
+static struct shared *shm;
+
+int
+metrics_open(const char *path)
+{
+	char *def = NULL;
+	const char *tmp = getenv("TMPDIR");
+	int fd, rc = -1;
+	struct stat st;
+	void *p;
+
+	metrics_close();
+	if (path == NULL || *path == '\0')
+		path = def = xasprintf("%s/tether-metrics-v1-%ld", tmp && *tmp ? tmp : "/tmp",
+		    (long)getuid());
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		goto out;
+	/* Only our own file: another account must not feed us its counters. */
+	if (fstat(fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077) != 0 ||
+	    ftruncate(fd, sizeof(struct shared)) != 0) {
+		close(fd);
+		goto out;
+	}
+	p = mmap(NULL, sizeof(struct shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		goto out;
+	shm = p;
+	rc = 0;
+out:
+	free(def);
+	return rc;
+}
+
+void
+metrics_close(void)
+{
+	if (shm != NULL)
+		munmap(shm, sizeof(*shm));
+	shm = NULL;
+}
+
+static void
+add(atomic_uint_least64_t *c, uint64_t n)
+{
+	if (shm != NULL)
+		atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+void
+metrics_count(enum metric_event e)
+{
+	if (shm != NULL && (unsigned)e < M__MAX)
+		add(&shm->events[e], 1);
+}
+
+void
+metrics_denied(enum reason r)
+{
+	if (shm != NULL && (unsigned)r < REASON__MAX)
+		add(&shm->denied[r], 1);
+}
+
+void
+metrics_refresh_failed(enum reason r)
+{
+	if (shm != NULL && (unsigned)r < REASON__MAX)
+		add(&shm->refresh_failed[r], 1);
+}
+
+void
+metrics_sessions_ended(enum end_reason r, int64_t n)
+{
+	if (shm != NULL && (unsigned)r < END__MAX && n > 0)
+		add(&shm->ended[r], (uint64_t)n);
+}
+
+void
+metrics_report(int i)
+{
+	if (shm != NULL && i >= 0 && i < METRICS_REPORT_TYPES)
+		add(&shm->reports[i], 1);
+}
+
+void
+metrics_cleanup_rows(int64_t n)
+{
+	if (shm != NULL && n > 0)
+		add(&shm->cleanup_rows, (uint64_t)n);
+}
+
+void
+metrics_observe(double seconds)
+{
+	int i;
+
+	if (shm == NULL)
+		return;
+	for (i = 0; i < NBUCKETS && seconds > bucket_le[i]; i++)
+		;
+	add(&shm->buckets[i], 1);
+	add(&shm->count, 1);
+	add(&shm->sum_us, (uint64_t)(seconds * 1e6));
+}
+
+static uint64_t
+get(atomic_uint_least64_t *c)
+{
+	return shm != NULL ? atomic_load_explicit(c, memory_order_relaxed) : 0;
+}
+
+/* A growing text buffer. */
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void
+put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len)
+			break;
+		b->cap = b->cap * 2 + (n > 0 ? (size_t)n : 0);
+		b->s = xrealloc(b->s, b->cap);
+	}
+	b->len += (size_t)n;
+}
+
+static void
+head(struct buf *b, const char *name, const char *type, const char *help)
+{
+	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+render_events(struct buf *b)
+{
+	int i;
+
+	head(b, "tether_logins_total", "counter", "Login attempts by outcome.");
+	put(b, "tether_logins_total{outcome=\"ok\"} %llu\n",
+	    (unsigned long long)get(&shm->events[M_LOGIN_OK]));
+	put(b, "tether_logins_total{outcome=\"failed\"} %llu\n",
+	    (unsigned long long)get(&shm->events[M_LOGIN_FAILED]));
+	put(b, "tether_logins_total{outcome=\"throttled\"} %llu\n",
+	    (unsigned long long)get(&shm->events[M_LOGIN_THROTTLED]));
+	head(b, "tether_registrations_total", "counter", "Users registered through the API.");
+	put(b, "tether_registrations_total %llu\n",
+	    (unsigned long long)get(&shm->events[M_REGISTER]));
+	head(b, "tether_refreshes_total", "counter",
+	    "Refreshes by outcome, and refused ones by reason.");
+	put(b, "tether_refreshes_total{outcome=\"rotated\",reason=\"\"} %llu\n",
+	    (unsigned long long)get(&shm->events[M_REFRESH_ROTATED]));
+	put(b, "tether_refreshes_total{outcome=\"grace\",reason=\"\"} %llu\n",
+	    (unsigned long long)get(&shm->events[M_REFRESH_GRACE]));
+	for (i = 1; i < REASON__MAX; i++)
+		put(b, "tether_refreshes_total{outcome=\"failed\",reason=\"%s\"} %llu\n",
+		    reason_name((enum reason)i), (unsigned long long)get(&shm->refresh_failed[i]));
+	head(b, "tether_unauthorized_total", "counter", "401 responses by reason.");
+	for (i = 1; i < REASON__MAX; i++)
+		put(b, "tether_unauthorized_total{reason=\"%s\"} %llu\n", reason_name((enum reason)i),
+		    (unsigned long long)get(&shm->denied[i]));
+	head(b, "tether_unavailable_total", "counter", "503 responses (database unreachable).");
+	put(b, "tether_unavailable_total %llu\n",
+	    (unsigned long long)get(&shm->events[M_UNAVAILABLE]));
+	head(b, "tether_sessions_ended_total", "counter",
+	    "Sessions ended by this host's workers, by reason.");
+	for (i = 1; i < END__MAX; i++)
+		put(b, "tether_sessions_ended_total{reason=\"%s\"} %llu\n",
+		    end_reason_name((enum end_reason)i), (unsigned long long)get(&shm->ended[i]));
+	head(b, "tether_logout_reports_total", "counter", "Client logout reports by type.");
+	for (i = 0; i < METRICS_REPORT_TYPES; i++)
+		put(b, "tether_logout_reports_total{type=\"%s\"} %llu\n", metrics_report_types[i],
+		    (unsigned long long)get(&shm->reports[i]));
+	head(b, "tether_cleanup_runs_total", "counter", "Cleanup runs by this host's workers.");
+	put(b, "tether_cleanup_runs_total %llu\n",
+	    (unsigned long long)get(&shm->events[M_CLEANUP_RUNS]));
+	head(b, "tether_cleanup_rows_total", "counter", "Rows deleted or ended by the cleanup.");
+	put(b, "tether_cleanup_rows_total %llu\n", (unsigned long long)get(&shm->cleanup_rows));
+}
+
+static void
+render_latency(struct buf *b)
+{
+	uint64_t cum = 0;
+	int i;
+
+	head(b, "tether_request_duration_seconds", "histogram",
+	    "Time to answer a request, in the worker.");
+	for (i = 0; i < NBUCKETS; i++) {
+		cum += get(&shm->buckets[i]);
+		put(b, "tether_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_le[i],
+		    (unsigned long long)cum);
+	}
+	cum += get(&shm->buckets[NBUCKETS]);
+	put(b, "tether_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+	    (unsigned long long)cum);
+	put(b, "tether_request_duration_seconds_sum %.6f\n", (double)get(&shm->sum_us) / 1e6);
+	put(b, "tether_request_duration_seconds_count %llu\n",
+	    (unsigned long long)get(&shm->count));
+}
+
+static void
+render_db(struct buf *b, const struct metrics_db *db)
+{
+	int i;
+
+	head(b, "tether_database_up", "gauge", "1 if the database answered this scrape.");
+	put(b, "tether_database_up %d\n", db->ok ? 1 : 0);
+	if (!db->ok)
+		return;
+	head(b, "tether_active_sessions", "gauge", "Live sessions within their limits.");
+	put(b, "tether_active_sessions %lld\n", (long long)db->active_sessions);
+	head(b, "tether_users", "gauge", "Registered users.");
+	put(b, "tether_users %lld\n", (long long)db->users);
+	head(b, "tether_sessions_ended_recent", "gauge",
+	    "Sessions ended within session_retention, by reason (all hosts).");
+	for (i = 1; i < END__MAX; i++)
+		put(b, "tether_sessions_ended_recent{reason=\"%s\"} %lld\n",
+		    end_reason_name((enum end_reason)i), (long long)db->ended_recent[i]);
+}
+
+char *
+metrics_render(const struct metrics_db *db)
+{
+	static struct shared zero;
+	struct shared *saved = shm;
+	struct buf b = { xmalloc(4096), 0, 4096 };
+
+	b.s[0] = '\0';
+	if (shm == NULL)
+		shm = &zero; /* no shared file: render zeros */
+	render_events(&b);
+	render_latency(&b);
+	shm = saved;
+	render_db(&b, db);
+	return b.s;
+}
+
+/* Parses "a.b.c.d/n" or "x::y/n" and tests addr against it. */
+static bool
+in_cidr(const char *cidr, size_t len, const char *addr)
+{
+	unsigned char net[16], ip[16];
+	char text[64];
+	const char *slash;
+	int fam, bits, maxbits, i;
+
+	if (len >= sizeof(text))
+		return false;
+	memcpy(text, cidr, len);
+	text[len] = '\0';
+	slash = strchr(text, '/');
+	fam = strchr(text, ':') ? AF_INET6 : AF_INET;
+	maxbits = fam == AF_INET6 ? 128 : 32;
+	bits = slash ? atoi(slash + 1) : maxbits;
+	if (slash)
+		text[slash - text] = '\0';
+	if (bits < 0 || bits > maxbits || inet_pton(fam, text, net) != 1 ||
+	    inet_pton(fam, addr, ip) != 1)
+		return false;
+	for (i = 0; i < bits; i++)
+		if (((net[i / 8] ^ ip[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
+bool
+metrics_allowed(const char *allow, const char *addr)
+{
+	const char *p = allow, *end;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		end = p + strcspn(p, ", ");
+		if (end > p && in_cidr(p, (size_t)(end - p), addr))
+			return true;
+		p = end;
+	}
+	return false;
+}

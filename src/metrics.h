@@ -1,0 +1,71 @@
+/*
+ * metrics: counters every worker of a host shares, for GET /metrics.
+ * The workers are separate processes, so the counters live in one small
+ * file mapped MAP_SHARED by all of them and are updated with atomic adds:
+ * a scrape of any worker sees the sum of all. Each host exposes its own
+ * (Prometheus adds hosts up); figures that must span hosts come from the
+ * database at scrape time (active sessions, recent session ends).
+ */
+#ifndef TETHER_METRICS_H
+#define TETHER_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reason.h"
+
+enum metric_event {
+	M_LOGIN_OK = 0,
+	M_LOGIN_FAILED,
+	M_LOGIN_THROTTLED,
+	M_REFRESH_ROTATED,
+	M_REFRESH_GRACE,
+	M_REGISTER,
+	M_UNAVAILABLE, /* 503s */
+	M_CLEANUP_RUNS,
+	M__MAX
+};
+
+/* Logout report types, as the API accepts them. */
+#define METRICS_REPORT_TYPES 7
+extern const char *const metrics_report_types[METRICS_REPORT_TYPES];
+
+/*
+ * Maps the shared counters file at path (created 0600 if missing; "" picks
+ * a per-user file in the temporary directory). Without it (an error, or
+ * never called) every counter call does nothing and /metrics shows zeros.
+ * Returns 0 or -1.
+ */
+int metrics_open(const char *path);
+void metrics_close(void);
+
+void metrics_count(enum metric_event e);
+/* A 401 with this reason. */
+void metrics_denied(enum reason r);
+/* A refused refresh, by reason. */
+void metrics_refresh_failed(enum reason r);
+/* n sessions ended by a worker, by reason. */
+void metrics_sessions_ended(enum end_reason r, int64_t n);
+/* A logout report of type index i (see metrics_report_types). */
+void metrics_report(int i);
+/* Rows the cleanup deleted or ended. */
+void metrics_cleanup_rows(int64_t n);
+/* One request took seconds (wall clock, monotonic). */
+void metrics_observe(double seconds);
+
+/* Figures read from the database at scrape time. */
+struct metrics_db {
+	bool ok;
+	int64_t active_sessions;
+	int64_t users;
+	int64_t ended_recent[END__MAX]; /* within session_retention */
+};
+
+/* Writes the Prometheus text exposition (version 0.0.4) of the shared
+ * counters and db into a new string the caller frees. */
+char *metrics_render(const struct metrics_db *db);
+
+/* True if addr (text) lies in one of the comma-separated CIDRs of allow. */
+bool metrics_allowed(const char *allow, const char *addr);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * test_metrics: the shared counters (two mappings of one file see one
+ * count, as two workers do), the exposition text, and the address check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "testutil.h"
+#include "util.h"
+
+static char path[] = "/tmp/tether-metrics-test.XXXXXX";
+
+static int
+init(void)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return 1;
+	close(fd);
+	return metrics_open(path);
+}
+
+static int
+clean(void)
+{
+	metrics_close();
+	unlink(path);
+	return 0;
+}
+
+static void
+test_counts_reach_the_exposition(void)
+{
+	struct metrics_db db = { .ok = true, .active_sessions = 3, .users = 2 };
+	char *text;
+
+	metrics_count(M_LOGIN_OK);
+	metrics_count(M_LOGIN_OK);
+	metrics_denied(REASON_TOKEN_EXPIRED);
+	metrics_sessions_ended(END_REFRESH_REUSED, 2);
+	metrics_report(2);
+	metrics_observe(0.0004);
+	metrics_observe(0.003);
+	metrics_observe(9);
+	db.ended_recent[END_USER_LOGOUT] = 5;
+	text = metrics_render(&db);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "# TYPE tether_logins_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_logins_total{outcome=\"ok\"} 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_unauthorized_total{reason=\"TOKEN_EXPIRED\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_sessions_ended_total{reason=\"REFRESH_REUSED\"} 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_logout_reports_total{type=\"IDLE_TIMEOUT\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_request_duration_seconds_bucket{le=\"0.0005\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_request_duration_seconds_bucket{le=\"0.005\"} 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_request_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_request_duration_seconds_count 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_active_sessions 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_sessions_ended_recent{reason=\"USER_LOGOUT\"} 5\n"));
+	CU_ASSERT_EQUAL(text[strlen(text) - 1], '\n');
+	free(text);
+}
+
+static void
+test_two_mappings_of_one_file_share_their_counts(void)
+{
+	struct metrics_db db = { .ok = false };
+	char *text;
+	pid_t pid;
+
+	/* A child process (another worker) counts; the parent sees it. */
+	if ((pid = fork()) == 0) {
+		metrics_close();
+		if (metrics_open(path) == 0)
+			metrics_count(M_REGISTER);
+		_exit(0);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	waitpid(pid, NULL, 0);
+	metrics_count(M_REGISTER);
+	text = metrics_render(&db);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_registrations_total 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_database_up 0\n"));
+	CU_ASSERT_PTR_NULL(strstr(text, "tether_active_sessions"));
+	free(text);
+}
+
+static void
+test_only_allowed_addresses_may_read_metrics(void)
+{
+	const char *allow = "127.0.0.1/32,::1/128, 10.1.0.0/16";
+
+	CU_ASSERT_TRUE(metrics_allowed(allow, "127.0.0.1"));
+	CU_ASSERT_TRUE(metrics_allowed(allow, "::1"));
+	CU_ASSERT_TRUE(metrics_allowed(allow, "10.1.200.3"));
+	CU_ASSERT_FALSE(metrics_allowed(allow, "10.2.0.1"));
+	CU_ASSERT_FALSE(metrics_allowed(allow, "127.0.0.2"));
+	CU_ASSERT_FALSE(metrics_allowed(allow, "::2"));
+	CU_ASSERT_FALSE(metrics_allowed(allow, ""));
+	CU_ASSERT_FALSE(metrics_allowed(allow, "garbage"));
+	CU_ASSERT_FALSE(metrics_allowed("", "127.0.0.1"));
+	CU_ASSERT_TRUE(metrics_allowed("0.0.0.0/0", "192.0.2.1"));
+	CU_ASSERT_FALSE(metrics_allowed("10.0.0.0/99", "10.0.0.1"));
+}
+
+static const struct tu_test tests[] = {
+	{ "counts reach the exposition", test_counts_reach_the_exposition },
+	{ "two mappings of one file share their counts",
+	    test_two_mappings_of_one_file_share_their_counts },
+	{ "only allowed addresses may read metrics", test_only_allowed_addresses_may_read_metrics },
+	{ NULL, NULL }
+};
+
+int
+main(void)
+{
+	tu_begin();
+	tu_suite("metrics", init, clean, tests);
+	return tu_end("test_metrics");
+}
