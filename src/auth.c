@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "log.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -71,8 +72,11 @@ check_session(const struct config *cfg, const struct req *req, bool expired,
 		    store_session_end(s->id, 0, end, end_at, req->now, &ended) ==
 		    STORE_UNAVAILABLE)
 			return AUTH_UNAVAILABLE;
-		if (ended)
+		if (ended) {
 			metrics_sessions_ended(end, 1);
+			log_info("session %s ended (%s) on a request from %s", s->id,
+			    end_reason_name(end), req->remote_addr);
+		}
 		deny_session(out, r, s, end, end_at, req->now);
 		return AUTH_DENIED;
 	}

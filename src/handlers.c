@@ -671,7 +671,8 @@ h_logout_all(struct ctx *c)
 	json_add_int(o, "ended", n);
 	reply_json(c->resp, 200, o);
 	clear_cookies(c);
-	log_info("logout-all user %lld: %d sessions", (long long)c->auth.user.id, n);
+	log_info("logout-all user %lld session %s from %s: %d sessions ended",
+	    (long long)c->auth.user.id, c->auth.session.id, c->req->remote_addr, n);
 }
 
 static void
@@ -786,6 +787,9 @@ h_session_delete(struct ctx *c)
 		return;
 	}
 	metrics_sessions_ended(END_REVOKED_BY_USER, ended ? 1 : 0);
+	if (ended)
+		log_info("session %s revoked by user %lld from %s", c->param,
+		    (long long)c->auth.user.id, c->req->remote_addr);
 	o = json_object_new_object();
 	json_add_bool(o, "ended", ended);
 	reply_json(c->resp, 200, o);
@@ -835,8 +839,8 @@ h_password(struct ctx *c)
 	o = json_object_new_object();
 	json_add_int(o, "ended", ended);
 	reply_json(c->resp, 200, o);
-	log_info("password changed user %lld; %d other sessions ended",
-	    (long long)c->auth.user.id, ended);
+	log_info("password changed user %lld session %s from %s; %d other sessions ended",
+	    (long long)c->auth.user.id, c->auth.session.id, c->req->remote_addr, ended);
 }
 
 /* Index of a logout report type, or -1. */
