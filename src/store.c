@@ -623,15 +623,13 @@ store_user_rehash(int64_t id, const char *password_hash)
 	return err;
 }
 
-enum store_err
-store_user_set_password(int64_t id, const char *password_hash,
-    const char *keep_sid, time_t now, int *ended)
+/* Runs a statement that changes one user and ends sessions, returning
+ * (users changed, sessions ended): NOTFOUND when no user changed. */
+static enum store_err
+user_change(enum stmt id, int n, const char *const *v, int *ended)
 {
-	struct num n, t;
-	const char *v[] = { num(&n, id), uuid_ok(keep_sid) ? keep_sid : NULL,
-		end_reason_name(END_PASSWORD_CHANGED), password_hash, num(&t, now) };
 	enum store_err err;
-	PGresult *res = run(S_USER_SET_PASSWORD, 5, v, &err);
+	PGresult *res = run(id, n, v, &err);
 
 	if (res == NULL)
 		return err;
@@ -641,6 +639,17 @@ store_user_set_password(int64_t id, const char *password_hash,
 		*ended = (int)get_int(res, 0, 1);
 	PQclear(res);
 	return err;
+}
+
+enum store_err
+store_user_set_password(int64_t id, const char *password_hash,
+    const char *keep_sid, time_t now, int *ended)
+{
+	struct num n, t;
+	const char *v[] = { num(&n, id), uuid_ok(keep_sid) ? keep_sid : NULL,
+		end_reason_name(END_PASSWORD_CHANGED), password_hash, num(&t, now) };
+
+	return user_change(S_USER_SET_PASSWORD, 5, v, ended);
 }
 
 /* ---- sessions ---- */
@@ -1112,17 +1121,8 @@ store_user_set_disabled(int64_t id, bool disabled, time_t now, int *ended)
 {
 	struct num uid, t;
 	const char *v[] = { num(&uid, id), disabled ? "t" : "f", num(&t, now) };
-	enum store_err err;
-	PGresult *res = run(S_USER_SET_DISABLED, 3, v, &err);
 
-	if (res == NULL)
-		return err;
-	if (get_int(res, 0, 0) != 1)
-		err = STORE_NOTFOUND;
-	if (ended != NULL)
-		*ended = (int)get_int(res, 0, 1);
-	PQclear(res);
-	return err;
+	return user_change(S_USER_SET_DISABLED, 3, v, ended);
 }
 
 enum store_err
