@@ -14,6 +14,7 @@
 
 #include "b64url.h"
 #include "config.h"
+#include "ctl_bench.h"
 #include "password.h"
 #include "reason.h"
 #include "store.h"
@@ -36,6 +37,7 @@ static int cmd_cleanup(int argc, char **argv);
 static int cmd_events(int argc, char **argv);
 static int cmd_stats(int argc, char **argv);
 static int cmd_keygen(int argc, char **argv);
+static int cmd_bench(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "migrate", cmd_migrate, true,
@@ -57,6 +59,8 @@ static const struct cmd cmds[] = {
 	    "stats                           active sessions, refreshes, failures" },
 	{ "keygen", cmd_keygen, false,
 	    "keygen [KID]                    print a new signing key \"kid:secret\"" },
+	{ "bench", cmd_bench, true,
+	    "bench tokens N DIR | scrypt N | sql NAME   helpers of bench/run" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -512,6 +516,12 @@ cmd_stats(int argc, char **argv)
 		printf("  none\n");
 	free(f);
 	return 0;
+}
+
+static int
+cmd_bench(int argc, char **argv)
+{
+	return ctl_bench(argc, argv, &cfg);
 }
 
 static int

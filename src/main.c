@@ -6,6 +6,7 @@
  * database connection.
  */
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(cfg.log_level);
+	/*
+	 * Why: scrypt allocates 128 * r * N bytes (16 MiB at the defaults) per
+	 * hash. A fixed mmap threshold makes every such buffer its own mapping,
+	 * returned to the system when freed; glibc's adaptive threshold would
+	 * otherwise move it onto the heap, where it stays resident for good.
+	 */
+	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1)
+		log_warn("mallopt failed; scrypt buffers may stay resident");
 	/* A client that goes away mid-response must not kill the worker. */
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {

@@ -1221,6 +1221,19 @@ store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *
 	return STORE_OK;
 }
 
+/* ---- benchmarks ---- */
+
+const char *
+store_statement_sql(const char *name)
+{
+	int i;
+
+	for (i = 0; i < STMT__MAX; i++)
+		if (strcmp(stmts[i].name, name) == 0)
+			return stmts[i].sql;
+	return NULL;
+}
+
 /* ---- metrics ---- */
 
 enum store_err

@@ -252,6 +252,11 @@ struct stat_count {
 enum store_err store_stats(time_t now, struct stats *st, struct stat_count **failures,
     size_t *nfailures);
 
+/* ---- benchmarks ---- */
+/* The SQL text of a named statement ("refresh_lock"), or NULL: the bench
+ * replays exactly what a refresh executes. Borrowed, static. */
+const char *store_statement_sql(const char *name);
+
 /* ---- metrics ---- */
 /* Fills the database figures of /metrics (db->ok false when unreachable):
  * active sessions at now, users, sessions ended within retention. */

@@ -1,0 +1,112 @@
+"""bench/report.py: turns one bench/run's raw runs into the results table
+(bench/results/<date>.md, printed too). Medians of the repetitions; ratios
+are to the ceilings measured in the same run."""
+
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+(tmp, tiny, dur, reps, threads, conns, procs, scrypt_s, rss0, rss1, rss2, rssr,
+ verify_n, refresh_n, cost) = sys.argv[1:16]
+tiny = tiny == "1"
+
+
+def runs(name):
+    path = os.path.join(tmp, name + ".runs")
+    if not os.path.exists(path):
+        return []
+    return [[float(x) for x in line.split()] for line in open(path) if line.strip()]
+
+
+def med(name, col):
+    r = runs(name)
+    return statistics.median(x[col] for x in r) if r else 0.0
+
+
+def errors(name):
+    return int(sum(x[3] for x in runs(name)))
+
+
+def version(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "?"
+
+
+def cpu():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "?"
+
+
+def mem():
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            return "%.1f GiB" % (int(line.split()[1]) / 1048576)
+    return "?"
+
+
+def kib_list(s):
+    return [int(x) for x in s.split()] if s.strip() else []
+
+
+cores = os.cpu_count() or 1
+scrypt_s = float(scrypt_s)
+bound = cores / scrypt_s if scrypt_s > 0 else 0
+A, B = med("ceilingA", 0), med("ceilingB", 0)
+rows = [
+    ("ceiling A: lighttpd + trivial FastCGI", "ceilingA", None, None),
+    ("ceiling B: pgbench, a refresh's SQL (tx/s)", "ceilingB", None, None),
+    ("tether verify (GET /me, Bearer)", "verify", A, "ceiling A"),
+    ("tether refresh (rotation, each token once)", "refresh", B, "ceiling B"),
+    ("tether login (scrypt %s)" % cost, "login", bound, "scrypt bound"),
+]
+now = datetime.datetime.now(datetime.timezone.utc)
+out = []
+out.append("# tether benchmarks, %s%s\n" % (now.strftime("%Y-%m-%d %H:%M UTC"),
+                                             " (tiny mode: not a measurement)" if tiny else ""))
+out.append("Machine: %d cores (%s), %s RAM, Linux %s; %s; %s; wrk %s.\n" % (
+    cores, cpu(), mem(), platform.release(), version(["lighttpd", "-v"]),
+    version(["psql", "--version"]), version(["wrk", "-v"]).split(" ")[1]
+    if version(["wrk", "-v"]) != "?" else "?"))
+out.append("Each workload: wrk -t%s -c%s -d%s --latency, %s repetitions, medians. "
+           "%s FastCGI workers (= database connections); ceiling B runs pgbench "
+           "-M prepared with %s connections; PostgreSQL with synchronous_commit on.\n"
+           % (threads, conns, dur, reps, procs, procs))
+out.append("| workload | req/s | p50 ms | p99 ms | errors | ratio | of |")
+out.append("|---|---:|---:|---:|---:|---:|---|")
+for label, name, ceil, of in rows:
+    rps = med(name, 0)
+    p50 = med(name, 1)
+    p99 = med(name, 2) if name != "ceilingB" else 0
+    ratio = "%.0f %%" % (100 * rps / ceil) if ceil else ""
+    out.append("| %s | %.0f | %.2f | %s | %d | %s | %s |" % (
+        label, rps, p50, "%.2f" % p99 if name != "ceilingB" else "-", errors(name), ratio,
+        of or ""))
+out.append("")
+out.append("One scrypt hash at %s: %.1f ms; the login bound is cores / hash time = %.1f/s.\n"
+           % (cost, scrypt_s * 1000, bound))
+r0, r1, r2, rr = kib_list(rss0), kib_list(rss1), kib_list(rss2), kib_list(rssr)
+out.append("Worker RSS (KiB, each worker): at start %s; after %s verifies: %s at the "
+           "first mark, %s at the end; after %s refreshes (and the logins): %s.\n"
+           % (r0, verify_n, r1, r2, refresh_n, rr))
+total_errors = sum(errors(n) for _, n, _, _ in rows)
+if total_errors:
+    out.append("**This run had %d errors (non-2xx or socket errors, or an exhausted "
+               "token pool): its figures are not valid.**\n" % total_errors)
+text = "\n".join(out) + "\n"
+print(text)
+if not tiny:
+    os.makedirs(os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"),
+                exist_ok=True)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
+                        now.strftime("%Y-%m-%d") + ".md")
+    with open(path, "w") as f:
+        f.write(text)
+    print("written to %s" % os.path.relpath(path))

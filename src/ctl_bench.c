@@ -1,0 +1,167 @@
+/*
+ * ctl_bench: benchmark helpers. The token pool is written through the
+ * store's own session_create statement, so the rows are exactly what
+ * logins make; tokens go to files the load generator reads, never to a log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl_bench.h"
+#include "jwt.h"
+#include "password.h"
+#include "session.h"
+#include "store.h"
+#include "util.h"
+
+#define BENCH_EMAIL "bench@tether.invalid"
+
+static void
+hash_hex(const char *token, char hex[TOKEN_HASH_HEX + 1])
+{
+	unsigned char d[32];
+	int i;
+
+	util_sha256(token, strlen(token), d);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+static int
+bench_user(const struct config *cfg, struct user *u)
+{
+	enum store_err err = store_user_by_email(BENCH_EMAIL, u);
+	char *pw, *hash;
+
+	if (err != STORE_NOTFOUND)
+		return err == STORE_OK ? 0 : -1;
+	pw = util_random_token(24);
+	hash = password_hash(pw, strlen(pw), &cfg->scrypt);
+	util_free_secret(pw);
+	if (hash == NULL)
+		return -1;
+	err = store_user_create(BENCH_EMAIL, hash, "Bench", time(NULL), u);
+	util_free_secret(hash);
+	return err == STORE_OK ? 0 : -1;
+}
+
+/* One remember-me session (no idle timeout: the pool must outlive a long
+ * run) and its refresh token, written to fp. *s is the session. */
+static int
+mint_one(const struct config *cfg, const struct user *u, time_t now, FILE *fp,
+    struct session *s, char jti[JWT_ID_MAX])
+{
+	struct token_issue t;
+	char *refresh = util_random_token(32), *j = util_random_token(16);
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	memset(&t, 0, sizeof(t));
+	s->user_id = u->id;
+	s->created_at = s->last_active_at = now;
+	s->remember_me = true;
+	s->idle_timeout_s = 0;
+	s->absolute_expires_at = now + 20 * 86400;
+	snprintf(s->device_id, sizeof(s->device_id), "bench");
+	hash_hex(refresh, t.refresh_hash);
+	t.refresh_expires_at = now + (time_t)cfg->refresh_token_lifetime_remember_me;
+	snprintf(t.access_jti, sizeof(t.access_jti), "%s", j);
+	t.access_expires_at = now + 86400;
+	if (store_session_create(s, &t) == STORE_OK && fprintf(fp, "%s\n", refresh) > 0)
+		rc = 0;
+	snprintf(jti, JWT_ID_MAX, "%s", j);
+	util_free_secret(refresh);
+	free(j);
+	return rc;
+}
+
+static int
+bench_tokens(const struct config *cfg, long n, const char *dir)
+{
+	char *path = xasprintf("%s/refresh.txt", dir), *apath = xasprintf("%s/access.txt", dir);
+	FILE *fp = fopen(path, "w"), *ap = fopen(apath, "w");
+	struct user u;
+	struct session s;
+	struct jwt_claims cl;
+	char jti[JWT_ID_MAX], *tok;
+	time_t now = time(NULL);
+	long i;
+	int rc = 1;
+
+	if (fp == NULL || ap == NULL || bench_user(cfg, &u) != 0) {
+		fprintf(stderr, "tetherctl: bench tokens: cannot write %s or reach the database\n", dir);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (mint_one(cfg, &u, now, fp, &s, jti) != 0) {
+			fprintf(stderr, "tetherctl: bench tokens: failed after %ld\n", i);
+			goto out;
+		}
+	/* An access token of the last session, valid for a day (the bench's
+	 * verify load must not hit TOKEN_EXPIRED halfway). */
+	memset(&cl, 0, sizeof(cl));
+	snprintf(cl.sub, sizeof(cl.sub), "%lld", (long long)u.id);
+	snprintf(cl.sid, sizeof(cl.sid), "%s", s.id);
+	snprintf(cl.jti, sizeof(cl.jti), "%s", jti);
+	cl.iat = now;
+	cl.exp = now + 86400;
+	tok = jwt_sign(&cfg->keys[0], cfg->issuer, cfg->audience, &cl);
+	fprintf(ap, "%s\n", tok);
+	util_free_secret(tok);
+	printf("minted %ld refresh tokens into %s\n", n, path);
+	rc = 0;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	if (ap != NULL)
+		fclose(ap);
+	free(path);
+	free(apath);
+	return rc;
+}
+
+static int
+bench_scrypt(const struct config *cfg, long n)
+{
+	struct timespec a, b;
+	double secs;
+	char *h;
+	long i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++) {
+		if ((h = password_hash("bench password", 14, &cfg->scrypt)) == NULL)
+			return 1;
+		free(h);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	printf("%.6f\n", secs / (double)n);
+	return 0;
+}
+
+int
+ctl_bench(int argc, char **argv, const struct config *cfg)
+{
+	const char *sql;
+	char *end;
+	long n;
+
+	if (argc == 4 && strcmp(argv[1], "tokens") == 0 &&
+	    (n = strtol(argv[2], &end, 10)) > 0 && *end == '\0')
+		return bench_tokens(cfg, n, argv[3]);
+	if (argc == 3 && strcmp(argv[1], "scrypt") == 0 &&
+	    (n = strtol(argv[2], &end, 10)) > 0 && *end == '\0')
+		return bench_scrypt(cfg, n);
+	if (argc == 3 && strcmp(argv[1], "sql") == 0) {
+		if ((sql = store_statement_sql(argv[2])) == NULL) {
+			fprintf(stderr, "tetherctl: no statement %s\n", argv[2]);
+			return 1;
+		}
+		printf("%s\n", sql);
+		return 0;
+	}
+	fprintf(stderr, "usage: tetherctl bench tokens N DIR | scrypt N | sql NAME\n");
+	return 2;
+}
