@@ -9,8 +9,8 @@ import statistics
 import subprocess
 import sys
 
-(tmp, tiny, dur, reps, threads, conns, procs, scrypt_s, rss0, rss1, rss2, rssr,
- verify_n, refresh_n, cost) = sys.argv[1:16]
+(tmp, tiny, dur, reps, threads, conns, procs, scrypt_s, rss0, rss1, rss2, rssr, rssl,
+ verify_n, refresh_n, cost) = sys.argv[1:17]
 tiny = tiny == "1"
 
 
@@ -92,10 +92,10 @@ for label, name, ceil, of in rows:
 out.append("")
 out.append("One scrypt hash at %s: %.1f ms; the login bound is cores / hash time = %.1f/s.\n"
            % (cost, scrypt_s * 1000, bound))
-r0, r1, r2, rr = kib_list(rss0), kib_list(rss1), kib_list(rss2), kib_list(rssr)
-out.append("Worker RSS (KiB, each worker): at start %s; after %s verifies: %s at the "
-           "first mark, %s at the end; after %s refreshes (and the logins): %s.\n"
-           % (r0, verify_n, r1, r2, refresh_n, rr))
+r0, r1, r2, rr, rl = (kib_list(x) for x in (rss0, rss1, rss2, rssr, rssl))
+out.append("Worker RSS (KiB, each worker): at start %s; after the first 100 000 "
+           "verifies %s; after %s verifies %s; after %s refreshes %s; after the logins %s.\n"
+           % (r0, r1, verify_n, r2, refresh_n, rr, rl))
 total_errors = sum(errors(n) for _, n, _, _ in rows)
 if total_errors:
     out.append("**This run had %d errors (non-2xx or socket errors, or an exhausted "
