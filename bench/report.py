@@ -71,8 +71,8 @@ now = datetime.datetime.now(datetime.timezone.utc)
 out = []
 out.append("# tether benchmarks, %s%s\n" % (now.strftime("%Y-%m-%d %H:%M UTC"),
                                              " (tiny mode: not a measurement)" if tiny else ""))
-out.append("Machine: %d cores (%s), %s RAM, Linux %s; %s; %s; wrk %s.\n" % (
-    cores, cpu(), mem(), platform.release(), version(["lighttpd", "-v"]),
+out.append("Machine: %d cores (%s), %s RAM, Linux; %s; %s; wrk %s.\n" % (
+    cores, cpu(), mem(), version(["lighttpd", "-v"]),
     version(["psql", "--version"]), version(["wrk", "-v"]).split(" ")[1]
     if version(["wrk", "-v"]) != "?" else "?"))
 out.append("Each workload: wrk -t%s -c%s -d%s --latency, %s repetitions, medians. "
