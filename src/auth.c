@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
+#include "sesscache.h"
 #include "util.h"
 
 const char *
@@ -73,6 +74,7 @@ check_session(const struct config *cfg, const struct req *req, bool expired,
 		    STORE_UNAVAILABLE)
 			return AUTH_UNAVAILABLE;
 		if (ended) {
+			sesscache_ended(s->id);
 			metrics_sessions_ended(end, 1);
 			log_info("session %s ended (%s) on a request from %s", s->id,
 			    end_reason_name(end), req->remote_addr);
@@ -96,10 +98,72 @@ check_session(const struct config *cfg, const struct req *req, bool expired,
 	return AUTH_OK;
 }
 
+static void
+on_session_end(const char *sid, void *arg)
+{
+	(void)arg;
+	sesscache_drop(sid);
+}
+
+/*
+ * Brings the cache up to date with every end heard of, and says whether
+ * it may be used for this request. Not when the connection was replaced
+ * since the last request (notifications may have been lost: the cache is
+ * emptied), nor when it is down or not listening: then the round trip
+ * decides, and a database outage stays a 503.
+ */
+static bool
+cache_ready(void)
+{
+	static uint64_t conn_seen;
+	uint64_t conn = store_connection_id();
+
+	if (!sesscache_enabled())
+		return false;
+	if (conn != conn_seen) {
+		sesscache_drop(NULL);
+		conn_seen = conn;
+	}
+	if (store_session_ends(on_session_end, NULL) != 0) {
+		sesscache_drop(NULL);
+		return false;
+	}
+	sesscache_sync();
+	return true;
+}
+
+/*
+ * The answer from the cache, if it can give one without the database: a
+ * valid (unexpired) token of a session cached live, owned by the token's
+ * subject, with no limit reached and no activity write due. Anything else
+ * takes the round trip, which also decides every 401.
+ */
+static bool
+from_cache(const struct config *cfg, const struct req *req, bool activity,
+    struct auth_info *out)
+{
+	enum end_reason end;
+	time_t end_at;
+	char sub[32];
+
+	if (!sesscache_get(out->claims.sid, req->now, &out->session, &out->user))
+		return false;
+	snprintf(sub, sizeof(sub), "%lld", (long long)out->session.user_id);
+	if (strcmp(sub, out->claims.sub) == 0 && !out->user.disabled &&
+	    session_check(&out->session, req->now, &end, &end_at) == REASON_NONE &&
+	    !(activity && session_should_touch(cfg, &out->session, req->now)))
+		return true;
+	memset(&out->session, 0, sizeof(out->session));
+	memset(&out->user, 0, sizeof(out->user));
+	return false;
+}
+
 enum auth_result
 auth_access(const struct config *cfg, const struct req *req, bool activity,
     struct auth_info *out)
 {
+	enum auth_result ar;
+	bool cache;
 	const char *tok;
 	enum jwt_err je;
 	enum store_err se;
@@ -117,6 +181,9 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 		out->reason = REASON_TOKEN_INVALID;
 		return AUTH_DENIED;
 	}
+	cache = cache_ready();
+	if (cache && je == JWT_OK && from_cache(cfg, req, activity, out))
+		return AUTH_OK;
 	/* Even an expired token is looked up: if its session has ended, that
 	 * is the more useful answer than "refresh". */
 	se = store_auth_lookup(out->claims.sid, out->claims.jti, &out->session,
@@ -128,7 +195,13 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 		out->reason = REASON_TOKEN_INVALID;
 		return AUTH_DENIED;
 	}
-	return check_session(cfg, req, je == JWT_EXPIRED, revoked, activity, out);
+	ar = check_session(cfg, req, je == JWT_EXPIRED, revoked, activity, out);
+	/* The entry lasts one activity write step: the idle timer it carries
+	 * is then at most that far behind the other workers' writes. */
+	if (cache && ar == AUTH_OK)
+		sesscache_put(&out->session, &out->user,
+		    req->now + (time_t)session_write_interval(cfg, &out->session));
+	return ar;
 }
 
 bool

@@ -65,6 +65,8 @@ static const struct key keys[] = {
 	K(event_retention, C_DURATION, "90d"),
 	K(metrics_allow, C_STRING, "127.0.0.1/32,::1/128"),
 	K(metrics_file, C_STRING, ""),
+	K(session_cache, C_BOOL, "true"),
+	K(session_cache_file, C_STRING, ""),
 	K(debug_panel, C_BOOL, "false"),
 	K(log_level, C_LOGLEVEL, "info"),
 	K(sql_dir, C_STRING, TETHER_SQLDIR),

@@ -56,6 +56,8 @@ struct config {
 	int64_t event_retention;
 	char *metrics_allow;
 	char *metrics_file; /* the shared counters; "" = per-user temp file */
+	bool session_cache;       /* verify live sessions without a round trip */
+	char *session_cache_file; /* the host's end log; "" = per-user temp file */
 	bool debug_panel;
 	enum log_level log_level;
 	char *sql_dir; /* where tetherctl migrate finds the migrations */

@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "password.h"
 #include "reply.h"
+#include "sesscache.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -550,8 +551,10 @@ refresh_denied(struct ctx *c, const struct refresh_result *r)
 	log_info("refresh refused (%s) from %s%s%s", reason_name(r->reason),
 	    c->req->remote_addr, r->session.id[0] ? ", session " : "", r->session.id);
 	metrics_refresh_failed(r->reason);
-	if (r->ended_now)
+	if (r->ended_now) {
+		sesscache_ended(r->session.id);
 		metrics_sessions_ended(r->session.end_reason, 1);
+	}
 	reply_deny(c->resp, &a);
 	clear_cookies(c);
 }
@@ -647,6 +650,7 @@ h_logout(struct ctx *c)
 			return;
 		}
 		if (ended) {
+			sesscache_ended(sid);
 			log_info("logout session %s from %s", sid, c->req->remote_addr);
 			metrics_sessions_ended(END_USER_LOGOUT, 1);
 		}
@@ -666,6 +670,8 @@ h_logout_all(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
+	if (n > 0)
+		sesscache_ended(NULL);
 	metrics_sessions_ended(END_LOGOUT_ALL, n);
 	o = json_object_new_object();
 	json_add_int(o, "ended", n);
@@ -786,6 +792,8 @@ h_session_delete(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
+	if (ended)
+		sesscache_ended(c->param);
 	metrics_sessions_ended(END_REVOKED_BY_USER, ended ? 1 : 0);
 	if (ended)
 		log_info("session %s revoked by user %lld from %s", c->param,
@@ -807,6 +815,7 @@ h_password(struct ctx *c)
 	int ended = 0, ok;
 	enum store_err se;
 	json_object *o;
+	struct user u;
 
 	if (c->body == NULL ||
 	    json_get_string(c->body, "current_password", &cur, &curlen) != 0 ||
@@ -818,8 +827,18 @@ h_password(struct ctx *c)
 		bad_request(c, password_err_message(pe));
 		return;
 	}
-	ok = password_verify(
-	    cur, curlen, c->auth.user.password_hash, &c->cfg->scrypt, NULL);
+	/* The hash is read now, not taken from the session cache (which
+	 * keeps none): it must be the one a change a moment ago wrote. */
+	if ((se = store_user_by_id(c->auth.user.id, &u)) == STORE_UNAVAILABLE) {
+		reply_unavailable(c->resp);
+		return;
+	}
+	if (se != STORE_OK) { /* deleted a moment ago */
+		reply_deny_reason(c->resp, REASON_TOKEN_INVALID);
+		return;
+	}
+	ok = password_verify(cur, curlen, u.password_hash, &c->cfg->scrypt, NULL);
+	util_wipe(u.password_hash, sizeof(u.password_hash));
 	if (ok != 1) {
 		reply_deny_reason(c->resp, REASON_INVALID_CREDENTIALS);
 		return;
@@ -835,6 +854,8 @@ h_password(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
+	if (ended > 0)
+		sesscache_ended(NULL);
 	metrics_sessions_ended(END_PASSWORD_CHANGED, ended);
 	o = json_object_new_object();
 	json_add_int(o, "ended", ended);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "reply.h"
+#include "sesscache.h"
 #include "store.h"
 
 static struct config cfg;
@@ -92,8 +93,12 @@ main(int argc, char **argv)
 	}
 	if (metrics_open(cfg.metrics_file) != 0)
 		log_warn("metrics: cannot map the counters file; /metrics shows zeros");
+	if (cfg.session_cache && sesscache_open(cfg.session_cache_file) != 0)
+		log_warn("session cache: cannot map the end log; every verify asks the database");
 	if (store_open(cfg.database_url) != STORE_OK)
 		log_warn("database unavailable at start; requests get 503 until it is back");
+	if (sesscache_enabled())
+		store_listen_session_ends();
 	log_info("worker ready");
 	while (FCGX_Accept_r(&fr) >= 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -106,6 +111,7 @@ main(int argc, char **argv)
 	}
 	FCGX_Free(&fr, 1);
 	store_close();
+	sesscache_close();
 	metrics_close();
 	config_clear(&cfg);
 	return 0;

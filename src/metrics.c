@@ -5,15 +5,12 @@
  * event behind; Prometheus tolerates that, it never sees a counter go back.
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "metrics.h"
 #include "util.h"
@@ -43,33 +40,9 @@ static struct shared *shm;
 int
 metrics_open(const char *path)
 {
-	char *def = NULL;
-	const char *tmp = getenv("TMPDIR");
-	int fd, rc = -1;
-	struct stat st;
-	void *p;
-
 	metrics_close();
-	if (path == NULL || *path == '\0')
-		path = def = xasprintf("%s/tether-metrics-v1-%ld", tmp && *tmp ? tmp : "/tmp",
-		    (long)getuid());
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		goto out;
-	/* Only our own file: another account must not feed us its counters. */
-	if (fstat(fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077) != 0 ||
-	    ftruncate(fd, sizeof(struct shared)) != 0) {
-		close(fd);
-		goto out;
-	}
-	p = mmap(NULL, sizeof(struct shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		goto out;
-	shm = p;
-	rc = 0;
-out:
-	free(def);
-	return rc;
+	shm = util_map_shared(path, "tether-metrics-v1", sizeof(struct shared));
+	return shm != NULL ? 0 : -1;
 }
 
 void

@@ -321,6 +321,11 @@ static struct {
 	char *conninfo;
 	bool prepared[STMT__MAX];
 	bool in_tx;
+	bool want_listen; /* LISTEN for session ends on every connection */
+	bool listening;   /* ... and this connection does */
+	bool lost;        /* the server said FATAL between our queries */
+	uint64_t conn_id; /* counts successful (re)connections */
+	uint64_t sent;    /* statements sent, for tests and benchmarks */
 } db;
 
 /* Integer and time parameters as text. */
@@ -354,12 +359,36 @@ uuid_ok(const char *s)
 	return true;
 }
 
-/* Server notices ("relation already exists, skipping") are not errors. */
+/*
+ * Server notices ("relation already exists, skipping") are not errors. But
+ * a FATAL that arrives while we are idle (the server shutting down, or
+ * pg_terminate_backend) also comes here, with the connection still looking
+ * fine: mark it lost, so nobody trusts it to have delivered every
+ * notification, and the next call reconnects.
+ */
 static void
-on_notice(void *arg, const char *message)
+on_notice(void *arg, const PGresult *res)
 {
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
 	(void)arg;
-	log_debug("database: %s", message);
+	if (sev != NULL && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0))
+		db.lost = true;
+	log_debug("database: %s", PQresultErrorMessage(res));
+}
+
+/* Utility statement, no parameters: it cannot be prepared. Failing
+ * leaves db.listening false, and the callers of store_session_ends then
+ * know nothing can be cached on this connection. */
+static void
+listen_ends(void)
+{
+	PGresult *res = PQexec(db.conn, "LISTEN tether_session_end");
+
+	db.listening = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!db.listening)
+		log_warn("database: LISTEN: %s", PQresultErrorMessage(res));
+	PQclear(res);
 }
 
 static bool
@@ -371,17 +400,22 @@ connect_db(void)
 		return false;
 	if (first)
 		db.conn = PQconnectdb(db.conninfo);
-	else if (PQstatus(db.conn) != CONNECTION_OK)
+	else if (PQstatus(db.conn) != CONNECTION_OK || (db.lost && !db.in_tx))
 		PQreset(db.conn);
 	else
 		return true;
 	memset(db.prepared, 0, sizeof(db.prepared));
 	db.in_tx = false;
+	db.listening = false;
+	db.lost = false;
 	if (PQstatus(db.conn) != CONNECTION_OK) {
 		log_warn("database: cannot connect: %s", PQerrorMessage(db.conn));
 		return false;
 	}
-	PQsetNoticeProcessor(db.conn, on_notice, NULL);
+	PQsetNoticeReceiver(db.conn, on_notice, NULL);
+	db.conn_id++;
+	if (db.want_listen)
+		listen_ends();
 	if (first)
 		log_debug("database: connected");
 	else
@@ -439,6 +473,7 @@ run(enum stmt id, int n, const char *const *vals, enum store_err *err)
 				return NULL;
 			continue;
 		}
+		db.sent++;
 		res = PQexecPrepared(db.conn, stmts[id].name, n, vals, NULL, NULL, 0);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
@@ -545,12 +580,56 @@ store_open(const char *conninfo)
 }
 
 void
+store_listen_session_ends(void)
+{
+	db.want_listen = true;
+	if (db.conn != NULL && PQstatus(db.conn) == CONNECTION_OK && !db.listening)
+		listen_ends();
+}
+
+uint64_t
+store_connection_id(void)
+{
+	return db.conn_id;
+}
+
+uint64_t
+store_statements_sent(void)
+{
+	return db.sent;
+}
+
+int
+store_session_ends(void (*fn)(const char *sid, void *arg), void *arg)
+{
+	PGnotify *n;
+
+	/* Reads what has arrived without waiting: one recv() that usually
+	 * finds nothing. A broken connection is left for the next run(). */
+	if (db.conn == NULL || !db.listening || db.in_tx || db.lost ||
+	    PQstatus(db.conn) != CONNECTION_OK || PQconsumeInput(db.conn) != 1)
+		return -1;
+	while ((n = PQnotifies(db.conn)) != NULL) {
+		fn(n->extra, arg);
+		PQfreemem(n);
+	}
+	return 0;
+}
+
+void
 store_close(void)
 {
+	bool listen = db.want_listen;
+	uint64_t conn_id = db.conn_id;
+
 	if (db.conn != NULL)
 		PQfinish(db.conn);
 	util_free_secret(db.conninfo);
 	memset(&db, 0, sizeof(db));
+	/* Kept for the next store_open: it is a property of the process, and
+	 * the next connection must count as a new one. */
+	db.want_listen = listen;
+	db.conn_id = conn_id;
 }
 
 enum store_err

@@ -54,6 +54,26 @@ struct token_issue {
 enum store_err store_open(const char *conninfo);
 /* Closes the connection and forgets the conninfo. */
 void store_close(void);
+/*
+ * From now on every connection LISTENs for session ends (sql/003): a
+ * session ended, its limits or its user changed, by anyone. Only the
+ * workers do this; the notifications are for their session caches.
+ */
+void store_listen_session_ends(void);
+/* Counts successful (re)connections: a change means notifications may
+ * have been missed while the connection was down. */
+uint64_t store_connection_id(void);
+/* Prepared statements sent on the connection (tests and benchmarks count
+ * round trips with it). */
+uint64_t store_statements_sent(void);
+/*
+ * Calls fn(payload) for each notification that has arrived, without
+ * waiting; payload is a session id, or "" for "every session". Returns 0,
+ * or -1 if this connection is not (known to be) listening and up, in which
+ * case nothing may be trusted to be live without asking the database.
+ */
+int store_session_ends(void (*fn)(const char *sid, void *arg), void *arg);
+
 /* One trivial query: STORE_OK or STORE_UNAVAILABLE. */
 enum store_err store_ping(void);
 

@@ -9,12 +9,16 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "b64url.h"
 #include "util.h"
@@ -284,4 +288,34 @@ util_utf8_length(const char *s, size_t len)
 		if ((p[i] & 0xc0) != 0x80)
 			n++;
 	return n;
+}
+
+void *
+util_map_shared(const char *path, const char *name, size_t size)
+{
+	char *def = NULL;
+	const char *tmp = getenv("TMPDIR");
+	void *p = NULL;
+	struct stat st;
+	int fd = -1;
+
+	if (path == NULL || *path == '\0')
+		path = def = xasprintf("%s/%s-%ld", tmp && *tmp ? tmp : "/tmp", name,
+		    (long)getuid());
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		goto out;
+	if (fstat(fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077) != 0)
+		goto out;
+	/* Only grows a new file: a shorter one is extended with zeros, which
+	 * every user of this reads as "nothing yet". */
+	if (st.st_size < (off_t)size && ftruncate(fd, (off_t)size) != 0)
+		goto out;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		p = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(def);
+	return p;
 }

@@ -36,6 +36,15 @@ void util_wipe(void *p, size_t len);
 void util_free_secret(char *s);
 
 /*
+ * Maps size bytes of the file at path MAP_SHARED, for state every worker of
+ * a host shares (created 0600 and grown with zeros if shorter). path ""
+ * picks $TMPDIR/<name>-<uid>. The file must be ours and private: another
+ * account must not feed us its state. Returns the mapping (munmap(p, size)
+ * releases it) or NULL.
+ */
+void *util_map_shared(const char *path, const char *name, size_t size);
+
+/*
  * Parses a duration: a non-negative integer with an optional unit
  * s, m, h or d ("30s", "15m", "12h", "20d"; a bare number means seconds).
  * Returns 0 and sets *out (seconds) or -1 on anything else.

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "api.h"
 #include "itest.h"
+#include "sesscache.h"
 #include "store.h"
 #include "util.h"
 
@@ -74,6 +76,54 @@ itest_done(void)
 	tdb = NULL;
 }
 
+struct barrier {
+	char want[40];
+	bool seen;
+};
+
+static void
+on_end(const char *sid, void *arg)
+{
+	struct barrier *b = arg;
+
+	if (strcmp(sid, b->want) == 0)
+		b->seen = true;
+	else
+		sesscache_drop(sid);
+}
+
+/*
+ * With the session cache on: waits (up to 2 s) until the store's
+ * connection has received every notification the test's own statements
+ * caused. A notification sent after them arrives after them, so the wait
+ * ends when it does, or when the connection is known to be gone.
+ * Without it, a test that changes a row behind the API would race the
+ * delivery and could see the cache's older answer.
+ */
+static void
+barrier(void)
+{
+	static unsigned n;
+	struct barrier b = { .seen = false };
+	const char *vals[1] = { b.want };
+	PGresult *res;
+	const struct timespec ms = { 0, 1000000 };
+	int i;
+
+	if (!sesscache_enabled())
+		return;
+	snprintf(b.want, sizeof(b.want), "itest-barrier-%u", ++n);
+	res = PQexecParams(tdb, "SELECT pg_notify('tether_session_end', $1)", 1, NULL,
+	    vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fprintf(stderr, "itest barrier: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	for (i = 0; i < 2000 && !b.seen; i++)
+		if (store_session_ends(on_end, &b) != 0 ||
+		    (!b.seen && nanosleep(&ms, NULL) != 0))
+			break;
+}
+
 void
 itest_wipe(void)
 {
@@ -86,6 +136,8 @@ itest_wipe(void)
 		abort();
 	}
 	PQclear(res);
+	/* TRUNCATE fires no row triggers: forget by hand what it removed. */
+	sesscache_drop(NULL);
 }
 
 int
@@ -118,6 +170,7 @@ itest_sql(const char *sql, ...)
 	va_start(ap, sql);
 	res = vsql(sql, ap);
 	va_end(ap);
+	barrier();
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		out = xstrdup(PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
 	else if (PQresultStatus(res) == PGRES_COMMAND_OK)
@@ -157,6 +210,7 @@ itest_sql_int(const char *sql, ...)
 	va_start(ap, sql);
 	res = vsql(sql, ap);
 	va_end(ap);
+	barrier();
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 &&
 	    !PQgetisnull(res, 0, 0))
 		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "itest.h"
+#include "sesscache.h"
 #include "store.h"
 #include "testutil.h"
 #include "util.h"
@@ -1136,6 +1138,189 @@ test_a_database_outage_is_503_never_401_and_the_store_reconnects(void)
 	tokens_clear(&t);
 }
 
+/* ---- the session cache (these run with it on) ---- */
+
+static void
+me_ok(const char *access, time_t now)
+{
+	struct call c;
+
+	get_me(&c, access, now);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+}
+
+static void
+test_a_cached_session_is_verified_without_a_round_trip(void)
+{
+	struct tokens t;
+	struct call c;
+	uint64_t n;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	n = store_statements_sent();
+	get_me(&c, t.access, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	TU_ASSERT_STR_EQ(call_str(&c, "user.email"), "alice@example.com");
+	TU_ASSERT_STR_EQ(call_header(&c, "X-Session-Idle-Expires-In"), "1798");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(store_statements_sent(), n);
+	/* One activity write step later the database is asked, and written. */
+	me_ok(t.access, T0 + 60);
+	CU_ASSERT_TRUE(store_statements_sent() > n);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint "
+	    "FROM sessions", NULL), T0 + 60);
+	tokens_clear(&t);
+}
+
+static void
+test_a_session_ended_behind_the_api_is_refused_at_the_next_request(void)
+{
+	struct tokens t;
+	struct call c;
+	char at[24];
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	me_ok(t.access, T0 + 2);
+	/* As tetherctl or psql would: the cache hears of it by notification. */
+	snprintf(at, sizeof(at), "%lld", (long long)(T0 + 3));
+	free(itest_sql("UPDATE sessions SET ended_at = to_timestamp($1::bigint), "
+	    "end_reason = 'REVOKED_BY_ADMIN'", at, NULL));
+	get_me(&c, t.access, T0 + 4);
+	assert_deny(&c, "SESSION_ENDED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "REVOKED_BY_ADMIN");
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_a_user_disabled_behind_the_api_is_refused_at_the_next_request(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	free(itest_sql("UPDATE users SET disabled = true", NULL));
+	get_me(&c, t.access, T0 + 2);
+	assert_deny(&c, "SESSION_ENDED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "USER_DISABLED");
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_a_jti_blacklisted_by_hand_is_refused_at_the_next_request(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	free(itest_sql("INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) "
+	    "SELECT access_jti, session_id, access_expires_at, now() FROM refresh_tokens",
+	    NULL));
+	get_me(&c, t.access, T0 + 2);
+	assert_deny(&c, "TOKEN_REVOKED");
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static void
+test_logout_of_a_cached_session_is_refused_at_once(void)
+{
+	struct tokens t, other;
+	struct call c;
+	struct call_opts o = { .bearer = NULL };
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	itest_login(&other, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	me_ok(other.access, T0 + 1);
+	o.bearer = t.access;
+	itest_call(&c, "POST", "/logout", NULL, &o, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	get_me(&c, t.access, T0 + 3);
+	assert_deny(&c, "SESSION_ENDED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "USER_LOGOUT");
+	call_clear(&c);
+	/* The other session is untouched, and still served. */
+	me_ok(other.access, T0 + 3);
+	o.bearer = other.access;
+	itest_call(&c, "POST", "/logout-all", NULL, &o, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	get_me(&c, other.access, T0 + 5);
+	assert_deny(&c, "SESSION_ENDED");
+	call_clear(&c);
+	tokens_clear(&t);
+	tokens_clear(&other);
+}
+
+static void
+test_a_lost_connection_empties_the_cache(void)
+{
+	struct tokens t;
+	struct call c;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	/* The worker's connection goes; while it is gone the session ends,
+	 * and no notification can reach it. */
+	free(itest_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+	    "datname = current_database() AND pid <> pg_backend_pid()", NULL));
+	free(itest_sql("UPDATE sessions SET ended_at = now(), end_reason = 'REVOKED_BY_ADMIN'",
+	    NULL));
+	get_me(&c, t.access, T0 + 2);
+	assert_deny(&c, "SESSION_ENDED");
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
+static const struct tu_test cache_tests[] = {
+	{ "a cached session is verified without a round trip",
+	    test_a_cached_session_is_verified_without_a_round_trip },
+	{ "a session ended behind the API is refused at the next request",
+	    test_a_session_ended_behind_the_api_is_refused_at_the_next_request },
+	{ "a user disabled behind the API is refused at the next request",
+	    test_a_user_disabled_behind_the_api_is_refused_at_the_next_request },
+	{ "a jti blacklisted by hand is refused at the next request",
+	    test_a_jti_blacklisted_by_hand_is_refused_at_the_next_request },
+	{ "logout of a cached session is refused at once",
+	    test_logout_of_a_cached_session_is_refused_at_once },
+	{ "a lost connection empties the cache", test_a_lost_connection_empties_the_cache },
+	{ NULL, NULL }
+};
+
+static char cache_path[64];
+
+static int
+setup_cached(void)
+{
+	snprintf(cache_path, sizeof(cache_path), "/tmp/tether-itest-cache-%ld", (long)getpid());
+	if (sesscache_open(cache_path) != 0)
+		return 1;
+	store_listen_session_ends();
+	return setup();
+}
+
+static int
+teardown_cached(void)
+{
+	sesscache_close();
+	unlink(cache_path);
+	return 0;
+}
+
 static const struct tu_test tests[] = {
 	{ "health reports the database", test_health_reports_the_database },
 	{ "an unknown path is 404 and a wrong method 405 with Allow",
@@ -1213,6 +1398,9 @@ main(void)
 		return tu_skip("test_api", "no database (set TETHER_TEST_DATABASE_URL)");
 	tu_begin();
 	tu_suite("api", setup, NULL, tests);
+	/* Every test again with the session cache on: it must change no answer. */
+	tu_suite("api with the session cache", setup_cached, teardown_cached, tests);
+	tu_suite("session cache", setup_cached, teardown_cached, cache_tests);
 	rc = tu_end("test_api");
 	itest_done();
 	return rc;

@@ -1,0 +1,62 @@
+/*
+ * sesscache: the sessions this worker has just seen live, with their users,
+ * so that most verifies of an access token need no database round trip.
+ *
+ * An entry is used only while nothing says its session changed, and every
+ * way a session can change is heard of before a worker uses an entry:
+ *  - a worker of this host that ends a session writes its id to the host's
+ *    end log (a ring in a file every worker maps) before it answers, and
+ *    each worker reads that log before each use: a logout answered by one
+ *    worker is seen by the very next request on any other;
+ *  - every other change (another host, tetherctl, psql) arrives as a
+ *    PostgreSQL notification (sql/003), which auth reads before each use;
+ *  - an entry lives at most until the caller's deadline (the activity
+ *    write step), and auth sends any session whose limits look reached,
+ *    or that is due an activity write, to the database anyway.
+ * Nothing here does I/O beyond the shared mapping.
+ */
+#ifndef TETHER_SESSCACHE_H
+#define TETHER_SESSCACHE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "session.h"
+#include "store.h"
+
+#define SESSCACHE_SLOTS 256 /* direct-mapped; about 2 KiB each when used */
+#define SESSCACHE_LOG 128   /* ends a worker may fall behind before it must
+                               forget everything */
+
+/*
+ * Maps the host's end log at path ("" picks one in $TMPDIR) and turns the
+ * cache on. Returns 0, or -1 with the cache off: without the log another
+ * worker's logout could go unseen, so nothing is cached at all.
+ */
+int sesscache_open(const char *path);
+void sesscache_close(void);
+bool sesscache_enabled(void);
+
+/* Reads the host's end log written since the last call and drops what it
+ * names (everything, if this worker fell more than SESSCACHE_LOG behind). */
+void sesscache_sync(void);
+
+/*
+ * Copies the entry for sid into s and u if there is one and now is before
+ * its deadline. u->password_hash is always empty: a caller that needs the
+ * hash must read the user from the store.
+ */
+bool sesscache_get(const char *sid, time_t now, struct session *s, struct user *u);
+/* Remembers a live session and its user until the deadline until. */
+void sesscache_put(const struct session *s, const struct user *u, time_t until);
+/* Forgets sid in this worker only; NULL or "" forgets everything. */
+void sesscache_drop(const char *sid);
+/*
+ * A session this worker has just ended (after the commit, before the
+ * answer): forgets it and tells the host's other workers. NULL or "" means
+ * sessions it cannot name (logout-all, a password change): every worker
+ * then forgets everything.
+ */
+void sesscache_ended(const char *sid);
+
+#endif
