@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "sesscache.h"
+#include "tokmemo.h"
 #include "util.h"
 
 const char *
@@ -175,8 +176,16 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 		out->reason = REASON_TOKEN_MISSING;
 		return AUTH_DENIED;
 	}
-	je = jwt_verify(tok, cfg->keys, cfg->nkeys, cfg->issuer, cfg->audience,
-	    cfg->jwt_leeway, req->now, &out->claims);
+	if (tokmemo_get(tok, &out->claims)) {
+		je = jwt_check_times(&out->claims, cfg->jwt_leeway, req->now);
+		if (je != JWT_OK && je != JWT_EXPIRED) /* as jwt_verify leaves it */
+			memset(&out->claims, 0, sizeof(out->claims));
+	} else {
+		je = jwt_verify(tok, cfg->keys, cfg->nkeys, cfg->issuer, cfg->audience,
+		    cfg->jwt_leeway, req->now, &out->claims);
+		if (je == JWT_OK)
+			tokmemo_put(tok, &out->claims);
+	}
 	if (je != JWT_OK && je != JWT_EXPIRED) {
 		out->reason = REASON_TOKEN_INVALID;
 		return AUTH_DENIED;

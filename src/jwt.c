@@ -260,20 +260,27 @@ check_claims(json_object *p, const char *iss, const char *aud, int64_t leeway,
     time_t now, struct jwt_claims *out)
 {
 	const char *s, *typ;
-	int64_t nbf = INT64_MIN;
 	bool bad = false;
 
+	out->nbf = INT64_MIN;
 	s = get_str(p, "iss", &bad);
 	typ = get_str(p, "typ", &bad);
 	if (bad || s == NULL || strcmp(s, iss) != 0 || !aud_ok(p, aud) || typ == NULL ||
 	    strcmp(typ, "access") != 0 || !copy_id(p, "sub", out->sub) ||
 	    !copy_id(p, "sid", out->sid) || !copy_id(p, "jti", out->jti) ||
 	    !get_int(p, "iat", &out->iat, true) || !get_int(p, "exp", &out->exp, true) ||
-	    !get_int(p, "nbf", &nbf, false))
+	    !get_int(p, "nbf", &out->nbf, false))
 		return JWT_BAD_CLAIMS;
-	if (out->iat > (int64_t)now + leeway || (nbf != INT64_MIN && nbf > (int64_t)now + leeway))
+	return jwt_check_times(out, leeway, now);
+}
+
+enum jwt_err
+jwt_check_times(const struct jwt_claims *c, int64_t leeway, time_t now)
+{
+	if (c->iat > (int64_t)now + leeway ||
+	    (c->nbf != INT64_MIN && c->nbf > (int64_t)now + leeway))
 		return JWT_NOT_YET_VALID;
-	if (out->exp <= (int64_t)now - leeway)
+	if (c->exp <= (int64_t)now - leeway)
 		return JWT_EXPIRED;
 	return JWT_OK;
 }

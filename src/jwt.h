@@ -31,6 +31,7 @@ struct jwt_claims {
 	char jti[JWT_ID_MAX]; /* token id: random 128 bits, base64url */
 	int64_t iat;
 	int64_t exp;
+	int64_t nbf; /* verified tokens only: INT64_MIN when absent; not signed */
 };
 
 /* What verification says; the wire names live in jwt_err_name(). */
@@ -78,5 +79,12 @@ char *jwt_sign(const struct jwt_key *key, const char *iss, const char *aud,
 enum jwt_err jwt_verify(const char *token, const struct jwt_key *keys, size_t nkeys,
     const char *iss, const char *aud, int64_t leeway, time_t now,
     struct jwt_claims *out);
+
+/*
+ * The checks of jwt_verify that depend on the time, alone: for claims that
+ * jwt_verify already accepted once (a worker's memo of verified tokens).
+ * JWT_OK, JWT_NOT_YET_VALID or JWT_EXPIRED, by the same rules.
+ */
+enum jwt_err jwt_check_times(const struct jwt_claims *c, int64_t leeway, time_t now);
 
 #endif

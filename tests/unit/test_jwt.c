@@ -306,6 +306,28 @@ test_a_token_from_the_future_is_refused(void)
 }
 
 static void
+test_the_time_checks_alone_agree_with_verify(void)
+{
+	struct jwt_claims c;
+	char *tok = good_token(&keys[0]);
+	time_t t[] = { NOW - 31, NOW - 30, NOW, NOW + 929, NOW + 930, NOW + 5000 };
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(jwt_verify(tok, keys, 2, "tether", "tether", 30, NOW, &c), JWT_OK);
+	CU_ASSERT_EQUAL(c.nbf, INT64_MIN); /* tether issues no nbf */
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct jwt_claims v;
+		enum jwt_err full = jwt_verify(tok, keys, 2, "tether", "tether", 30, t[i], &v);
+
+		CU_ASSERT_EQUAL(jwt_check_times(&c, 30, t[i]), full);
+	}
+	c.nbf = NOW + 100;
+	CU_ASSERT_EQUAL(jwt_check_times(&c, 30, NOW + 69), JWT_NOT_YET_VALID);
+	CU_ASSERT_EQUAL(jwt_check_times(&c, 30, NOW + 70), JWT_OK);
+	free(tok);
+}
+
+static void
 test_garbage_is_malformed(void)
 {
 	static const char *const g[] = { "", ".", "..", "a.b.c", "abc", "a.b", "a.b.c.d",
@@ -374,6 +396,8 @@ static const struct tu_test tests[] = {
 	{ "an expired token says so and keeps its claims",
 	    test_an_expired_token_says_so_and_keeps_its_claims },
 	{ "a token from the future is refused", test_a_token_from_the_future_is_refused },
+	{ "the time checks alone agree with verify",
+	    test_the_time_checks_alone_agree_with_verify },
 	{ "garbage is malformed", test_garbage_is_malformed },
 	{ "an oversize token is refused before parsing",
 	    test_an_oversize_token_is_refused_before_parsing },
