@@ -96,6 +96,13 @@ r0, r1, r2, rr, rl = (kib_list(x) for x in (rss0, rss1, rss2, rssr, rssl))
 out.append("Worker RSS (KiB, each worker): at start %s; after the first 100 000 "
            "verifies %s; after %s verifies %s; after %s refreshes %s; after the logins %s.\n"
            % (r0, r1, verify_n, r2, refresh_n, rr, rl))
+detail = os.path.join(tmp, "rss_detail.md")
+if os.path.exists(detail) and os.path.getsize(detail) > 0:
+    out.append("What the RSS after the logins is made of (from /proc/PID/smaps; "
+               "file-backed pages are shared libraries, mostly shared with the "
+               "other workers):\n")
+    with open(detail) as f:
+        out.append(f.read())
 total_errors = sum(errors(n) for _, n, _, _ in rows)
 if total_errors:
     out.append("**This run had %d errors (non-2xx or socket errors, or an exhausted "

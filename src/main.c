@@ -71,15 +71,21 @@ config_path(int argc, char **argv)
  * if it is ever asked for LDAP). The constructor has run before main, so
  * the worker sets GNUTLS_NO_IMPLICIT_INIT and executes itself once more;
  * the FastCGI socket (fd 0) and the PID carry over. If that fails, it
- * simply goes on.
+ * simply goes on with GnuTLS initialised.
  */
 static void
 skip_gnutls_init(char **argv)
 {
+	char self[4096];
+	ssize_t n;
+
 	if (getenv("GNUTLS_NO_IMPLICIT_INIT") != NULL ||
+	    (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0 ||
 	    setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1) != 0)
 		return;
-	execv("/proc/self/exe", argv);
+	/* By its own path, so ps and top still say tether.fcgi. */
+	self[n] = '\0';
+	execv(self, argv);
 }
 
 int
