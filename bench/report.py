@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 (tmp, tiny, dur, reps, threads, conns, procs, scrypt_s, rss0, rss1, rss2, rssr, rssl,
- verify_n, refresh_n, cost) = sys.argv[1:17]
+ verify_n, refresh_n, cost, floor) = sys.argv[1:18]
 tiny = tiny == "1"
 
 
@@ -96,6 +96,11 @@ r0, r1, r2, rr, rl = (kib_list(x) for x in (rss0, rss1, rss2, rssr, rssl))
 out.append("Worker RSS (KiB, each worker): at start %s; after the first 100 000 "
            "verifies %s; after %s verifies %s; after %s refreshes %s; after the logins %s.\n"
            % (r0, r1, verify_n, r2, refresh_n, rr, rl))
+if floor:
+    out.append("Memory floor: a process that links what a worker links (libpq, "
+               "libcrypto, json-c, libfcgi), starts as a worker starts and does each "
+               "thing a worker does once (a query, SHA-256, HMAC, random bytes, "
+               "scrypt, JSON) has an RSS of %s KiB (bench/rss_floor.c).\n" % floor)
 detail = os.path.join(tmp, "rss_detail.md")
 if os.path.exists(detail) and os.path.getsize(detail) > 0:
     out.append("What the RSS after the logins is made of (from /proc/PID/smaps; "
