@@ -747,6 +747,9 @@ h_activity(struct ctx *c)
 			return;
 		}
 		c->auth.session.last_active_at = c->req->now;
+		/* This worker's cached copy must not show the older time. */
+		sesscache_put(&c->auth.session, &c->auth.user,
+		    c->req->now + (time_t)session_write_interval(c->cfg, &c->auth.session));
 	}
 	reply_session_info(c);
 }

@@ -62,6 +62,10 @@ def main(s):
     rc, out, _ = ctl("sessions", "list", email)
     s.check(rc == 0 and sid in out, "sessions list shows the session", out)
 
+    # Several page views first, so the workers' session caches hold it:
+    # the revoke must reach them as a notification from PostgreSQL.
+    for _ in range(4):
+        s.status(c.get("/me", token=access), 200, "a page view before the revoke")
     rc, out, _ = ctl("sessions", "revoke", sid)
     s.check(rc == 0 and "ended" in out, "sessions revoke", out)
     s.unauthorized(c.get("/me", token=access), "SESSION_ENDED", "a revoked session",
@@ -73,6 +77,8 @@ def main(s):
 
     r = e2e.login(c, email, password="pass word 123")
     access = r.field("access_token")
+    for _ in range(4):
+        s.status(c.get("/me", token=access), 200, "a page view before the disable")
     rc, out, _ = ctl("user", "disable", email)
     s.check(rc == 0 and "1 sessions ended" in out, "user disable ends the session", out)
     s.unauthorized(c.get("/me", token=access), "SESSION_ENDED", "a disabled user's session",

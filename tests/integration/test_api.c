@@ -1286,6 +1286,29 @@ test_a_lost_connection_empties_the_cache(void)
 	tokens_clear(&t);
 }
 
+static void
+test_activity_updates_the_cached_copy(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o = { .bearer = NULL };
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	o.bearer = t.access;
+	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 30);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "session.last_active_at"), T0 + 30);
+	call_clear(&c);
+	itest_call(&c, "GET", "/session-info", NULL, &o, T0 + 31);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "session.last_active_at"), T0 + 30);
+	TU_ASSERT_STR_EQ(call_header(&c, "X-Session-Idle-Expires-In"), "1799");
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
 static const struct tu_test cache_tests[] = {
 	{ "a cached session is verified without a round trip",
 	    test_a_cached_session_is_verified_without_a_round_trip },
@@ -1298,6 +1321,7 @@ static const struct tu_test cache_tests[] = {
 	{ "logout of a cached session is refused at once",
 	    test_logout_of_a_cached_session_is_refused_at_once },
 	{ "a lost connection empties the cache", test_a_lost_connection_empties_the_cache },
+	{ "activity updates the cached copy", test_activity_updates_the_cached_copy },
 	{ NULL, NULL }
 };
 
