@@ -191,8 +191,13 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 		return AUTH_DENIED;
 	}
 	cache = cache_ready();
-	if (cache && je == JWT_OK && from_cache(cfg, req, activity, out))
-		return AUTH_OK;
+	if (cache && je == JWT_OK) {
+		bool hit = from_cache(cfg, req, activity, out);
+
+		metrics_session_cache(hit);
+		if (hit)
+			return AUTH_OK;
+	}
 	/* Even an expired token is looked up: if its session has ended, that
 	 * is the more useful answer than "refresh". */
 	se = store_auth_lookup(out->claims.sid, out->claims.jti, &out->session,

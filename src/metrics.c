@@ -33,6 +33,9 @@ struct shared {
 	atomic_uint_least64_t buckets[NBUCKETS + 1]; /* the last is +Inf */
 	atomic_uint_least64_t count;
 	atomic_uint_least64_t sum_us;
+	/* New counters go last: a file written by an older worker keeps its
+	 * offsets, and what it lacks reads as zero. */
+	atomic_uint_least64_t cache[2]; /* hits, misses */
 };
 
 static struct shared *shm;
@@ -100,6 +103,13 @@ metrics_cleanup_rows(int64_t n)
 {
 	if (shm != NULL && n > 0)
 		add(&shm->cleanup_rows, (uint64_t)n);
+}
+
+void
+metrics_session_cache(bool hit)
+{
+	if (shm != NULL)
+		add(&shm->cache[hit ? 0 : 1], 1);
 }
 
 void
@@ -200,6 +210,12 @@ render_events(struct buf *b)
 	    (unsigned long long)get(&shm->events[M_CLEANUP_RUNS]));
 	head(b, "tether_cleanup_rows_total", "counter", "Rows deleted or ended by the cleanup.");
 	put(b, "tether_cleanup_rows_total %llu\n", (unsigned long long)get(&shm->cleanup_rows));
+	head(b, "tether_session_cache_total", "counter",
+	    "Verifies answered from a worker's session cache (hit) or by the database (miss).");
+	put(b, "tether_session_cache_total{result=\"hit\"} %llu\n",
+	    (unsigned long long)get(&shm->cache[0]));
+	put(b, "tether_session_cache_total{result=\"miss\"} %llu\n",
+	    (unsigned long long)get(&shm->cache[1]));
 }
 
 static void

@@ -50,6 +50,8 @@ void metrics_sessions_ended(enum end_reason r, int64_t n);
 void metrics_report(int i);
 /* Rows the cleanup deleted or ended. */
 void metrics_cleanup_rows(int64_t n);
+/* A verify the session cache answered (hit) or sent to the database. */
+void metrics_session_cache(bool hit);
 /* One request took seconds (wall clock, monotonic). */
 void metrics_observe(double seconds);
 

@@ -86,6 +86,10 @@ def main(s):
     s.status(c.post("/refresh", {"refresh_token": tokens.get("refresh_token")}), 200, "refresh")
     s.status(c.get("/me"), 401, "a 401 TOKEN_MISSING")
     s.status(e2e.login(c, "nobody-metrics@example.com"), 401, "a failed login")
+    # Page views of one session in quick succession: after each worker's
+    # first look in the database, the session cache answers.
+    for _ in range(10):
+        s.status(c.get("/me", token=tokens.get("access_token")), 200, "a page view")
 
     after = parse(s, c.get("/metrics").body.decode())
 
@@ -98,6 +102,8 @@ def main(s):
     moved('tether_unauthorized_total{reason="TOKEN_MISSING"}')
     moved('tether_registrations_total{}')
     moved("tether_request_duration_seconds_count{}", 4)
+    moved('tether_session_cache_total{result="hit"}')
+    moved('tether_session_cache_total{result="miss"}')
     s.check(after.get("tether_active_sessions{}", 0) >= 1, "active sessions counted")
 
 

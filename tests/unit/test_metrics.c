@@ -44,6 +44,9 @@ test_counts_reach_the_exposition(void)
 	metrics_denied(REASON_TOKEN_EXPIRED);
 	metrics_sessions_ended(END_REFRESH_REUSED, 2);
 	metrics_report(2);
+	metrics_session_cache(true);
+	metrics_session_cache(true);
+	metrics_session_cache(false);
 	metrics_observe(0.0004);
 	metrics_observe(0.003);
 	metrics_observe(9);
@@ -59,6 +62,8 @@ test_counts_reach_the_exposition(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_request_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_request_duration_seconds_count 3\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_active_sessions 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_cache_total{result=\"hit\"} 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_cache_total{result=\"miss\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_sessions_ended_recent{reason=\"USER_LOGOUT\"} 5\n"));
 	CU_ASSERT_EQUAL(text[strlen(text) - 1], '\n');
 	free(text);
