@@ -75,8 +75,7 @@ check_session(const struct config *cfg, const struct req *req, bool expired,
 		    STORE_UNAVAILABLE)
 			return AUTH_UNAVAILABLE;
 		if (ended) {
-			sesscache_ended(s->id);
-			metrics_sessions_ended(end, 1);
+			auth_sessions_ended(s->id, end, 1);
 			log_info("session %s ended (%s) on a request from %s", s->id,
 			    end_reason_name(end), req->remote_addr);
 		}
@@ -210,12 +209,27 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 		return AUTH_DENIED;
 	}
 	ar = check_session(cfg, req, je == JWT_EXPIRED, revoked, activity, out);
-	/* The entry lasts one activity write step: the idle timer it carries
-	 * is then at most that far behind the other workers' writes. */
 	if (cache && ar == AUTH_OK)
-		sesscache_put(&out->session, &out->user,
-		    req->now + (time_t)session_write_interval(cfg, &out->session));
+		auth_cache_session(cfg, &out->session, &out->user, req->now);
 	return ar;
+}
+
+void
+auth_sessions_ended(const char *sid, enum end_reason r, int64_t n)
+{
+	if (n <= 0)
+		return;
+	sesscache_ended(n == 1 ? sid : NULL);
+	metrics_sessions_ended(r, n);
+}
+
+void
+auth_cache_session(const struct config *cfg, const struct session *s,
+    const struct user *u, time_t now)
+{
+	/* One activity write step: the idle timer the entry carries is then at
+	 * most that far behind the other workers' writes. */
+	sesscache_put(s, u, now + (time_t)session_write_interval(cfg, s));
 }
 
 bool

@@ -51,6 +51,19 @@ enum auth_result auth_access(const struct config *cfg, const struct req *req,
     bool activity, struct auth_info *out);
 
 /*
+ * n sessions this worker has just ended with reason r (after the commit,
+ * before the answer); sid names it when n is 1, NULL when it cannot. Tells
+ * the session caches of every worker of the host and counts the ends, the
+ * two things every end must do. n = 0 does nothing.
+ */
+void auth_sessions_ended(const char *sid, enum end_reason r, int64_t n);
+
+/* Remembers a live session and its user for this worker's next verifies,
+ * for one activity write step from now. */
+void auth_cache_session(const struct config *cfg, const struct session *s,
+    const struct user *u, time_t now);
+
+/*
  * Double-submit CSRF check for a request authenticated by cookie: the
  * X-CSRF-Token header must equal the tether_csrf cookie (constant time).
  */

@@ -18,7 +18,6 @@
 #include "metrics.h"
 #include "password.h"
 #include "reply.h"
-#include "sesscache.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -551,10 +550,8 @@ refresh_denied(struct ctx *c, const struct refresh_result *r)
 	log_info("refresh refused (%s) from %s%s%s", reason_name(r->reason),
 	    c->req->remote_addr, r->session.id[0] ? ", session " : "", r->session.id);
 	metrics_refresh_failed(r->reason);
-	if (r->ended_now) {
-		sesscache_ended(r->session.id);
-		metrics_sessions_ended(r->session.end_reason, 1);
-	}
+	if (r->ended_now)
+		auth_sessions_ended(r->session.id, r->session.end_reason, 1);
 	reply_deny(c->resp, &a);
 	clear_cookies(c);
 }
@@ -650,9 +647,8 @@ h_logout(struct ctx *c)
 			return;
 		}
 		if (ended) {
-			sesscache_ended(sid);
+			auth_sessions_ended(sid, END_USER_LOGOUT, 1);
 			log_info("logout session %s from %s", sid, c->req->remote_addr);
-			metrics_sessions_ended(END_USER_LOGOUT, 1);
 		}
 	}
 	reply_json(c->resp, 200, json_object_new_object());
@@ -670,9 +666,7 @@ h_logout_all(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
-	if (n > 0)
-		sesscache_ended(NULL);
-	metrics_sessions_ended(END_LOGOUT_ALL, n);
+	auth_sessions_ended(NULL, END_LOGOUT_ALL, n);
 	o = json_object_new_object();
 	json_add_int(o, "ended", n);
 	reply_json(c->resp, 200, o);
@@ -748,8 +742,7 @@ h_activity(struct ctx *c)
 		}
 		c->auth.session.last_active_at = c->req->now;
 		/* This worker's cached copy must not show the older time. */
-		sesscache_put(&c->auth.session, &c->auth.user,
-		    c->req->now + (time_t)session_write_interval(c->cfg, &c->auth.session));
+		auth_cache_session(c->cfg, &c->auth.session, &c->auth.user, c->req->now);
 	}
 	reply_session_info(c);
 }
@@ -795,9 +788,7 @@ h_session_delete(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
-	if (ended)
-		sesscache_ended(c->param);
-	metrics_sessions_ended(END_REVOKED_BY_USER, ended ? 1 : 0);
+	auth_sessions_ended(c->param, END_REVOKED_BY_USER, ended ? 1 : 0);
 	if (ended)
 		log_info("session %s revoked by user %lld from %s", c->param,
 		    (long long)c->auth.user.id, c->req->remote_addr);
@@ -857,9 +848,7 @@ h_password(struct ctx *c)
 		reply_unavailable(c->resp);
 		return;
 	}
-	if (ended > 0)
-		sesscache_ended(NULL);
-	metrics_sessions_ended(END_PASSWORD_CHANGED, ended);
+	auth_sessions_ended(NULL, END_PASSWORD_CHANGED, ended);
 	o = json_object_new_object();
 	json_add_int(o, "ended", ended);
 	reply_json(c->resp, 200, o);

@@ -40,15 +40,11 @@ static uint64_t seen;        /* indexes below this have been read */
 static bool used[SESSCACHE_SLOTS];
 static struct entry table[SESSCACHE_SLOTS];
 
-/* FNV-1a: the ids are random UUIDs, so any mixing will do. */
+/* The ids are random UUIDs, so any mixing will do. */
 static size_t
 slot_for(const char *sid)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *sid != '\0'; sid++)
-		h = (h ^ (unsigned char)*sid) * 16777619u;
-	return h % SESSCACHE_SLOTS;
+	return util_hash32(sid, strlen(sid)) % SESSCACHE_SLOTS;
 }
 
 /* A UUID in text form as two 64-bit halves; false if it is not one. */

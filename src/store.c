@@ -325,7 +325,7 @@ static struct {
 	bool listening;   /* ... and this connection does */
 	bool lost;        /* the server said FATAL between our queries */
 	uint64_t conn_id; /* counts successful (re)connections */
-	uint64_t sent;    /* statements sent, for tests and benchmarks */
+	uint64_t sent;    /* statements sent (tests count round trips) */
 } db;
 
 /* Integer and time parameters as text. */

@@ -63,8 +63,7 @@ void store_listen_session_ends(void);
 /* Counts successful (re)connections: a change means notifications may
  * have been missed while the connection was down. */
 uint64_t store_connection_id(void);
-/* Prepared statements sent on the connection (tests and benchmarks count
- * round trips with it). */
+/* Prepared statements sent so far (the tests count round trips with it). */
 uint64_t store_statements_sent(void);
 /*
  * Calls fn(payload) for each notification that has arrived, without

@@ -16,16 +16,11 @@ struct memo {
 
 static struct memo table[TOKMEMO_SLOTS];
 
-/* FNV-1a. Not a secret-dependent decision: it only picks the slot. */
+/* The hash only picks the slot; the match is decided in constant time. */
 static struct memo *
 slot_for(const char *token, size_t len)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)token[i]) * 16777619u;
-	return &table[h % TOKMEMO_SLOTS];
+	return &table[util_hash32(token, len) % TOKMEMO_SLOTS];
 }
 
 bool
@@ -66,8 +61,6 @@ tokmemo_clear(void)
 	size_t i;
 
 	for (i = 0; i < TOKMEMO_SLOTS; i++)
-		if (table[i].len != 0) {
-			util_wipe(&table[i], sizeof(table[i]));
-			table[i].len = 0;
-		}
+		if (table[i].len != 0)
+			util_wipe(&table[i], sizeof(table[i])); /* len too: empty */
 }

@@ -319,3 +319,15 @@ out:
 	free(def);
 	return p;
 }
+
+uint32_t
+util_hash32(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}

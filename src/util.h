@@ -27,6 +27,9 @@ void util_random(void *buf, size_t len);
 char *util_random_token(size_t nbytes);
 /* SHA-256 of data into out[32]. */
 void util_sha256(const void *data, size_t len, unsigned char out[32]);
+/* FNV-1a of len bytes: picks a slot in a small table. Not for secrets:
+ * anyone can make it collide. */
+uint32_t util_hash32(const void *data, size_t len);
 /* Constant-time equality of two buffers of the same length: true if equal.
  * Why: comparing secrets with memcmp leaks the length of the common prefix. */
 bool util_ct_equal(const void *a, const void *b, size_t len);

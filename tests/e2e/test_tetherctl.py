@@ -22,6 +22,13 @@ def ctl(*args, stdin=""):
     return p.returncode, p.stdout, p.stderr
 
 
+def page_views(s, c, access, before):
+    """Several page views, so the workers' session caches hold the session:
+    what tetherctl does next must reach them as a notification."""
+    for _ in range(4):
+        s.status(c.get("/me", token=access), 200, "a page view before %s" % before)
+
+
 def main(s):
     if not CTL or not DB:
         s.skip("tetherctl (TETHER_E2E_TETHERCTL / TETHER_E2E_DATABASE_URL not set)")
@@ -62,10 +69,7 @@ def main(s):
     rc, out, _ = ctl("sessions", "list", email)
     s.check(rc == 0 and sid in out, "sessions list shows the session", out)
 
-    # Several page views first, so the workers' session caches hold it:
-    # the revoke must reach them as a notification from PostgreSQL.
-    for _ in range(4):
-        s.status(c.get("/me", token=access), 200, "a page view before the revoke")
+    page_views(s, c, access, "the revoke")
     rc, out, _ = ctl("sessions", "revoke", sid)
     s.check(rc == 0 and "ended" in out, "sessions revoke", out)
     s.unauthorized(c.get("/me", token=access), "SESSION_ENDED", "a revoked session",
@@ -77,8 +81,7 @@ def main(s):
 
     r = e2e.login(c, email, password="pass word 123")
     access = r.field("access_token")
-    for _ in range(4):
-        s.status(c.get("/me", token=access), 200, "a page view before the disable")
+    page_views(s, c, access, "the disable")
     rc, out, _ = ctl("user", "disable", email)
     s.check(rc == 0 and "1 sessions ended" in out, "user disable ends the session", out)
     s.unauthorized(c.get("/me", token=access), "SESSION_ENDED", "a disabled user's session",

@@ -61,6 +61,25 @@ cached(const char *sid, time_t now)
 	return sesscache_get(sid, now, &s, &u);
 }
 
+/* A live session sid of user uid, cached until 2000. */
+static void
+remember(const char *sid, int64_t uid)
+{
+	struct session s;
+	struct user u;
+
+	fill(&s, &u, sid, uid);
+	sesscache_put(&s, &u, 2000);
+}
+
+/* An empty cache that has read the end log so far. */
+static void
+empty(void)
+{
+	sesscache_drop(NULL);
+	sesscache_sync();
+}
+
 /* Runs fn(arg) in a child process (another worker of this host). */
 static void
 in_other_worker(void (*fn)(const char *), const char *arg)
@@ -102,14 +121,9 @@ test_an_entry_lives_until_its_deadline(void)
 static void
 test_drop_forgets_one_or_all(void)
 {
-	struct session s;
-	struct user u;
-
 	sesscache_drop(NULL);
-	fill(&s, &u, SID_A, 1);
-	sesscache_put(&s, &u, 2000);
-	fill(&s, &u, SID_B, 2);
-	sesscache_put(&s, &u, 2000);
+	remember(SID_A, 1);
+	remember(SID_B, 2);
 	sesscache_drop(SID_C); /* not cached: nothing happens */
 	CU_ASSERT_TRUE(cached(SID_A, 1500) && cached(SID_B, 1500));
 	sesscache_drop(SID_A);
@@ -122,12 +136,8 @@ test_drop_forgets_one_or_all(void)
 static void
 test_not_a_uuid_is_never_cached(void)
 {
-	struct session s;
-	struct user u;
-
 	sesscache_drop(NULL);
-	fill(&s, &u, "not-a-session-id", 1);
-	sesscache_put(&s, &u, 2000);
+	remember("not-a-session-id", 1);
 	CU_ASSERT_FALSE(cached("not-a-session-id", 1500));
 }
 
@@ -140,15 +150,9 @@ end_session(const char *sid)
 static void
 test_an_end_in_another_worker_reaches_this_one(void)
 {
-	struct session s;
-	struct user u;
-
-	sesscache_drop(NULL);
-	sesscache_sync();
-	fill(&s, &u, SID_A, 1);
-	sesscache_put(&s, &u, 2000);
-	fill(&s, &u, SID_B, 2);
-	sesscache_put(&s, &u, 2000);
+	empty();
+	remember(SID_A, 1);
+	remember(SID_B, 2);
 	in_other_worker(end_session, SID_A);
 	/* Not before the sync: the cache does no I/O of its own. */
 	CU_ASSERT_TRUE(cached(SID_A, 1500));
@@ -156,8 +160,7 @@ test_an_end_in_another_worker_reaches_this_one(void)
 	CU_ASSERT_FALSE(cached(SID_A, 1500));
 	CU_ASSERT_TRUE(cached(SID_B, 1500));
 	/* Upper-case text of the same UUID names the same session. */
-	fill(&s, &u, SID_A, 1);
-	sesscache_put(&s, &u, 2000);
+	remember(SID_A, 1);
 	in_other_worker(end_session, "0B5C2F3E-4A6D-4B7E-8F90-A1B2C3D4E5F6");
 	sesscache_sync();
 	CU_ASSERT_FALSE(cached(SID_A, 1500));
@@ -167,13 +170,8 @@ test_an_end_in_another_worker_reaches_this_one(void)
 static void
 test_an_unnamed_end_empties_every_cache(void)
 {
-	struct session s;
-	struct user u;
-
-	sesscache_drop(NULL);
-	sesscache_sync();
-	fill(&s, &u, SID_B, 2);
-	sesscache_put(&s, &u, 2000);
+	empty();
+	remember(SID_B, 2);
 	in_other_worker(end_session, NULL);
 	sesscache_sync();
 	CU_ASSERT_FALSE(cached(SID_B, 1500));
@@ -192,18 +190,13 @@ end_many(const char *sid)
 static void
 test_falling_behind_the_log_empties_the_cache(void)
 {
-	struct session s;
-	struct user u;
-
-	sesscache_drop(NULL);
-	sesscache_sync();
-	fill(&s, &u, SID_B, 2);
-	sesscache_put(&s, &u, 2000);
+	empty();
+	remember(SID_B, 2);
 	in_other_worker(end_many, SID_C);
 	sesscache_sync();
 	CU_ASSERT_FALSE(cached(SID_B, 1500));
 	/* Caught up: the next put is kept again. */
-	sesscache_put(&s, &u, 2000);
+	remember(SID_B, 2);
 	sesscache_sync();
 	CU_ASSERT_TRUE(cached(SID_B, 1500));
 }
@@ -211,12 +204,8 @@ test_falling_behind_the_log_empties_the_cache(void)
 static void
 test_an_own_end_is_forgotten_at_once(void)
 {
-	struct session s;
-	struct user u;
-
 	sesscache_drop(NULL);
-	fill(&s, &u, SID_C, 3);
-	sesscache_put(&s, &u, 2000);
+	remember(SID_C, 3);
 	sesscache_ended(SID_C);
 	CU_ASSERT_FALSE(cached(SID_C, 1500));
 	sesscache_sync(); /* reading its own end back changes nothing else */
@@ -226,13 +215,9 @@ test_an_own_end_is_forgotten_at_once(void)
 static void
 test_without_the_log_nothing_is_cached(void)
 {
-	struct session s;
-	struct user u;
-
 	sesscache_close();
 	CU_ASSERT_FALSE(sesscache_enabled());
-	fill(&s, &u, SID_A, 1);
-	sesscache_put(&s, &u, 2000);
+	remember(SID_A, 1);
 	CU_ASSERT_FALSE(cached(SID_A, 1500));
 	sesscache_ended(SID_A); /* no log: nothing to tell, and no crash */
 	CU_ASSERT_EQUAL(sesscache_open("/nonexistent-dir/tether-log"), -1);
