@@ -22,7 +22,8 @@ unsafe_method(const char *m)
 }
 
 /* JSON bodies only; the logout report also takes text/plain, because
- * navigator.sendBeacon cannot always send application/json. */
+ * navigator.sendBeacon cannot always send application/json (a Blob of
+ * type "text/plain;charset=UTF-8" is what it sends without a preflight). */
 static bool
 content_type_ok(const struct req *req, bool plain_ok)
 {
@@ -33,7 +34,8 @@ content_type_ok(const struct req *req, bool plain_ok)
 	if (strncasecmp(ct, "application/json", 16) == 0 &&
 	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' '))
 		return true;
-	return plain_ok && strncasecmp(ct, "text/plain", 10) == 0;
+	return plain_ok && strncasecmp(ct, "text/plain", 10) == 0 &&
+	    (ct[10] == '\0' || ct[10] == ';' || ct[10] == ' ');
 }
 
 /* Parses the body into c->body; replies 400 and returns false if bad. */
@@ -59,7 +61,10 @@ static bool
 authenticate(struct ctx *c, const struct route *rt)
 {
 	const char *bg = req_header(c->req, "X-Activity");
-	bool activity = !(bg != NULL && strcmp(bg, "background") == 0);
+	/* A logout report (the AUTH_OPTIONAL route) is never activity, and
+	 * sendBeacon cannot say "X-Activity: background". */
+	bool activity =
+	    rt->auth == AUTH_ACCESS && !(bg != NULL && strcmp(bg, "background") == 0);
 	enum auth_source src;
 	enum auth_result ar;
 

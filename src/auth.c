@@ -194,8 +194,10 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 		bool hit = from_cache(cfg, req, activity, out);
 
 		metrics_session_cache(hit);
-		if (hit)
+		if (hit) {
+			out->identified = true;
 			return AUTH_OK;
+		}
 	}
 	/* Even an expired token is looked up: if its session has ended, that
 	 * is the more useful answer than "refresh". */
@@ -205,9 +207,12 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 		return AUTH_UNAVAILABLE;
 	snprintf(sub, sizeof(sub), "%lld", (long long)out->session.user_id);
 	if (se != STORE_OK || strcmp(sub, out->claims.sub) != 0) {
+		memset(&out->session, 0, sizeof(out->session));
+		memset(&out->user, 0, sizeof(out->user));
 		out->reason = REASON_TOKEN_INVALID;
 		return AUTH_DENIED;
 	}
+	out->identified = true;
 	ar = check_session(cfg, req, je == JWT_EXPIRED, revoked, activity, out);
 	if (cache && ar == AUTH_OK)
 		auth_cache_session(cfg, &out->session, &out->user, req->now);

@@ -32,6 +32,10 @@ struct auth_info {
 	enum end_reason ended_reason;  /* for SESSION_* reasons */
 	time_t ended_at;               /* for SESSION_* reasons */
 	int64_t idle_for;              /* seconds idle, for SESSION_IDLE_TIMEOUT */
+	/* The token is genuine and its subject's session was found: session
+	 * and user are valid, on AUTH_OK and on a denial alike (an ended
+	 * session, an expired or revoked token). */
+	bool identified;
 	struct jwt_claims claims;      /* valid on AUTH_OK */
 	struct session session;        /* valid on AUTH_OK */
 	struct user user;              /* valid on AUTH_OK */

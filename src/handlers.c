@@ -4,9 +4,12 @@
  * A store fault always becomes reply_unavailable() (503), never a 401.
  *
  * Token transport: cookies are set when token_transport is cookie or both;
- * the refresh token is put in the body when it is body, or both unless the
- * client says "X-Token-Transport: cookie" (the browser front end does, so
- * its refresh token never reaches JavaScript).
+ * the tokens (access and refresh) are put in the body when it is body, or
+ * both unless the client says "X-Token-Transport: cookie" (the browser
+ * front end does, so no token of it ever reaches JavaScript: an XSS can
+ * use the session while the page is open, never carry a token away).
+ * The cookies outlive the session by session_retention
+ * (session_cookie_max_age), so a dead session is still explained.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,15 +284,19 @@ reply_tokens(struct ctx *c, const struct pair *p, const struct session *s,
 	const char *want = req_header(c->req, "X-Token-Transport");
 	json_object *o = json_object_new_object();
 	time_t now = c->req->now;
-	bool body_refresh = cfg->token_transport == TRANSPORT_BODY ||
+	/* Cookie transport (configured, or asked for under "both"): no token
+	 * in the body at all; under cookie alone a Bearer would be refused
+	 * anyway. Body transport ignores the header: it sets no cookies. */
+	bool body_tokens = cfg->token_transport == TRANSPORT_BODY ||
 	    (cfg->token_transport == TRANSPORT_BOTH &&
 	        !(want != NULL && strcmp(want, "cookie") == 0));
 
-	json_add_str(o, "access_token", p->access);
+	if (body_tokens)
+		json_add_str(o, "access_token", p->access);
 	json_add_str(o, "token_type", "Bearer");
 	json_add_int(o, "expires_in", (int64_t)(p->issue.access_expires_at - now));
 	json_add_int(o, "access_expires_at", (int64_t)p->issue.access_expires_at);
-	if (body_refresh)
+	if (body_tokens)
 		json_add_str(o, "refresh_token", p->refresh);
 	json_add_int(o, "refresh_expires_at", (int64_t)refresh_expires_at);
 	json_object_object_add(o, "session", session_brief(s));
@@ -297,8 +304,8 @@ reply_tokens(struct ctx *c, const struct pair *p, const struct session *s,
 	json_add_int(o, "server_time", (int64_t)now);
 	reply_json(c->resp, 200, o);
 	if (use_cookies(cfg))
-		set_cookies(
-		    c, p->access, p->refresh, (int64_t)(refresh_expires_at - now));
+		set_cookies(c, p->access, p->refresh,
+		    session_cookie_max_age(cfg, refresh_expires_at, now));
 }
 
 /* ---- routes ---- */
@@ -552,8 +559,41 @@ refresh_denied(struct ctx *c, const struct refresh_result *r)
 	metrics_refresh_failed(r->reason);
 	if (r->ended_now)
 		auth_sessions_ended(r->session.id, r->session.end_reason, 1);
+	/* The cookies stay, as on every 401: they are what lets the next
+	 * request (another tab, the logout report, a reload) still be told
+	 * why. Only a logout clears them. */
 	reply_deny(c->resp, &a);
-	clear_cookies(c);
+}
+
+/*
+ * A refusal that names no session (no refresh token, or one the store does
+ * not know: cleanup deletes a token minutes after it expires, a day after
+ * it was revoked, while its cookie lives on for session_retention) says
+ * nothing about why. The access token that came with it (the access cookie
+ * goes to every path) still names its session, kept that long: if that
+ * session has ended, its reason is the more useful answer.
+ * STORE_UNAVAILABLE on a database fault.
+ */
+static enum store_err
+explain_refusal(struct ctx *c, struct refresh_result *r)
+{
+	enum auth_source src;
+	enum auth_result ar;
+	struct auth_info a;
+
+	if ((r->reason != REASON_TOKEN_MISSING && r->reason != REASON_REFRESH_INVALID) ||
+	    r->session.id[0] != '\0' || auth_find_token(c->cfg, c->req, &src) == NULL)
+		return STORE_OK;
+	ar = auth_access(c->cfg, c->req, false, &a);
+	if (ar == AUTH_UNAVAILABLE)
+		return STORE_UNAVAILABLE;
+	if (ar == AUTH_DENIED && a.ended_reason != END_NONE) {
+		r->reason = a.reason;
+		r->session = a.session;
+		r->session.end_reason = a.ended_reason;
+		r->session.ended_at = a.ended_at;
+	}
+	return STORE_OK;
 }
 
 static void
@@ -564,23 +604,26 @@ h_refresh(struct ctx *c)
 	char hash[TOKEN_HASH_HEX + 1];
 	struct refresh_result r;
 	struct pair p;
-	enum store_err se;
+	enum store_err se = STORE_OK;
 
 	memset(&r, 0, sizeof(r));
+	memset(&p, 0, sizeof(p));
 	if (t != NULL && from_cookie && !auth_csrf_ok(c->req)) {
 		reply_error(c->resp, 403, "csrf_failed",
 		    "The X-CSRF-Token header is missing or wrong.");
 		return;
 	}
-	if (t == NULL || !refresh_shape_ok(t)) {
-		/* Refused before any database work, but audited like the rest. */
+	if (t == NULL || !refresh_shape_ok(t))
+		/* No refresh-token lookup for these, but audited like the rest. */
 		r.reason = t == NULL ? REASON_TOKEN_MISSING : REASON_REFRESH_INVALID;
-		refresh_denied(c, &r);
-		return;
+	else {
+		hash_token(t, hash);
+		pair_new(c->cfg, c->req->now, &p);
+		se = store_refresh(
+		    c->cfg, hash, &p.issue, c->req->now, !is_background(c->req), &r);
 	}
-	hash_token(t, hash);
-	pair_new(c->cfg, c->req->now, &p);
-	se = store_refresh(c->cfg, hash, &p.issue, c->req->now, !is_background(c->req), &r);
+	if (se == STORE_OK && r.reason != REASON_NONE)
+		se = explain_refusal(c, &r);
 	if (se != STORE_OK)
 		reply_unavailable(c->resp);
 	else if (r.reason != REASON_NONE)
@@ -697,6 +740,20 @@ session_full(const struct session *s)
 	return o;
 }
 
+/* What the front end needs to mirror the server's timers for session s. */
+static json_object *
+session_settings(const struct config *cfg, const struct session *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_add_int(o, "warning_window_s", cfg->warning_window);
+	/* The step of the idle timeout s carries (set at its login). */
+	json_add_int(o, "activity_write_interval_s", session_write_interval(cfg, s));
+	json_add_int(o, "access_token_lifetime_s", cfg->access_token_lifetime);
+	json_add_bool(o, "debug_panel", cfg->debug_panel);
+	return o;
+}
+
 static void
 reply_session_info(struct ctx *c)
 {
@@ -721,6 +778,7 @@ reply_session_info(struct ctx *c)
 	else
 		json_object_object_add(r, "expires_at", NULL);
 	json_object_object_add(o, "refresh", r);
+	json_object_object_add(o, "settings", session_settings(c->cfg, &c->auth.session));
 	reply_json(c->resp, 200, o);
 }
 
@@ -904,8 +962,10 @@ h_logout_event(struct ctx *c)
 		    (char *)json_object_to_json_string_ext(ctxo, JSON_C_TO_STRING_PLAIN);
 	}
 	ev.created_at = c->req->now;
-	ev.user_id = c->authed ? c->auth.user.id : 0;
-	ev.session_id = c->authed ? c->auth.session.id : NULL;
+	/* A report usually comes just after its session ended: a genuine
+	 * token of an ended session still says whose report it is. */
+	ev.user_id = c->auth.identified ? c->auth.user.id : 0;
+	ev.session_id = c->auth.identified ? c->auth.session.id : NULL;
 	ev.type = (char *)type;
 	ev.message = (char *)msg;
 	ev.idle_minutes = idle < 0 ? -1 : idle;
@@ -1007,6 +1067,34 @@ h_health(struct ctx *c)
 	}
 }
 
+/*
+ * The public settings a page needs before anyone signs in (the sign-in
+ * page's "remember me" text, whether to offer registration, the timers).
+ * From the configuration alone: no database, so it answers even in an
+ * outage and costs nothing. Nothing in it is secret.
+ */
+static void
+h_settings(struct ctx *c)
+{
+	const struct config *cfg = c->cfg;
+	json_object *o = json_object_new_object();
+
+	json_add_int(o, "server_time", (int64_t)c->req->now);
+	json_add_int(o, "idle_timeout_s", cfg->idle_timeout);
+	json_add_int(o, "idle_timeout_remember_me_s", cfg->idle_timeout_remember_me);
+	json_add_int(o, "warning_window_s", cfg->warning_window);
+	json_add_int(o, "session_max_age_s", cfg->session_max_age);
+	json_add_int(
+	    o, "session_max_age_remember_me_s", cfg->session_max_age_remember_me);
+	json_add_int(o, "access_token_lifetime_s", cfg->access_token_lifetime);
+	/* The step of an ordinary session's idle timeout. */
+	json_add_int(o, "activity_write_interval_s",
+	    session_write_step(cfg, session_idle_timeout(cfg, false)));
+	json_add_bool(o, "debug_panel", cfg->debug_panel);
+	json_add_bool(o, "allow_registration", cfg->allow_registration);
+	reply_json(c->resp, 200, o);
+}
+
 /* Prometheus text; only for the addresses of metrics_allow. */
 static void
 h_metrics(struct ctx *c)
@@ -1038,6 +1126,7 @@ static const struct route routes[] = {
 	{ "POST", "/logout-event", AUTH_OPTIONAL, h_logout_event },
 	{ "GET", "/logout-events", AUTH_ACCESS, h_logout_events },
 	{ "GET", "/health", AUTH_NONE, h_health },
+	{ "GET", "/settings", AUTH_NONE, h_settings },
 	{ "GET", "/metrics", AUTH_NONE, h_metrics },
 };
 

@@ -39,6 +39,14 @@ session_idle_expiry(const struct session *s)
 	return s->idle_timeout_s > 0 ? s->last_active_at + (time_t)s->idle_timeout_s : 0;
 }
 
+int64_t
+session_cookie_max_age(const struct config *cfg, time_t refresh_expires_at, time_t now)
+{
+	int64_t age = (int64_t)(refresh_expires_at - now) + cfg->session_retention;
+
+	return age < 1 ? 1 : age;
+}
+
 enum reason
 session_check(const struct session *s, time_t now, enum end_reason *end, time_t *end_at)
 {
@@ -65,13 +73,19 @@ session_check(const struct session *s, time_t now, enum end_reason *end, time_t 
 }
 
 int64_t
-session_write_interval(const struct config *cfg, const struct session *s)
+session_write_step(const struct config *cfg, int64_t idle_timeout_s)
 {
 	int64_t step = cfg->activity_write_interval;
 
-	if (s->idle_timeout_s > 0 && s->idle_timeout_s / 10 < step)
-		step = s->idle_timeout_s / 10;
+	if (idle_timeout_s > 0 && idle_timeout_s / 10 < step)
+		step = idle_timeout_s / 10;
 	return step < 1 ? 1 : step;
+}
+
+int64_t
+session_write_interval(const struct config *cfg, const struct session *s)
+{
+	return session_write_step(cfg, s->idle_timeout_s);
 }
 
 bool

@@ -59,6 +59,16 @@ time_t session_access_expiry(const struct config *cfg, time_t now);
 time_t session_idle_expiry(const struct session *s);
 
 /*
+ * Max-Age of the cookies that carry the tokens of a refresh token expiring
+ * at refresh_expires_at, set at now: until then, plus session_retention.
+ * Why the margin: an ended session is kept that long, so a browser that
+ * still sends its dead cookies is told why (SESSION_EXPIRED, ...), not
+ * TOKEN_MISSING. At least 1 (0 would delete them).
+ */
+int64_t session_cookie_max_age(
+    const struct config *cfg, time_t refresh_expires_at, time_t now);
+
+/*
  * What the rules say about s at now:
  *   REASON_NONE                 live;
  *   REASON_SESSION_ENDED etc.   ended in the store (reason_for_end);
@@ -72,11 +82,14 @@ enum reason session_check(const struct session *s, time_t now,
     enum end_reason *end, time_t *end_at);
 
 /*
- * Step at which last_active_at is written: activity_write_interval, but
- * never more than a tenth of the idle timeout in force (at least 1 s).
+ * Step at which last_active_at is written for an idle timeout of
+ * idle_timeout_s seconds (0 = none): activity_write_interval, but never
+ * more than a tenth of that timeout (at least 1 s).
  * Why: writing on every request costs a write per page view; coalescing
  * keeps the idle timeout enforced to within this step.
  */
+int64_t session_write_step(const struct config *cfg, int64_t idle_timeout_s);
+/* The step for s: session_write_step() of the idle timeout s carries. */
 int64_t session_write_interval(const struct config *cfg, const struct session *s);
 /* True if user activity at now must be written to last_active_at. */
 bool session_should_touch(const struct config *cfg, const struct session *s,

@@ -10,6 +10,8 @@ the server and passes, in the environment:
   TETHER_E2E_MOUNT        the API mount point (default /api/auth)
   TETHER_E2E_SIGNING_KEY  the workers' signing key, "kid:base64url-secret"
   TETHER_E2E_REFRESH_REUSE_GRACE  the workers' refresh_reuse_grace, seconds
+  TETHER_E2E_SESSION_RETENTION    the workers' session_retention, seconds
+                                  (default 2592000, the default 30d)
 
 and configures the workers with short lifetimes (2 s access tokens, 3 s
 idle timeout, 1 s reuse grace, no JWT leeway). Scenarios that wait for an
@@ -34,6 +36,7 @@ BASE_URL = os.environ.get("TETHER_E2E_URL", "http://127.0.0.1:8080").rstrip("/")
 MOUNT = os.environ.get("TETHER_E2E_MOUNT", "/api/auth").rstrip("/")
 SIGNING_KEY = os.environ.get("TETHER_E2E_SIGNING_KEY", "")
 REUSE_GRACE = float(os.environ.get("TETHER_E2E_REFRESH_REUSE_GRACE", "10"))
+SESSION_RETENTION = int(os.environ.get("TETHER_E2E_SESSION_RETENTION", str(30 * 86400)))
 # Waiting for an expiry longer than this is not worth a test run.
 MAX_WAIT = 8.0
 

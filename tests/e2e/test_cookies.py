@@ -1,14 +1,42 @@
 """e2e cookies: the browser transport. Login sets httpOnly access and
-refresh cookies and a readable CSRF cookie; a non-GET request whose
-credential is a cookie needs X-CSRF-Token; refresh and logout by cookie."""
+refresh cookies and a readable CSRF cookie, and with "X-Token-Transport:
+cookie" puts no token in the body; the cookies live until the refresh
+token expires plus session_retention; a non-GET request whose credential
+is a cookie needs X-CSRF-Token; refresh and logout by cookie."""
 
 import e2e
 
 COOKIE_TRANSPORT = {"X-Token-Transport": "cookie"}
+TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
 def by_name(cookies, name):
     return [c for c in cookies if c["name"] == name]
+
+
+def check_no_tokens(s, r, what):
+    """The tokens answer without a token: everything else is there."""
+    body = r.json or {}
+    for k in TOKEN_FIELDS:
+        s.check(k not in body, "%s: no %s in the body" % (what, k), sorted(body))
+    for k in ("token_type", "expires_in", "access_expires_at", "refresh_expires_at",
+              "session", "user", "server_time"):
+        s.check(k in body, "%s: %s in the body" % (what, k), sorted(body))
+
+
+def check_max_age(s, r, what):
+    """Every cookie lives until the refresh token expires, plus the retention."""
+    st, rexp = r.field("server_time"), r.field("refresh_expires_at")
+    if not (isinstance(st, int) and isinstance(rexp, int)):
+        s.check(False, "%s: server_time and refresh_expires_at" % what, repr(r))
+        return
+    want = rexp - st + e2e.SESSION_RETENTION
+    cookies = e2e.parse_set_cookies(r)
+    s.eq(len(cookies), 4, "%s: four Set-Cookie (access, refresh x2, csrf)" % what)
+    for c in cookies:
+        s.eq(c["attrs"].get("max-age"), str(want),
+             "%s: %s Max-Age = refresh_expires_at - server_time + retention"
+             % (what, c["name"]))
 
 
 def check_login_cookies(s, r):
@@ -41,9 +69,9 @@ def main(s):
     e2e.align_to_second()
     r = e2e.login(c, email, headers=COOKIE_TRANSPORT)
     s.status(r, 200, "login with X-Token-Transport: cookie")
-    s.check(r.json is not None and "refresh_token" not in r.json,
-            "no refresh_token in the body with cookie transport", repr(r))
+    check_no_tokens(s, r, "login")
     check_login_cookies(s, r)
+    check_max_age(s, r, "login")
     first_access = c.cookie("tether_access")
     s.check(first_access is not None, "the jar holds tether_access")
 
@@ -63,17 +91,26 @@ def main(s):
     hdrs = dict(COOKIE_TRANSPORT, **{"X-CSRF-Token": c.cookie("tether_csrf") or ""})
     r = c.post("/refresh", headers=hdrs)
     s.status(r, 200, "POST /refresh by cookie with X-CSRF-Token")
-    s.check(r.json is not None and "refresh_token" not in r.json,
-            "no refresh_token in the refresh body", repr(r))
+    check_no_tokens(s, r, "refresh")
+    check_max_age(s, r, "refresh")
     new_access = c.cookie("tether_access")
     s.check(new_access is not None and new_access != first_access,
             "refresh set a new tether_access", new_access)
     s.status(c.get("/me"), 200, "GET /me by cookie after refresh")
 
+    # Without the header ("both"): the tokens are in the body, for API clients.
+    r = c.post("/refresh", headers={"X-CSRF-Token": c.cookie("tether_csrf") or ""})
+    s.status(r, 200, "POST /refresh by cookie without X-Token-Transport")
+    s.check(all(isinstance(r.field(k), str) for k in TOKEN_FIELDS),
+            "without the header the tokens are in the body", repr(r))
+    new_access = c.cookie("tether_access")
+
     r = c.post("/logout")
     s.error(r, 403, "csrf_failed", "POST /logout by cookie without X-CSRF-Token")
     r = c.post("/logout", headers={"X-CSRF-Token": c.cookie("tether_csrf") or ""})
     s.status(r, 200, "POST /logout by cookie with X-CSRF-Token")
+    for ck in e2e.parse_set_cookies(r):
+        s.eq(ck["attrs"].get("max-age"), "0", "logout deletes %s (Max-Age=0)" % ck["name"])
     s.check(c.cookie("tether_access") is None, "logout removed tether_access",
             r.header_all("Set-Cookie"))
     s.check(c.cookie("tether_refresh") is None, "logout removed tether_refresh",

@@ -324,6 +324,17 @@ call_int(const struct call *c, const char *path)
 	    json_object_get_int64(o) : INT64_MIN;
 }
 
+int
+call_bool(const struct call *c, const char *path)
+{
+	bool found;
+	json_object *o = at_path(c, path, &found);
+
+	if (o == NULL || !json_object_is_type(o, json_type_boolean))
+		return -1;
+	return json_object_get_boolean(o) ? 1 : 0;
+}
+
 bool
 call_has(const struct call *c, const char *path)
 {
@@ -407,4 +418,37 @@ tokens_clear(struct tokens *t)
 	free(t->csrf);
 	free(t->cookie);
 	memset(t, 0, sizeof(*t));
+}
+
+size_t
+call_cookie_count(const struct call *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->resp.nheaders; i++)
+		if (strcasecmp(c->resp.headers[i].name, "Set-Cookie") == 0)
+			n++;
+	return n;
+}
+
+int64_t
+call_cookie_max_age(const struct call *c, const char *name)
+{
+	size_t i, nlen = strlen(name);
+	const char *v, *age;
+	int64_t got, one = -1;
+
+	for (i = 0; i < c->resp.nheaders; i++) {
+		v = c->resp.headers[i].value;
+		if (strcasecmp(c->resp.headers[i].name, "Set-Cookie") != 0 ||
+		    strncmp(v, name, nlen) != 0 || v[nlen] != '=')
+			continue;
+		if ((age = strstr(v, "; Max-Age=")) == NULL)
+			return -2;
+		got = strtoll(age + 10, NULL, 10);
+		if (one != -1 && got != one)
+			return -2;
+		one = got;
+	}
+	return one;
 }

@@ -71,6 +71,8 @@ void call_clear(struct call *c);
 const char *call_str(const struct call *c, const char *path);
 /* An integer at a dotted path, or INT64_MIN if absent. */
 int64_t call_int(const struct call *c, const char *path);
+/* A boolean at a dotted path: 1 true, 0 false, -1 absent or not a boolean. */
+int call_bool(const struct call *c, const char *path);
 /* True if the dotted path exists (even as null). */
 bool call_has(const struct call *c, const char *path);
 /* A response header, borrowed, or NULL. */
@@ -78,6 +80,11 @@ const char *call_header(const struct call *c, const char *name);
 /* The value of cookie name from the response's Set-Cookie headers, as a
  * new string (caller frees), or NULL. */
 char *call_cookie(const struct call *c, const char *name);
+/* How many Set-Cookie headers the response has. */
+size_t call_cookie_count(const struct call *c);
+/* The Max-Age of every Set-Cookie of cookie name: the one value they all
+ * share, -1 if there is none, -2 if they disagree. */
+int64_t call_cookie_max_age(const struct call *c, const char *name);
 
 /* Registers a user directly through the API at T0; asserts 201. Returns
  * the user id. */

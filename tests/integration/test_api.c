@@ -101,6 +101,57 @@ test_unknown_path_is_404_and_wrong_method_405_with_allow(void)
 	if (call_header(&c, "Allow"))
 		CU_ASSERT_PTR_NOT_NULL(strstr(call_header(&c, "Allow"), "GET"));
 	call_clear(&c);
+	itest_call(&c, "POST", "/settings", "{}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 405);
+	TU_ASSERT_STR_EQ(call_header(&c, "Allow"), "GET, HEAD");
+	TU_ASSERT_STR_EQ(call_header(&c, "Cache-Control"), "no-store");
+	call_clear(&c);
+	itest_call(&c, "GET", "/settings/x", NULL, NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 404);
+	call_clear(&c);
+}
+
+static void
+test_settings_answer_from_the_configuration_without_the_database(void)
+{
+	struct call c;
+	uint64_t n;
+
+	fresh();
+	n = store_statements_sent();
+	itest_call(&c, "GET", "/settings", NULL, NULL, T0);
+	CU_ASSERT_EQUAL(store_statements_sent(), n);
+	CU_ASSERT_EQUAL(c.status, 200);
+	TU_ASSERT_STR_EQ(call_header(&c, "Cache-Control"), "no-store");
+	CU_ASSERT_EQUAL(call_int(&c, "server_time"), T0);
+	CU_ASSERT_EQUAL(call_int(&c, "idle_timeout_s"), 30 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "idle_timeout_remember_me_s"), 0);
+	CU_ASSERT_EQUAL(call_int(&c, "warning_window_s"), 5 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "session_max_age_s"), 12 * HOUR);
+	CU_ASSERT_EQUAL(call_int(&c, "session_max_age_remember_me_s"), 20 * DAY);
+	CU_ASSERT_EQUAL(call_int(&c, "access_token_lifetime_s"), 15 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "activity_write_interval_s"), 60);
+	CU_ASSERT_EQUAL(call_bool(&c, "debug_panel"), 0);
+	CU_ASSERT_EQUAL(call_bool(&c, "allow_registration"), 1);
+	CU_ASSERT_EQUAL(json_object_object_length(c.json), 10);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+	/* The step is the server's own: at most a tenth of the idle timeout. */
+	itest_cfg.idle_timeout = 5 * MIN;
+	itest_cfg.debug_panel = true;
+	itest_cfg.allow_registration = false;
+	itest_call(&c, "GET", "/settings", NULL, NULL, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "server_time"), T0 + 1);
+	CU_ASSERT_EQUAL(call_int(&c, "idle_timeout_s"), 5 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "activity_write_interval_s"), 30);
+	CU_ASSERT_EQUAL(call_bool(&c, "debug_panel"), 1);
+	CU_ASSERT_EQUAL(call_bool(&c, "allow_registration"), 0);
+	call_clear(&c);
+	itest_call(&c, "HEAD", "/settings", NULL, NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	itest_reset_config();
 }
 
 static void
@@ -617,7 +668,7 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 {
 	struct call c;
 	struct call_opts o = { .transport = "cookie" };
-	char *access, *refresh, *csrf, *cookie, *rcookie;
+	char *access, *refresh, *csrf, *cookie, *rcookie, *next;
 	size_t i;
 	int refresh_paths = 0;
 
@@ -626,6 +677,14 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", &o, T0);
 	CU_ASSERT_EQUAL_FATAL(c.status, 200);
 	CU_ASSERT_FALSE(call_has(&c, "refresh_token"));
+	CU_ASSERT_FALSE(call_has(&c, "access_token"));
+	TU_ASSERT_STR_EQ(call_str(&c, "token_type"), "Bearer");
+	CU_ASSERT_EQUAL(call_int(&c, "expires_in"), 15 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "access_expires_at"), T0 + 15 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "refresh_expires_at"), T0 + 12 * HOUR);
+	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "session.id"));
+	TU_ASSERT_STR_EQ(call_str(&c, "user.email"), "alice@example.com");
+	CU_ASSERT_EQUAL(call_int(&c, "server_time"), T0);
 	access = call_cookie(&c, "tether_access");
 	refresh = call_cookie(&c, "tether_refresh");
 	csrf = call_cookie(&c, "tether_csrf");
@@ -676,9 +735,17 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 	CU_ASSERT_EQUAL(c.status, 403);
 	call_clear(&c);
 	o.csrf = csrf;
+	o.transport = "cookie";
 	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + 5);
 	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_FALSE(call_has(&c, "access_token"));
+	CU_ASSERT_FALSE(call_has(&c, "refresh_token"));
+	CU_ASSERT_EQUAL(call_int(&c, "access_expires_at"), T0 + 5 + 15 * MIN);
+	next = call_cookie(&c, "tether_access");
+	CU_ASSERT_PTR_NOT_NULL(next);
+	TU_ASSERT_STR_NE(tu_s(next), access);
 	call_clear(&c);
+	free(next);
 	free(access);
 	free(refresh);
 	free(csrf);
@@ -700,6 +767,202 @@ test_body_transport_sets_no_cookies(void)
 	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "refresh_token"));
 	call_clear(&c);
 	itest_reset_config();
+}
+
+static void
+test_cookie_only_transport_puts_no_token_in_the_body(void)
+{
+	struct call c;
+	struct call_opts o = { .transport = "cookie" };
+
+	fresh();
+	itest_cfg.token_transport = TRANSPORT_COOKIE;
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_FALSE(call_has(&c, "access_token"));
+	CU_ASSERT_FALSE(call_has(&c, "refresh_token"));
+	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "session.id"));
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 4);
+	call_clear(&c);
+	/* Body transport sets no cookies, so the header cannot take the
+	 * tokens out of the body. */
+	itest_cfg.token_transport = TRANSPORT_BODY;
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", &o, T0);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "access_token"));
+	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "refresh_token"));
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+	itest_reset_config();
+}
+
+/* Logs in by cookie at now; returns the Cookie header a browser would
+ * send to the refresh path (all three cookies), and the CSRF value. */
+static char *
+cookie_login(bool remember, time_t now, char **csrf, int64_t *max_age)
+{
+	struct call c;
+	struct call_opts o = { .transport = "cookie" };
+	char *body = xasprintf("{\"email\":\"alice@example.com\",\"password\":\"" PW
+	    "\",\"remember_me\":%s}", remember ? "true" : "false");
+	char *access, *refresh, *jar;
+
+	itest_call(&c, "POST", "/login", body, &o, now);
+	CU_ASSERT_EQUAL_FATAL(c.status, 200);
+	access = call_cookie(&c, "tether_access");
+	refresh = call_cookie(&c, "tether_refresh");
+	*csrf = call_cookie(&c, "tether_csrf");
+	CU_ASSERT_FATAL(access != NULL && refresh != NULL && *csrf != NULL);
+	*max_age = call_cookie_max_age(&c, "tether_access");
+	/* Every cookie of a login lives as long. */
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_refresh"), *max_age);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_csrf"), *max_age);
+	jar = xasprintf("tether_access=%s; tether_refresh=%s; tether_csrf=%s", access,
+	    refresh, *csrf);
+	call_clear(&c);
+	free(body);
+	free(access);
+	free(refresh);
+	return jar;
+}
+
+static void
+test_cookies_outlive_the_refresh_token_by_the_session_retention(void)
+{
+	struct call c;
+	struct call_opts o = { .transport = "cookie" };
+	char *jar, *csrf;
+	int64_t age;
+
+	fresh();
+	jar = cookie_login(false, T0, &csrf, &age);
+	CU_ASSERT_EQUAL(age, 12 * HOUR + 30 * DAY);
+	o.cookie = jar;
+	o.csrf = csrf;
+	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + 5 * MIN);
+	CU_ASSERT_EQUAL(c.status, 200);
+	/* The new refresh token is capped at the session's end: so are they. */
+	CU_ASSERT_EQUAL(call_int(&c, "refresh_expires_at") - call_int(&c, "server_time"),
+	    12 * HOUR - 5 * MIN);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_access"), 12 * HOUR - 5 * MIN + 30 * DAY);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_refresh"), 12 * HOUR - 5 * MIN + 30 * DAY);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_csrf"), 12 * HOUR - 5 * MIN + 30 * DAY);
+	call_clear(&c);
+	/* An explicit logout still deletes them. */
+	itest_call(&c, "POST", "/logout", NULL, &o, T0 + 6 * MIN);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 4);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_access"), 0);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_refresh"), 0);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_csrf"), 0);
+	call_clear(&c);
+	free(jar);
+	free(csrf);
+
+	jar = cookie_login(true, T0, &csrf, &age);
+	CU_ASSERT_EQUAL(age, 20 * DAY + 30 * DAY);
+	free(jar);
+	free(csrf);
+	itest_cfg.session_retention = 0;
+	jar = cookie_login(false, T0, &csrf, &age);
+	CU_ASSERT_EQUAL(age, 12 * HOUR);
+	free(jar);
+	free(csrf);
+	itest_reset_config();
+}
+
+static void
+test_dead_cookies_past_the_absolute_lifetime_get_session_expired(void)
+{
+	struct call c;
+	struct call_opts o = { .csrf = NULL };
+	struct cleanup_counts counts;
+	char *jar, *csrf, *only_refresh;
+	int64_t age;
+	bool ran;
+
+	fresh();
+	itest_cfg.session_max_age = HOUR;
+	itest_cfg.idle_timeout = 2 * HOUR;
+	jar = cookie_login(false, T0, &csrf, &age);
+	CU_ASSERT(age > HOUR); /* the browser still sends them after the end */
+	o.cookie = jar;
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + HOUR + 60);
+	assert_deny(&c, "SESSION_EXPIRED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "EXPIRED");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + HOUR);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+	o.csrf = csrf;
+	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + HOUR + 61);
+	assert_deny(&c, "SESSION_EXPIRED");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + HOUR);
+	/* A 401 neither sets nor deletes a cookie: the next tab, the logout
+	 * report and a reload must still be told why. */
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+
+	/* Cleanup deletes the expired refresh token minutes later; the access
+	 * cookie that comes with the refresh cookie still explains. */
+	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0 + HOUR + 10 * MIN, 1000, &counts, &ran),
+	    STORE_OK);
+	CU_ASSERT(ran);
+	CU_ASSERT_EQUAL(counts.refresh_tokens, 1);
+	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + HOUR + 11 * MIN);
+	assert_deny(&c, "SESSION_EXPIRED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "EXPIRED");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + HOUR);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+	/* The refresh cookie alone: nothing is left to say. */
+	only_refresh = xasprintf("%s", strstr(jar, "tether_refresh="));
+	o.cookie = only_refresh;
+	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + HOUR + 12 * MIN);
+	assert_deny(&c, "REFRESH_INVALID");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed' AND reason = 'SESSION_EXPIRED' AND session_id IS NOT NULL", NULL),
+	    2);
+	free(only_refresh);
+	free(jar);
+	free(csrf);
+	itest_reset_config();
+}
+
+static void
+test_dead_cookies_of_an_idle_session_get_session_idle_timeout(void)
+{
+	struct call c;
+	struct call_opts o = { .csrf = NULL };
+	char *jar, *csrf;
+	int64_t age;
+
+	fresh();
+	jar = cookie_login(false, T0, &csrf, &age);
+	o.cookie = jar;
+	itest_call(&c, "GET", "/session-info", NULL, &o, T0 + 31 * MIN);
+	assert_deny(&c, "SESSION_IDLE_TIMEOUT");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "IDLE_TIMEOUT");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 30 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "idle_for_s"), 31 * MIN);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+	o.csrf = csrf;
+	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + 32 * MIN);
+	assert_deny(&c, "SESSION_IDLE_TIMEOUT");
+	CU_ASSERT_EQUAL(call_int(&c, "idle_for_s"), 32 * MIN);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+	/* A day later (revoked refresh tokens are deleted after one), a
+	 * browser coming back is still told. */
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 2 * DAY);
+	assert_deny(&c, "SESSION_IDLE_TIMEOUT");
+	CU_ASSERT_EQUAL(call_int(&c, "ended_at"), T0 + 30 * MIN);
+	call_clear(&c);
+	free(jar);
+	free(csrf);
 }
 
 /* ---- logout ---- */
@@ -865,13 +1128,69 @@ test_session_info_gives_the_server_truth_for_timers(void)
 	CU_ASSERT_EQUAL(call_int(&c, "refresh.expires_at"), T0 + 12 * HOUR);
 	TU_ASSERT_STR_EQ(call_str(&c, "session.user_agent"), "itest");
 	TU_ASSERT_STR_EQ(call_str(&c, "session.ip"), "127.0.0.1");
+	CU_ASSERT_EQUAL(call_int(&c, "settings.warning_window_s"), 5 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "settings.activity_write_interval_s"), 60);
+	CU_ASSERT_EQUAL(call_int(&c, "settings.access_token_lifetime_s"), 15 * MIN);
+	CU_ASSERT_EQUAL(call_bool(&c, "settings.debug_panel"), 0);
+	CU_ASSERT_EQUAL(json_object_object_length(json_object_object_get(c.json, "settings")), 4);
 	call_clear(&c);
 	/* POST /activity slides even within the coalescing step. */
 	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 150);
 	CU_ASSERT_EQUAL(c.status, 200);
 	CU_ASSERT_EQUAL(call_int(&c, "session.last_active_at"), T0 + 150);
+	CU_ASSERT_EQUAL(call_int(&c, "settings.activity_write_interval_s"), 60);
+	CU_ASSERT_EQUAL(call_int(&c, "settings.warning_window_s"), 5 * MIN);
 	call_clear(&c);
 	tokens_clear(&t);
+}
+
+/* The activity step of one session, from GET /session-info. */
+static int64_t
+session_step(bool remember)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o = { .bearer = NULL };
+	int64_t step;
+
+	itest_login(&t, "alice@example.com", PW, remember, T0);
+	o.bearer = t.access;
+	itest_call(&c, "GET", "/session-info", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 200);
+	step = call_int(&c, "settings.activity_write_interval_s");
+	call_clear(&c);
+	tokens_clear(&t);
+	return step;
+}
+
+static void
+test_session_info_settings_follow_the_sessions_own_idle_timeout(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o = { .bearer = NULL };
+
+	fresh();
+	itest_cfg.idle_timeout = 5 * MIN;
+	itest_cfg.idle_timeout_remember_me = 100;
+	CU_ASSERT_EQUAL(session_step(false), 30);
+	CU_ASSERT_EQUAL(session_step(true), 10);
+	/* No idle timeout for remember-me: the configured step. */
+	itest_cfg.idle_timeout_remember_me = 0;
+	CU_ASSERT_EQUAL(session_step(true), 60);
+	itest_cfg.debug_panel = true;
+	itest_cfg.warning_window = 2 * MIN;
+	itest_cfg.access_token_lifetime = 5 * MIN;
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	o.bearer = t.access;
+	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_bool(&c, "settings.debug_panel"), 1);
+	CU_ASSERT_EQUAL(call_int(&c, "settings.warning_window_s"), 2 * MIN);
+	CU_ASSERT_EQUAL(call_int(&c, "settings.access_token_lifetime_s"), 5 * MIN);
+	call_clear(&c);
+	tokens_clear(&t);
+	itest_reset_config();
 }
 
 /* ---- password ---- */
@@ -921,6 +1240,49 @@ test_password_change_ends_the_other_sessions(void)
 }
 
 /* ---- logout reports ---- */
+
+static void
+test_a_beacon_report_by_cookie_needs_no_csrf_and_is_no_activity(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o = { .content_type = "text/plain;charset=UTF-8" };
+	static const char *const refused[] = { "text/plainx", "text/html", "text/plain-json",
+		NULL };
+	size_t i;
+	char id[24];
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	o.cookie = t.cookie; /* access and CSRF cookies, no X-CSRF-Token */
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"USER_ACTION\",\"message\":\"bye\"}", &o, T0 + 10 * MIN);
+	CU_ASSERT_EQUAL(c.status, 202);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+	snprintf(id, sizeof(id), "%lld", (long long)uid);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE user_id = "
+	    "$1::bigint AND session_id = $2::uuid AND type = 'USER_ACTION'", id, t.sid, NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint "
+	    "FROM sessions", NULL), T0);
+	/* Sent once the session idled out: still the user's own report. */
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"IDLE_TIMEOUT\",\"idle_minutes\":31}", &o, T0 + 31 * MIN);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events l JOIN sessions s "
+	    "ON s.id = l.session_id AND s.user_id = l.user_id WHERE s.id = $1::uuid", t.sid, NULL),
+	    2);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE end_reason = "
+	    "'IDLE_TIMEOUT'", NULL), 1);
+	for (i = 0; refused[i] != NULL; i++) {
+		o.content_type = refused[i];
+		itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &o, T0 + 32 * MIN);
+		CU_ASSERT_EQUAL(c.status, 400);
+		call_clear(&c);
+	}
+	tokens_clear(&t);
+}
 
 static void
 test_logout_reports_are_validated_stored_and_listed(void)
@@ -1130,6 +1492,10 @@ test_a_database_outage_is_503_never_401_and_the_store_reconnects(void)
 	call_clear(&c);
 	itest_call(&c, "GET", "/health", NULL, NULL, T0 + 2);
 	CU_ASSERT_EQUAL(c.status, 503);
+	call_clear(&c);
+	itest_call(&c, "GET", "/settings", NULL, NULL, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_int(&c, "idle_timeout_s"), 30 * MIN);
 	call_clear(&c);
 	CU_ASSERT_EQUAL(store_open(itest_cfg.database_url), STORE_OK);
 	get_me(&c, t.access, T0 + 3);
@@ -1347,6 +1713,8 @@ teardown_cached(void)
 
 static const struct tu_test tests[] = {
 	{ "health reports the database", test_health_reports_the_database },
+	{ "settings answer from the configuration without the database",
+	    test_settings_answer_from_the_configuration_without_the_database },
 	{ "an unknown path is 404 and a wrong method 405 with Allow",
 	    test_unknown_path_is_404_and_wrong_method_405_with_allow },
 	{ "bad JSON and a wrong content type are 400", test_bad_json_and_wrong_content_type_are_400 },
@@ -1389,6 +1757,14 @@ static const struct tu_test tests[] = {
 	{ "cookie transport sets cookies and requires CSRF",
 	    test_cookie_transport_sets_cookies_and_requires_csrf },
 	{ "body transport sets no cookies", test_body_transport_sets_no_cookies },
+	{ "cookie-only transport puts no token in the body",
+	    test_cookie_only_transport_puts_no_token_in_the_body },
+	{ "cookies outlive the refresh token by the session retention",
+	    test_cookies_outlive_the_refresh_token_by_the_session_retention },
+	{ "dead cookies past the absolute lifetime get SESSION_EXPIRED",
+	    test_dead_cookies_past_the_absolute_lifetime_get_session_expired },
+	{ "dead cookies of an idle session get SESSION_IDLE_TIMEOUT",
+	    test_dead_cookies_of_an_idle_session_get_session_idle_timeout },
 	{ "logout ends the session and is idempotent", test_logout_ends_the_session_and_is_idempotent },
 	{ "logout with only a refresh token ends its session",
 	    test_logout_with_only_a_refresh_token_ends_its_session },
@@ -1397,9 +1773,13 @@ static const struct tu_test tests[] = {
 	    test_sessions_lists_and_revokes_the_users_own_sessions },
 	{ "session-info gives the server truth for timers",
 	    test_session_info_gives_the_server_truth_for_timers },
+	{ "session-info settings follow the session's own idle timeout",
+	    test_session_info_settings_follow_the_sessions_own_idle_timeout },
 	{ "a password change ends the other sessions", test_password_change_ends_the_other_sessions },
 	{ "logout reports are validated, stored and listed",
 	    test_logout_reports_are_validated_stored_and_listed },
+	{ "a beacon report by cookie needs no CSRF and is no activity",
+	    test_a_beacon_report_by_cookie_needs_no_csrf_and_is_no_activity },
 	{ "too many failures for an email get 429 and recover after the window",
 	    test_too_many_failures_for_an_email_get_429_and_recover_after_the_window },
 	{ "an unknown email is throttled the same way",

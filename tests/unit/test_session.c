@@ -179,6 +179,32 @@ test_the_write_interval_is_capped_at_a_tenth_of_the_idle_timeout(void)
 }
 
 static void
+test_the_write_step_of_a_timeout_follows_the_same_rule(void)
+{
+	struct session s = live(true);
+
+	CU_ASSERT_EQUAL(session_write_step(&cfg, 1800), 60);
+	CU_ASSERT_EQUAL(session_write_step(&cfg, 300), 30);
+	CU_ASSERT_EQUAL(session_write_step(&cfg, 3), 1);
+	CU_ASSERT_EQUAL(session_write_step(&cfg, 0), 60);
+	/* A remember-me session with no idle timeout writes at the configured step. */
+	CU_ASSERT_EQUAL(session_write_interval(&cfg, &s), session_write_step(&cfg, 0));
+}
+
+static void
+test_cookies_outlive_the_refresh_token_by_the_retention(void)
+{
+	cfg.session_retention = 30 * 86400;
+	CU_ASSERT_EQUAL(session_cookie_max_age(&cfg, NOW + 7 * 86400, NOW), 37 * 86400);
+	CU_ASSERT_EQUAL(session_cookie_max_age(&cfg, NOW, NOW), 30 * 86400);
+	cfg.session_retention = 0;
+	CU_ASSERT_EQUAL(session_cookie_max_age(&cfg, NOW + 100, NOW), 100);
+	/* Never 0 or less: that would delete the cookies being set. */
+	CU_ASSERT_EQUAL(session_cookie_max_age(&cfg, NOW, NOW), 1);
+	init();
+}
+
+static void
 test_a_fresh_refresh_token_rotates(void)
 {
 	struct refresh_row t = { .id = 1, .issued_at = NOW, .expires_at = NOW + 100 };
@@ -270,6 +296,10 @@ static const struct tu_test tests[] = {
 	    test_activity_writes_are_coalesced_to_the_write_interval },
 	{ "the write interval is capped at a tenth of the idle timeout",
 	    test_the_write_interval_is_capped_at_a_tenth_of_the_idle_timeout },
+	{ "the write step of a timeout follows the same rule",
+	    test_the_write_step_of_a_timeout_follows_the_same_rule },
+	{ "cookies outlive the refresh token by the retention",
+	    test_cookies_outlive_the_refresh_token_by_the_retention },
 	{ "a fresh refresh token rotates", test_a_fresh_refresh_token_rotates },
 	{ "a token presented again within the grace is a concurrent refresh",
 	    test_a_token_presented_again_within_the_grace_is_a_concurrent_refresh },
