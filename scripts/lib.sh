@@ -5,6 +5,8 @@
 # What lives here, so that the quickstart and the test suite start things
 # the same way:
 #   packages   tether_install_packages    Debian packages, only what is missing
+#                                         (TETHER_PACKAGES; the test suite
+#                                         adds TETHER_TEST_PACKAGES)
 #   build      tether_build               autoreconf / configure / make
 #   users      tether_pg_prepare          who runs PostgreSQL (never root)
 #   postgres   tether_pg_init/start/stop  a private cluster on a Unix socket
@@ -24,6 +26,15 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc libc6-dev make libfcgi-dev
 	libjson-c-dev libpq-dev libssl-dev libcunit1-dev postgresql lighttpd
 	curl python3 python3-jwt valgrind)
+
+# What only the test suite adds (./quickstart test, .ci/run): wrk for the
+# benchmarks' tiny run, Debian's Chromium for the browser tests (driven by
+# playwright-core from package.json: playwright's own browser downloads
+# cannot be used), and node with npm for the js and browser suites. Debian's
+# nodejs (18) only where there is no node at all: one installed otherwise
+# (a newer one, say) is kept, and Debian's would fight it over /usr/bin/node.
+TETHER_TEST_PACKAGES=(wrk chromium)
+command -v node >/dev/null 2>&1 || TETHER_TEST_PACKAGES+=(nodejs npm)
 
 # The unprivileged account PostgreSQL (and, where it can, lighttpd) runs as
 # when the scripts are started as root: PostgreSQL refuses to run as root.
@@ -60,11 +71,13 @@ tether_repo_hash() { printf '%s' "$TETHER_ROOT" | sha256sum | cut -c1-12; }
 
 # ---------------------------------------------------------------- packages
 
-# Installs the Debian packages that are missing, and only those. Root runs
-# apt-get itself; anyone else goes through sudo (for apt-get only).
+# tether_install_packages [PACKAGE...]: installs the Debian packages that
+# are missing (of PACKAGE..., by default TETHER_PACKAGES), and only those.
+# Root runs apt-get itself; anyone else goes through sudo (for apt-get only).
 tether_install_packages() {
-	local p st missing=() sudo=()
-	for p in "${TETHER_PACKAGES[@]}"; do
+	local p st missing=() sudo=() want=("$@")
+	[ $# -gt 0 ] || want=("${TETHER_PACKAGES[@]}")
+	for p in "${want[@]}"; do
 		st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) || st=
 		[[ $st == ii* ]] || missing+=("$p")
 	done

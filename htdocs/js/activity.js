@@ -1,7 +1,7 @@
 /**
  * activity: what the person at the keyboard does, shared by every tab.
  *
- * Pointer, keys, wheel, scroll and touch mark the time of the last activity
+ * Pointer, keys, wheel (scrolling) and touch mark the time of the last activity
  * (in server ms, so that tabs and deadlines agree); marks are throttled to
  * one a second, and each one is told to the other tabs. Whether to tell the
  * server (POST /activity) is the pure `reportDue`: only when there is
@@ -10,8 +10,13 @@
  */
 import { KEY } from './reasons.js';
 
-/** The events that count as a person being there. */
-export const EVENTS = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'scroll', 'touchstart'];
+/**
+ * The events that count as a person being there. Scrolling counts through
+ * the events that cause it (wheel, keys, touch, a pointer on the scroll
+ * bar): the `scroll` event itself also fires when the page scrolls on its
+ * own (focus moving down the page, scrollIntoView), which is nobody there.
+ */
+export const EVENTS = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart'];
 
 /** At most one mark per this many ms. */
 export const THROTTLE_MS = 1000;

@@ -63,8 +63,9 @@ export function createSession(o) {
   const activity = createActivity({
     now: () => clock.serverNow(),
     tabs,
-    // While the warning shows, Tab only moves towards "Stay signed in".
-    ignore: (e) => e.type === 'keydown' && e.key === 'Tab' && ui.warningShown(),
+    // While the warning shows, Tab only moves towards "Stay signed in" and
+    // Escape only closes the warning: neither is an answer to it.
+    ignore: (e) => e.type === 'keydown' && (e.key === 'Tab' || e.key === 'Escape') && ui.warningShown(),
     onActivity: (_ms, local) => {
       if (local && ui.warningShown()) evaluate();
     },

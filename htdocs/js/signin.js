@@ -192,6 +192,8 @@ function main() {
   if (handoff) {
     explainOnce(handoff);
     banner(handoff);
+    // Signing in again after a timeout: the same person, most likely.
+    if (handoff.email && handoff.type !== 'USER_ACTION') form.email.value = handoff.email;
   }
   loadSettings();
   probe(!!handoff);

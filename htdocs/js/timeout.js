@@ -116,6 +116,7 @@ function el(doc, tag, attrs = {}, text) {
  * @param {() => void} h.onSignIn "Sign in again"
  * @param {(discard: boolean) => void} h.onLogout "Log out" (after the discard question)
  * @param {Document} [h.doc]
+ * @param {string} [h.iconBase] where img/clock.svg is ('img/')
  */
 export function createTimeoutUI(h) {
   const doc = h.doc || globalThis.document;
@@ -129,6 +130,9 @@ export function createTimeoutUI(h) {
     hidden: true,
   });
   const tTitle = el(doc, 'h2', { id: `tw-title-${uid}`, class: 'tether-toast-title' });
+  const tIcon = el(doc, 'img', { src: h.iconBase ? `${h.iconBase}clock.svg` : 'img/clock.svg', alt: '', class: 'tether-toast-icon' });
+  const tHead = el(doc, 'div', { class: 'tether-toast-head' });
+  tHead.append(tIcon, tTitle);
   const tBody = el(doc, 'p', { class: 'tether-toast-text' });
   const tLead = el(doc, 'span');
   const tTimer = el(doc, 'strong', { role: 'timer', class: 'tether-countdown' });
@@ -138,7 +142,7 @@ export function createTimeoutUI(h) {
   const stay = el(doc, 'button', { type: 'button', class: 'tether-primary' }, 'Stay signed in');
   const dismiss = el(doc, 'button', { type: 'button', class: 'tether-secondary' }, 'Dismiss');
   tActions.append(stay, dismiss);
-  toast.append(tTitle, tBody, tActions);
+  toast.append(tHead, tBody, tActions);
   const live = el(doc, 'div', { class: 'tether-sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
 
   // ---- the timeout modal

@@ -1,0 +1,72 @@
+// tests/browser/flows.js: steps the browser scenarios share (on top of
+// harness.js): a signed-in app page, reading the banner, waiting for the
+// warning and the modal.
+import assert from 'node:assert/strict';
+import { assertNoTokens, createUser, newPage, sessionInfo, signIn, waitFor } from './harness.js';
+
+// Waits until app.html has loaded the user (the session is running).
+export async function appReady(page) {
+  await page.waitForFunction(() => document.querySelector('#main')?.getAttribute('aria-busy') === null, null, {
+    timeout: 10000,
+  });
+}
+
+// A new user signed in on app.html in a fresh context.
+export async function signedInApp(browser, { remember = false, user, context: ctxOpts = {} } = {}) {
+  const u = user || (await createUser({ displayName: 'Ada Lovelace' }));
+  const { context, page } = await newPage(browser, ctxOpts);
+  await signIn(page, u, { remember });
+  await appReady(page);
+  return { user: u, context, page };
+}
+
+// The banner case shown on the sign-in page (data-case), once it is there.
+export async function bannerCase(page) {
+  await page.waitForSelector('.tether-banner', { timeout: 10000 });
+  return page.getAttribute('.tether-banner', 'data-case');
+}
+
+// The banner's technical details as {term: value}.
+export async function bannerDetails(page) {
+  const toggle = page.getByRole('button', { name: 'Show technical details' });
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  return page.evaluate(() => {
+    const out = {};
+    const dts = document.querySelectorAll('.tether-details dt');
+    for (const dt of dts) out[dt.textContent] = dt.nextElementSibling.textContent;
+    return out;
+  });
+}
+
+export const toastVisible = (page) => page.locator('.tether-toast').isVisible();
+
+export async function waitForToast(page, timeout = 20000) {
+  await page.waitForSelector('.tether-toast:not([hidden])', { timeout });
+}
+
+export async function waitForModal(page, timeout = 45000) {
+  await page.waitForSelector('dialog.tether-modal[role="alertdialog"][open]', { timeout });
+}
+
+// The server's idea of the session, read without sliding anything.
+export async function serverSession(context) {
+  const r = await sessionInfo(context);
+  assert.equal(r.status, 200, `session-info: ${JSON.stringify(r.body)}`);
+  return r.body.session;
+}
+
+// No token readable by scripts, and no script error on any page.
+export async function clean(context, page) {
+  await assertNoTokens(context, page);
+  for (const p of context.pages()) assert.deepEqual(p.__errors || [], [], `script errors on ${p.url()}`);
+}
+
+// The sign-in page with a banner of this case after a redirect.
+export async function onSigninWithBanner(page, want) {
+  await page.waitForURL((u) => u.pathname.endsWith('/index.html') || u.pathname === '/', { timeout: 20000 });
+  const got = await bannerCase(page);
+  assert.equal(got, want, `banner case (${await page.textContent('.tether-banner')})`);
+}
+
+export { waitFor };
