@@ -99,6 +99,11 @@ export function createDrafts(o) {
     }
   }
 
+  // Typing just before a reload or a redirect is kept too.
+  const onHide = () => {
+    if (timer) saveNow();
+  };
+
   function onInput(e) {
     if (!e.target.matches?.('[data-preserve]') || !preservable(e.target)) return;
     clearTimeout(timer);
@@ -110,10 +115,12 @@ export function createDrafts(o) {
     attach() {
       root.addEventListener('input', onInput);
       root.addEventListener('change', onInput);
+      globalThis.addEventListener?.('pagehide', onHide);
     },
     detach() {
       root.removeEventListener('input', onInput);
       root.removeEventListener('change', onInput);
+      globalThis.removeEventListener?.('pagehide', onHide);
       clearTimeout(timer);
     },
     /** Saves at once (before a redirect). */

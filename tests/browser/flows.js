@@ -12,9 +12,11 @@ export async function appReady(page) {
 }
 
 // A new user signed in on app.html in a fresh context.
-export async function signedInApp(browser, { remember = false, user, context: ctxOpts = {} } = {}) {
+// `before(context)` runs before the first page loads (e.g. context.clock.install()).
+export async function signedInApp(browser, { remember = false, user, context: ctxOpts = {}, before } = {}) {
   const u = user || (await createUser({ displayName: 'Ada Lovelace' }));
   const { context, page } = await newPage(browser, ctxOpts);
+  if (before) await before(context);
   await signIn(page, u, { remember });
   await appReady(page);
   return { user: u, context, page };

@@ -83,10 +83,11 @@ export async function launch() {
 }
 
 // Chromium's own console line for an HTTP error status ("Failed to load
-// resource: the server responded with a status of 401 (Unauthorized)"): a
-// 401 is the API working, not the page failing, so these go to
-// page.__networkErrors, not page.__errors.
-const NETWORK_STATUS_LINE = /^Failed to load resource: the server responded with a status of \d+/;
+// resource: the server responded with a status of 401 (Unauthorized)") or
+// a failed connection ("net::ERR_..."): a 401 is the API working and a
+// network fault is what some tests cause on purpose, not the page failing,
+// so these go to page.__networkErrors, not page.__errors.
+const NETWORK_STATUS_LINE = /^Failed to load resource: (the server responded with a status of \d+|net::ERR_)/;
 
 function watchErrors(page) {
 	if (page.__errors) return;

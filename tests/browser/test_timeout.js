@@ -113,3 +113,43 @@ test('"Log out" in the timeout modal asks about the draft, and discarding it lea
   assert.deepEqual(kept, []);
   await context.close();
 });
+
+test('before the maximum age, a warning that offers no extension and says the work is kept; then the modal', async () => {
+  const { sql } = await import('./harness.js');
+  const { context, page } = await signedInApp(browser);
+  await page.fill('#draft-body', 'Notes written near the end of a long day.');
+  const sid = (await serverSession(context)).id;
+  // The session reaches its maximum age 25 s from now (as if signed in 12 h ago).
+  await sql(`UPDATE sessions SET absolute_expires_at = now() + interval '25 seconds' WHERE id = $1`, [sid]);
+  await page.reload();
+  await appReady(page);
+  // Stay active the whole time: only the maximum age can end this session.
+  let active = true;
+  const wiggle = (async () => {
+    for (let i = 0; active; i++) {
+      await page.mouse.move(100 + (i % 7) * 30, 300 + (i % 5) * 20).catch(() => {});
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  try {
+    await waitForToast(page, 15000);
+    const toast = page.locator('.tether-toast');
+    assert.match(await toast.textContent(), /Your session ends soon/);
+    assert.match(await toast.textContent(), /cannot be extended/);
+    assert.match(await toast.textContent(), /draft is kept/);
+    assert.equal(await page.getByRole('button', { name: 'Stay signed in' }).count(), 0, 'nothing offers to extend it');
+    await shot(page, 'warning-absolute');
+    await assertAxeClean(page, 'app with the maximum-age warning');
+    await waitForModal(page, 30000);
+  } finally {
+    active = false;
+    await wiggle;
+  }
+  const text = await page.textContent('dialog.tether-modal[open]');
+  assert.match(text, /Your session has ended/);
+  assert.match(text, /Text — “Notes written near the end/);
+  await page.locator('dialog[open]').getByRole('button', { name: 'Sign in again' }).click();
+  await onSigninWithBanner(page, 'max-age');
+  await clean(context, page);
+  await context.close();
+});
