@@ -106,6 +106,7 @@ test('"Log out" in the timeout modal asks about the draft, and discarding it lea
   const discard = page.getByRole('button', { name: 'Discard it and log out' });
   await discard.waitFor();
   assert.equal(await discard.evaluate((b) => b === document.activeElement), true);
+  assert.equal(await page.locator('dialog[open]').getByRole('button', { name: 'Sign in again' }).isVisible(), false, 'one question at a time');
   await shot(page, 'timeout-modal-discard');
   await discard.click();
   await page.waitForURL((u) => u.pathname.endsWith('/index.html'));
