@@ -245,14 +245,16 @@ async function changePassword(e) {
 
 async function main() {
   const state = await session.start();
-  if (state !== 'ok') {
-    if (state === 'fault') $('who').textContent = 'Reconnecting…';
-    session.onChange(() => {
-      if (session.info() && !drafts) main2();
+  if (state === 'ok') return main2();
+  if (state === 'fault') {
+    // The server cannot be reached yet: carry on once the session loads.
+    $('who').textContent = 'Reconnecting…';
+    const off = session.onChange(() => {
+      if (!session.info()) return;
+      off();
+      main2();
     });
-    return;
   }
-  await main2();
 }
 
 async function main2() {

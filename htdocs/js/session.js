@@ -48,6 +48,7 @@ export function createSession(o) {
   let lastTick = clock.localNow();
   let hiddenSince = 0;
   let timer = null;
+  let retry = null;
   let lastVerify = 0;
   const listeners = new Set();
 
@@ -263,15 +264,14 @@ export function createSession(o) {
       if (over) return 'over';
       if (!r.ok || !r.body) {
         if (r.fault) {
-          timer = setInterval(() => {
-            if (!info && !api.backingOff()) this.start().then((s) => s === 'ok' && ui.onChange?.());
-          }, TICK_MS);
+          // Unreachable at load: try again after each back-off, once at a time.
+          clearTimeout(retry);
+          retry = setTimeout(() => this.start(), api.retryInMs() || TICK_MS);
           return 'fault';
         }
         sessionOver({ type: LOGOUT.UNKNOWN });
         return 'over';
       }
-      clearInterval(timer);
       update(infoFromSessionInfo(r.body), true);
       activity.mark();
       activity.start();

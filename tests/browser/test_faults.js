@@ -141,3 +141,21 @@ test('a laptop lid closed past the idle timeout: on waking, the modal and the re
   await clean(context, page);
   await context.close();
 });
+
+test('the app page opened while the API is down waits and loads when it is back, without signing out', async () => {
+  const { context, page } = await signedInApp(browser);
+  await page.route('**/api/auth/session-info', (route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', headers: { 'Retry-After': '1' }, body: '{"error":"unavailable"}' }),
+  );
+  await page.reload();
+  await page.waitForFunction(() => /cannot be reached/.test(document.getElementById('connection').textContent));
+  assert.equal(await page.textContent('#who'), 'Reconnecting…');
+  await sleep(2500);
+  assert.ok(new URL(page.url()).pathname.endsWith('/app.html'), 'still on the app page');
+  await page.unroute('**/api/auth/session-info');
+  await page.waitForFunction(() => document.querySelector('#main').getAttribute('aria-busy') === null, null, { timeout: 15000 });
+  assert.match(await page.textContent('#who'), /@example\.com/);
+  assert.equal(await page.textContent('#connection'), '');
+  await clean(context, page);
+  await context.close();
+});
