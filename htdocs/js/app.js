@@ -10,7 +10,7 @@ import { createDebugPanel } from './debug.js';
 import { clearAllDrafts, createDrafts } from './drafts.js';
 import { explain } from './banner.js';
 import { startMonitor } from './monitor.js';
-import { LOGOUT, REASON } from './reasons.js';
+import { KEY, LOGOUT, REASON } from './reasons.js';
 import { createSession } from './session.js';
 import { createTimeoutUI, formatDuration } from './timeout.js';
 
@@ -71,7 +71,19 @@ const timeoutUI = createTimeoutUI({
   },
 });
 
+/** The last user signed in on this device ({id, email}), or null. */
+function lastUser() {
+  try {
+    return JSON.parse(localStorage.getItem(KEY.user) || 'null');
+  } catch {
+    return null;
+  }
+}
+
 function onLogout(report) {
+  // A session found over as the page loads: the user is not known yet, but
+  // the drafts kept on this device are the last user's.
+  if (!drafts && lastUser()?.id) drafts = createDrafts({ userId: lastUser().id });
   drafts?.saveNow();
   drafts?.detach();
   const timedOut = report.type === LOGOUT.IDLE_TIMEOUT || report.type === LOGOUT.TOKEN_EXPIRED;
@@ -262,6 +274,11 @@ async function main2() {
   if (!me.ok || !me.body?.user) return;
   const u = me.body.user;
   session.setUser(u);
+  try {
+    localStorage.setItem(KEY.user, JSON.stringify({ id: u.id, email: u.email }));
+  } catch {
+    /* then a timeout at the next page load cannot list the drafts */
+  }
   $('who').textContent = u.email;
   $('user-name').textContent = u.display_name || u.email;
   $('user-email').textContent = u.email;

@@ -65,6 +65,9 @@ export function createDrafts(o) {
   const debounceMs = o.debounceMs ?? 400;
   const now = o.now || (() => Date.now());
   let timer = null;
+  // Only what the user typed on this page is written: saving untouched
+  // (say, not yet restored) fields must never erase a kept draft.
+  let touched = false;
 
   const fields = () => [...root.querySelectorAll('[data-preserve]')].filter(preservable);
 
@@ -85,6 +88,7 @@ export function createDrafts(o) {
   function saveNow() {
     clearTimeout(timer);
     timer = null;
+    if (!touched) return;
     const values = {};
     let any = false;
     for (const f of fields()) {
@@ -106,6 +110,7 @@ export function createDrafts(o) {
 
   function onInput(e) {
     if (!e.target.matches?.('[data-preserve]') || !preservable(e.target)) return;
+    touched = true;
     clearTimeout(timer);
     timer = setTimeout(saveNow, debounceMs);
   }
@@ -123,7 +128,7 @@ export function createDrafts(o) {
       globalThis.removeEventListener?.('pagehide', onHide);
       clearTimeout(timer);
     },
-    /** Saves at once (before a redirect). */
+    /** Saves at once what the user typed (before a redirect). */
     saveNow,
     /**
      * Puts a kept draft back into empty fields. Returns the draft's time

@@ -61,6 +61,7 @@ export const KEY = Object.freeze({
   explained: 'tether.explained', // ends already explained on the sign-in page
   handoff: 'tether.handoff', // sessionStorage: the report the sign-in page shows
   drafts: 'tether.drafts', // prefix; + '.' + user id + '.' + page
+  user: 'tether.user', // {id, email} of the last user signed in here: whose drafts to list
 });
 
 /** The BroadcastChannel every tab of the origin joins. */

@@ -30,9 +30,12 @@ export async function bannerCase(page) {
 
 // The banner's technical details as {term: value}.
 export async function bannerDetails(page) {
-  const toggle = page.getByRole('button', { name: 'Show technical details' });
-  await toggle.click();
+  // The button's name changes to "Hide technical details" once open.
+  const toggle = page.locator('.tether-banner button[aria-controls]');
+  assert.equal(await toggle.textContent(), 'Show technical details');
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
   assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(await toggle.textContent(), 'Hide technical details');
   return page.evaluate(() => {
     const out = {};
     const dts = document.querySelectorAll('.tether-details dt');

@@ -90,3 +90,27 @@ test('the debug panel opens with Ctrl+Shift+D only', () => {
   assert.match(describeOffset(-600000), /10 minutes fast/);
   assert.match(describeOffset(200), /in step/);
 });
+
+test('drafts: saving fields nobody typed in never erases a kept draft; typing saves, clearing the fields forgets', async () => {
+  const { createDrafts } = await import('../../htdocs/js/drafts.js');
+  const s = new MemoryStorage();
+  s.setItem('tether.drafts.7./app.html', JSON.stringify({ savedAt: 1, fields: { title: 'kept' } }));
+  const field = { tagName: 'INPUT', type: 'text', name: 'title', value: '', labels: [{ textContent: 'Title' }], matches: () => true, getAttribute: () => null };
+  const listeners = {};
+  const root = { querySelectorAll: () => [field], addEventListener: (t, f) => (listeners[t] = f), removeEventListener: () => {} };
+  const d = createDrafts({ userId: 7, page: '/app.html', root, storage: s, debounceMs: 0 });
+  d.saveNow();
+  assert.deepEqual(d.list(), [{ label: 'Title', detail: '“kept”' }], 'an untouched page keeps the draft');
+  assert.equal(d.restore(), 1);
+  assert.equal(field.value, 'kept');
+  d.attach();
+  field.value = 'typed';
+  listeners.input({ target: field });
+  d.saveNow();
+  assert.equal(JSON.parse(s.getItem('tether.drafts.7./app.html')).fields.title, 'typed');
+  field.value = '';
+  listeners.input({ target: field });
+  d.saveNow();
+  assert.equal(s.getItem('tether.drafts.7./app.html'), null);
+  d.detach();
+});
