@@ -312,4 +312,7 @@ async function main2() {
   loadSessions();
 }
 
+// Until /me answers, the last user of this device stands in (for the
+// report and the email on the sign-in page if the session is found over).
+if (lastUser()) session.setUser(lastUser());
 main();

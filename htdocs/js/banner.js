@@ -240,7 +240,9 @@ export function showBanner(container, report, { dismissMs = DISMISS_MS, iconBase
     const hadFocus = box.contains(doc.activeElement);
     box.remove();
     live.remove();
-    if (hadFocus) doc.querySelector('main input, main button, h1')?.focus?.();
+    // Focus goes on to the form, never lost to the page's body.
+    if (hadFocus)
+      (doc.querySelector('main input:not([type=hidden])') || doc.querySelector('main button') || doc.querySelector('main'))?.focus();
   }
   toggle.addEventListener('click', () => {
     const open = details.hidden;

@@ -306,8 +306,10 @@ export async function assertNoTokens(context, page) {
 // (X-Activity: background), so it never slides the idle timer.
 // -> { status, body } (body parsed as JSON, else the text).
 export async function sessionInfo(context) {
+	// Connection: close: playwright keeps one keep-alive agent, and a
+	// connection lighttpd closed while idle (5 s) would hang up the call.
 	const r = await context.request.get(cfg.api('/session-info'), {
-		headers: { 'X-Activity': 'background' },
+		headers: { 'X-Activity': 'background', Connection: 'close' },
 	});
 	const text = await r.text();
 	let body;

@@ -189,3 +189,26 @@ test('keyboard only: skip link, fields, remember-me and submit', async () => {
   assert.equal((await sessionInfo(context)).body.session.remember_me, true);
   await context.close();
 });
+
+test('forced colors (high contrast) and reduced motion are respected', async () => {
+  const user = await createUser();
+  const { context, page } = await newPage(browser, { forcedColors: 'active', reducedMotion: 'reduce' });
+  await signIn(page, user);
+  await appReady(page);
+  const styles = await page.evaluate(() => ({
+    forced: matchMedia('(forced-colors: active)').matches,
+    toastAnimation: getComputedStyle(document.querySelector('.tether-toast')).animationName,
+    cardBorder: getComputedStyle(document.querySelector('.card')).borderTopWidth,
+    focusOutline: (() => {
+      document.getElementById('logout').focus();
+      return getComputedStyle(document.activeElement).outlineStyle;
+    })(),
+  }));
+  assert.equal(styles.forced, true);
+  assert.equal(styles.toastAnimation, 'none', 'no animation with reduced motion');
+  assert.equal(styles.cardBorder, '2px', 'boxes keep a visible border in forced colors');
+  assert.notEqual(styles.focusOutline, 'none');
+  await shot(page, 'app-forced-colors');
+  await assertAxeClean(page, 'app in forced colors');
+  await context.close();
+});
