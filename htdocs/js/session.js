@@ -219,7 +219,9 @@ export function createSession(o) {
     lastTick = t;
     if (gap > WAKE_GAP_MS) {
       confirmedFor = null;
-      verify({ force: true });
+      // A hidden tab's timers are throttled (once a minute, in Chrome):
+      // it asks the server when it is shown again, not at every late tick.
+      if (doc.visibilityState !== 'hidden') verify({ force: true });
     } else evaluate();
   }
 

@@ -212,3 +212,14 @@ test('forced colors (high contrast) and reduced motion are respected', async () 
   await assertAxeClean(page, 'app in forced colors');
   await context.close();
 });
+
+test('the sign-in page that cannot reach the server says so in its banner, not as a sign-out reason', async () => {
+  const { context, page } = await newPage(browser);
+  await page.route('**/api/auth/session-info', (route) => route.abort('connectionrefused'));
+  await page.goto('/');
+  await page.waitForSelector('.tether-banner');
+  assert.equal(await page.getAttribute('.tether-banner', 'data-case'), 'unavailable');
+  assert.match(await page.textContent('.tether-banner'), /not with your password/);
+  await shot(page, 'signin-banner-unavailable');
+  await context.close();
+});
