@@ -90,6 +90,9 @@ export function logoutTypeFor(reason, ended) {
     case REASON.SESSION_ENDED:
       if (ended === ENDED.IDLE_TIMEOUT) return LOGOUT.IDLE_TIMEOUT;
       if (ended === ENDED.EXPIRED) return LOGOUT.TOKEN_EXPIRED;
+      // The session was ended by a refresh token used twice: the same
+      // logout as the 401 REFRESH_REUSED that the replay itself got.
+      if (ended === ENDED.REFRESH_REUSED) return LOGOUT.REFRESH_FAILED;
       return LOGOUT.SESSION_ENDED;
     case REASON.TOKEN_MISSING:
     case REASON.TOKEN_INVALID:

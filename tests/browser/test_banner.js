@@ -193,6 +193,7 @@ test('a refresh token used twice: 401 REFRESH_REUSED for the replay, then "reuse
     (d['Server reason'] === 'SESSION_ENDED' && d['Ended reason'] === 'REFRESH_REUSED') || d['Server reason'] === 'REFRESH_REUSED',
     `reasons ${JSON.stringify(d)}`,
   );
+  assert.equal(d.Type, 'REFRESH_FAILED');
   assert.equal(d.Page, '/app.html');
   await shot(page, 'banner-reuse');
   await clean(context, page);

@@ -62,6 +62,7 @@ test('server reasons map to logout types', () => {
   assert.equal(logoutTypeFor('REFRESH_REUSED'), LOGOUT.REFRESH_FAILED);
   assert.equal(logoutTypeFor('SESSION_ENDED', 'LOGOUT_ALL'), LOGOUT.SESSION_ENDED);
   assert.equal(logoutTypeFor('SESSION_ENDED', 'IDLE_TIMEOUT'), LOGOUT.IDLE_TIMEOUT);
+  assert.equal(logoutTypeFor('SESSION_ENDED', 'REFRESH_REUSED'), LOGOUT.REFRESH_FAILED);
   assert.equal(logoutTypeFor('TOKEN_INVALID'), LOGOUT.AUTH_ERROR);
   assert.equal(logoutTypeFor(undefined), LOGOUT.UNKNOWN);
   assert.equal(isSessionEnd('SESSION_ENDED'), true);
