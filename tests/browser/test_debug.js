@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertAxeClean, createUser, launch, newPage, shot, signIn, sleep } from './harness.js';
-import { appReady, clean, serverSession, signedInApp } from './flows.js';
+import { appReady, clean, serverSession, signedInApp, waitFor } from './flows.js';
 
 let browser;
 before(async () => {
@@ -78,10 +78,19 @@ test('the panel polls every 5 s as background requests, which never slide the id
   const { context, page } = await signedInApp(browser);
   // Opening it is a key press, which is activity like any other; what
   // counts is what happens after, while nobody touches anything.
+  const signedIn = await serverSession(context);
+  await sleep(1100); // the key press falls in a later second than the sign-in
   await page.keyboard.press('Control+Shift+D');
   await page.waitForSelector('.tether-debug:not([hidden])');
-  await sleep(1500);
-  const s0 = await serverSession(context);
+  // That key press reaches the server within one activity step (3 s).
+  const s0 = await waitFor(
+    async () => {
+      const s = await serverSession(context);
+      return s.last_active_at > signedIn.last_active_at && s;
+    },
+    { timeout: 8000, message: 'the key press was reported' },
+  );
+  await sleep(500);
   const seen = [];
   context.on('request', (r) => {
     if (r.url().includes('/api/auth/')) seen.push({ path: new URL(r.url()).pathname, bg: r.headers()['x-activity'] });
