@@ -19,7 +19,7 @@ test('warning at the right time, "Stay signed in" by keyboard slides the server 
   await page.fill('#draft-title-input', 'Quarterly report');
   await page.fill('#draft-body', 'First paragraph.\n\nSecond paragraph, long enough to count.');
   // Let the typing reach the server (one POST /activity at most per step).
-  await page.waitForTimeout(4000);
+  await page.waitForTimeout(5000);
   const s0 = await serverSession(context);
   const warnAt = (s0.idle_expires_at - cfg.warningS) * 1000;
 
