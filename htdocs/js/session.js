@@ -256,8 +256,9 @@ export function createSession(o) {
     activity,
     tracker,
     /**
-     * Loads the session (a page load is the user's own doing, so it counts
-     * as activity) and starts the tick. Resolves to 'ok', 'over' (the
+     * Loads the session and starts the tick. The load is the user's own
+     * doing: its GET /session-info is no background request, so the server
+     * counts it as activity (within its write step) and no report follows. Resolves to 'ok', 'over' (the
      * logout flow has started) or 'fault' (the server is unreachable; it
      * keeps trying).
      */
@@ -275,7 +276,6 @@ export function createSession(o) {
         return 'over';
       }
       update(infoFromSessionInfo(r.body), true);
-      activity.mark();
       activity.start();
       for (const e of LIFECYCLE) (e === 'visibilitychange' ? doc : win).addEventListener(e, onLifecycle);
       timer = setInterval(tick, TICK_MS);
