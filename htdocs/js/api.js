@@ -254,8 +254,9 @@ export function createAuthClient(o) {
   });
 
   /**
-   * A request with the session: on a 401, one shared refresh, then one retry.
-   * Resolves to {status, ok, body, headers, fault}; never rejects.
+   * A request with the session: on a 401, one shared refresh, then one retry
+   * (opts.refresh === false: no refresh). opts: {method, body, background,
+   * headers}. Resolves to {status, ok, body, headers, fault}; never rejects.
    */
   async function request(path, opts = {}) {
     let r = await send(path, opts);

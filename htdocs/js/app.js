@@ -234,7 +234,6 @@ async function changePassword(e) {
   const r = await session.api.request('/password', {
     method: 'POST',
     body: { current_password: f.current_password.value, new_password: f.new_password.value },
-    refresh: true,
   });
   if (r.ok) {
     const n = r.body?.ended || 0;
