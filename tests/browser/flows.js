@@ -2,7 +2,7 @@
 // harness.js): a signed-in app page, reading the banner, waiting for the
 // warning and the modal.
 import assert from 'node:assert/strict';
-import { assertNoTokens, createUser, newPage, sessionInfo, signIn, waitFor } from './harness.js';
+import { assertNoTokens, createUser, newPage, signIn, sql, waitFor } from './harness.js';
 
 // Waits until app.html has loaded the user (the session is running).
 export async function appReady(page) {
@@ -56,11 +56,32 @@ export async function waitForModal(page, timeout = 45000) {
   await page.waitForSelector('dialog.tether-modal[role="alertdialog"][open]', { timeout });
 }
 
-// The server's idea of the session, read without sliding anything.
+// The server's idea of the context's session, read from the database (so
+// it slides nothing, and works whether or not the access token has
+// expired): {id, last_active_at, idle_timeout_s, idle_expires_at,
+// absolute_expires_at, ended}. The session id comes from the access
+// cookie's "sid" claim (the test can read the httpOnly cookie; the page
+// cannot).
 export async function serverSession(context) {
-  const r = await sessionInfo(context);
-  assert.equal(r.status, 200, `session-info: ${JSON.stringify(r.body)}`);
-  return r.body.session;
+  const cookie = (await context.cookies()).find((c) => c.name === 'tether_access');
+  assert.ok(cookie && cookie.value, 'the context has an access cookie');
+  const sid = JSON.parse(Buffer.from(cookie.value.split('.')[1], 'base64url').toString()).sid;
+  const row = await sql(
+    `SELECT floor(extract(epoch FROM last_active_at))::bigint, idle_timeout_s,
+            floor(extract(epoch FROM absolute_expires_at))::bigint, ended_at IS NOT NULL
+       FROM sessions WHERE id = $1`,
+    [sid],
+  );
+  assert.ok(row, `no session ${sid}`);
+  const [last, idle, abs, ended] = row.split('|');
+  return {
+    id: sid,
+    last_active_at: Number(last),
+    idle_timeout_s: Number(idle),
+    idle_expires_at: Number(last) + Number(idle),
+    absolute_expires_at: Number(abs),
+    ended: ended === 't',
+  };
 }
 
 // No token readable by scripts, and no script error on any page.
