@@ -16,6 +16,7 @@ import { KEY, LOCK } from './reasons.js';
 
 const TIMEOUT_MS = 10000; // one request; a hung network must not hang the page
 const LOCK_WAIT_MS = 15000;
+const SHARED_WAIT_MS = 500; // how long a tab that waited for the lock waits for the winner's result
 
 /** 'ok' | 'auth' (401) | 'fault' (retry later) | 'error' (the request was wrong). */
 export function classify(status) {
@@ -136,11 +137,32 @@ export function createAuthClient(o) {
   let retryAt = 0;
   let inflight = null;
 
+  let lastBroadcast = null; // the last refresh result another tab announced
+
   function readShared() {
     try {
       return JSON.parse(storage.getItem(KEY.refresh) || 'null');
     } catch {
       return null;
+    }
+  }
+
+  // Another tab's refresh that arrived after `since` (ms), or null.
+  function sharedSince(since) {
+    for (const rec of [readShared(), lastBroadcast])
+      if (rec && rec.at >= since && rec.outcome !== 'fault') return rec;
+    return null;
+  }
+
+  // After waiting for another tab's lock, its result can still be on its
+  // way (storage and the channel reach other tabs a moment later): wait
+  // for it a little before refreshing again.
+  async function awaitShared(since, ms) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const rec = sharedSince(since);
+      if (rec || Date.now() >= end) return rec;
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
@@ -208,9 +230,9 @@ export function createAuthClient(o) {
     inflight = o.tabs
       .exclusive(
         LOCK.refresh,
-        async () => {
-          const rec = readShared();
-          if (rec && rec.at >= since && rec.outcome !== 'fault') {
+        async ({ contended } = {}) => {
+          const rec = contended ? await awaitShared(since, SHARED_WAIT_MS) : sharedSince(since);
+          if (rec) {
             if (rec.info) onInfo(rec.info);
             return { ...rec, shared: true };
           }
@@ -248,8 +270,10 @@ export function createAuthClient(o) {
     return inflight;
   }
 
-  // Another tab refreshed: take its deadlines.
+  // Another tab refreshed: take its deadlines, and keep its result for a
+  // refresh this tab was about to make.
   o.tabs.on('refreshed', (msg) => {
+    if (msg.result) lastBroadcast = msg.result;
     if (msg.result?.outcome === 'ok' && msg.result.info) onInfo(msg.result.info);
   });
 

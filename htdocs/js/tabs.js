@@ -106,19 +106,22 @@ export function createTabs(opts = {}) {
 
   async function claimExclusive(lock, fn, waitMs) {
     const deadline = Date.now() + waitMs;
+    let contended = false;
     for (;;) {
+      if (claimsOf(lock).size > 0) contended = true;
       await untilFree(lock, deadline);
-      if (Date.now() >= deadline) return fn();
+      if (Date.now() >= deadline) return fn({ contended: true });
       post({ type: '_claim', lock, ttl: waitMs });
       await sleep(SETTLE_MS);
       const others = [...claimsOf(lock).keys()];
       if (winsClaim(id, others)) {
         try {
-          return await fn();
+          return await fn({ contended });
         } finally {
           post({ type: '_release', lock });
         }
       }
+      contended = true;
       post({ type: '_release', lock }); // withdraw, then wait for the winner
     }
   }
@@ -136,20 +139,27 @@ export function createTabs(opts = {}) {
       return () => handlers.get(type).delete(fn);
     },
     /**
-     * Runs fn (async) while no other tab runs work named `lock`; gives up
-     * waiting after waitMs and runs it anyway. Returns fn's result.
+     * Runs fn({contended}) while no other tab runs work named `lock`; gives
+     * up waiting after waitMs and runs it anyway. `contended`: another tab
+     * held or claimed it first (its result may still be on its way here).
+     * Returns fn's result.
      */
     async exclusive(lock, fn, { waitMs = 15000 } = {}) {
-      if (!locks) return chan ? claimExclusive(lock, fn, waitMs) : fn();
+      if (!locks) return chan ? claimExclusive(lock, fn, waitMs) : fn({ contended: false });
       let ran = false;
+      const run = (contended) => {
+        ran = true;
+        return fn({ contended });
+      };
       try {
-        return await locks.request(lock, { signal: AbortSignal.timeout(waitMs) }, () => {
-          ran = true;
-          return fn();
-        });
+        // Free at once? Then nobody else was at it.
+        const busy = Symbol('busy');
+        const r = await locks.request(lock, { ifAvailable: true }, (l) => (l ? run(false) : busy));
+        if (r !== busy) return r;
+        return await locks.request(lock, { signal: AbortSignal.timeout(waitMs) }, () => run(true));
       } catch (e) {
         if (ran) throw e;
-        return fn(); // the wait timed out: the server's grace is the backstop
+        return fn({ contended: true }); // the wait timed out: the server's grace is the backstop
       }
     },
     close() {

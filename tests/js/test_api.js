@@ -229,3 +229,17 @@ test('the shared refresh record never holds a token', async () => {
   assert.ok(!/token"\s*:/.test(rec) && !rec.includes('eyJ'), rec);
   tabs.close();
 });
+
+test('a tab that waited for the other\'s refresh uses its result even before shared storage shows it', { timeout: 10000 }, async () => {
+  let refreshes = 0;
+  const server = fakeServer({ accessOk: () => refreshes > 0, refreshStatus: () => (refreshes++, 200) });
+  // Two storages: what one tab writes, the other does not see (yet).
+  const a = client(server, { channel: 't-api-7', storage: new MemoryStorage() });
+  const b = client(server, { channel: 't-api-7', storage: new MemoryStorage() });
+  const [ra, rb] = await Promise.all([a.c.request('/me'), b.c.request('/me')]);
+  assert.equal(ra.status, 200);
+  assert.equal(rb.status, 200);
+  assert.equal(refreshes, 1);
+  a.tabs.close();
+  b.tabs.close();
+});

@@ -65,12 +65,16 @@ test('a claim never hangs: a holder that never releases is waited for only waitM
 
 test('with Web Locks: a lock that cannot be had in time runs the work anyway', async () => {
   const locks = {
-    request: (_n, opts) =>
-      new Promise((_r, reject) => opts.signal.addEventListener('abort', () => reject(opts.signal.reason))),
+    request: (_n, opts, cb) =>
+      opts.ifAvailable
+        ? Promise.resolve(cb(null)) // held by someone else
+        : new Promise((_r, reject) => opts.signal.addEventListener('abort', () => reject(opts.signal.reason))),
   };
   const t = createTabs({ name: 't-wl', locks });
   assert.equal(t.hasLocks, true);
-  const r = await t.exclusive('job', async () => 42, { waitMs: 50 });
+  let seen;
+  const r = await t.exclusive('job', async (x) => ((seen = x), 42), { waitMs: 50 });
   assert.equal(r, 42);
+  assert.deepEqual(seen, { contended: true });
   t.close();
 });
