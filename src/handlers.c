@@ -408,7 +408,7 @@ throttled(struct ctx *c, const struct throttle *th)
  * 1 match, 0 no match; *rehash as password_verify says. */
 static int
 check_password(struct ctx *c, enum store_err se, const char *pw, size_t pwlen,
-    const struct user *u, bool *rehash)
+    const struct credential *cr, bool *rehash)
 {
 	/* Why burn: an unknown email must cost what a wrong password costs,
 	 * or the response time tells which emails have accounts. */
@@ -416,7 +416,7 @@ check_password(struct ctx *c, enum store_err se, const char *pw, size_t pwlen,
 		password_burn(pw, pwlen, &c->cfg->scrypt);
 		return 0;
 	}
-	return password_verify(pw, pwlen, u->password_hash, &c->cfg->scrypt, rehash) == 1;
+	return password_verify(pw, pwlen, cr->password_hash, &c->cfg->scrypt, rehash) == 1;
 }
 
 /* Checks throttling, email and password; *u is the user on success.
@@ -426,20 +426,22 @@ login_check(struct ctx *c, const char *email, const char *pw, size_t pwlen,
     struct user *u)
 {
 	enum store_err se = STORE_NOTFOUND;
+	struct credential cr;
 	struct throttle th;
 	bool rehash = false, ok = false;
 	char *ekey, *akey, *hash;
 
+	memset(&cr, 0, sizeof(cr));
 	throttle_keys(c, email, &ekey, &akey);
 	if (store_login_throttle(ekey, akey, c->req->now - (time_t)c->cfg->login_window,
 	    &th) != STORE_OK || (email_ok(email) &&
-	    (se = store_user_by_email(email, u)) == STORE_UNAVAILABLE)) {
+	    (se = store_credential_by_email(email, u, &cr)) == STORE_UNAVAILABLE)) {
 		reply_unavailable(c->resp);
 		goto out;
 	}
 	if (throttled(c, &th))
 		goto out;
-	if (check_password(c, se, pw, pwlen, u, &rehash) != 1) {
+	if (check_password(c, se, pw, pwlen, &cr, &rehash) != 1) {
 		if (store_login_failed(ekey, akey, c->req->now) != STORE_OK)
 			log_warn("login failure from %s not recorded", c->req->remote_addr);
 		(void)store_auth_event("login_failed", se == STORE_OK ? u->id : 0, NULL,
@@ -463,6 +465,7 @@ login_check(struct ctx *c, const char *email, const char *pw, size_t pwlen,
 	}
 	ok = true;
 out:
+	util_wipe(&cr, sizeof(cr));
 	free(ekey);
 	free(akey);
 	return ok;
@@ -868,6 +871,7 @@ h_password(struct ctx *c)
 	enum store_err se;
 	json_object *o;
 	struct user u;
+	struct credential cr;
 
 	if (c->body == NULL ||
 	    json_get_string(c->body, "current_password", &cur, &curlen) != 0 ||
@@ -881,7 +885,7 @@ h_password(struct ctx *c)
 	}
 	/* The hash is read now, not taken from the session cache (which
 	 * keeps none): it must be the one a change a moment ago wrote. */
-	if ((se = store_user_by_id(c->auth.user.id, &u)) == STORE_UNAVAILABLE) {
+	if ((se = store_credential_by_id(c->auth.user.id, &u, &cr)) == STORE_UNAVAILABLE) {
 		reply_unavailable(c->resp);
 		return;
 	}
@@ -889,8 +893,8 @@ h_password(struct ctx *c)
 		reply_deny_reason(c->resp, REASON_TOKEN_INVALID);
 		return;
 	}
-	ok = password_verify(cur, curlen, u.password_hash, &c->cfg->scrypt, NULL);
-	util_wipe(u.password_hash, sizeof(u.password_hash));
+	ok = password_verify(cur, curlen, cr.password_hash, &c->cfg->scrypt, NULL);
+	util_wipe(&cr, sizeof(cr));
 	if (ok != 1) {
 		reply_deny_reason(c->resp, REASON_INVALID_CREDENTIALS);
 		return;

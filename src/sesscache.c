@@ -176,8 +176,6 @@ sesscache_put(const struct session *s, const struct user *u, time_t until)
 	e->lo = lo;
 	e->s = *s;
 	e->u = *u;
-	/* The cache has no use for it; it only makes a stale copy. */
-	util_wipe(e->u.password_hash, sizeof(e->u.password_hash));
 	e->until = until;
 	used[i] = true;
 }

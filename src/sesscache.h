@@ -43,8 +43,7 @@ void sesscache_sync(void);
 
 /*
  * Copies the entry for sid into s and u if there is one and now is before
- * its deadline. u->password_hash is always empty: a caller that needs the
- * hash must read the user from the store.
+ * its deadline.
  */
 bool sesscache_get(const char *sid, time_t now, struct session *s, struct user *u);
 /* Remembers a live session and its user until the deadline until. */

@@ -33,7 +33,6 @@ struct user {
 	int64_t id;
 	char email[EMAIL_MAX + 1];
 	char display_name[DISPLAY_NAME_MAX + 1];
-	char password_hash[PASSWORD_HASH_MAX + 1];
 	bool disabled;
 	time_t created_at;
 	time_t password_changed_at;
@@ -92,6 +91,19 @@ enum store_err store_user_create(const char *email, const char *password_hash,
 /* STORE_NOTFOUND if no such user. */
 enum store_err store_user_by_email(const char *email, struct user *out);
 enum store_err store_user_by_id(int64_t id, struct user *out);
+/*
+ * The password hash of a user, apart from struct user so that no
+ * authenticated request carries one: read only where a password is
+ * checked (sign-in, password change). The caller wipes it (util_wipe).
+ */
+struct credential {
+	char password_hash[PASSWORD_HASH_MAX + 1];
+};
+/* The user of email (case-insensitively) or id, with its credential.
+ * STORE_NOTFOUND if no such user. */
+enum store_err store_credential_by_email(const char *email, struct user *u,
+    struct credential *cr);
+enum store_err store_credential_by_id(int64_t id, struct user *u, struct credential *cr);
 /* Replaces the hash only (an upgrade of parameters after a login). */
 enum store_err store_user_rehash(int64_t id, const char *password_hash);
 /*

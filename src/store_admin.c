@@ -1,0 +1,297 @@
+/*
+ * store_admin: the queries of administration and reporting: tetherctl's
+ * users, sessions, events and stats, the figures of /metrics, the
+ * timeline of /logout-events, and the cleanup. Off the hot path; the
+ * statements are in store_sql.c like every other.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_db.h"
+#include "util.h"
+
+/* ---- administration ---- */
+
+enum store_err
+store_user_set_disabled(int64_t id, bool disabled, time_t now, int *ended)
+{
+	struct num uid, t;
+	const char *v[] = { db_num(&uid, id), disabled ? "t" : "f", db_num(&t, now) };
+
+	return db_user_change(S_USER_SET_DISABLED, 3, v, ended);
+}
+
+enum store_err
+store_users_list(struct user_row **out, size_t *n)
+{
+	enum store_err err;
+	PGresult *res = db_run(S_USERS_LIST, 0, NULL, &err);
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if (res == NULL)
+		return err;
+	rows = PQntuples(res);
+	*out = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**out));
+	for (i = 0; i < rows; i++) {
+		db_read_user(res, i, 0, &(*out)[i].user);
+		(*out)[i].live_sessions = db_int(res, i, USER_NCOLS);
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return STORE_OK;
+}
+
+static enum store_err
+admin_sessions(enum stmt id, const char *arg, struct session_row **out, size_t *n)
+{
+	const char *v[] = { arg };
+	enum store_err err;
+	PGresult *res = db_run(id, 1, v, &err);
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if (res == NULL)
+		return err;
+	rows = PQntuples(res);
+	*out = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**out));
+	for (i = 0; i < rows; i++) {
+		db_read_session(res, i, 0, &(*out)[i].session);
+		db_copy((*out)[i].email, sizeof((*out)[i].email),
+		    PQgetvalue(res, i, SESSION_NCOLS));
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_err
+store_sessions_live(int64_t user_id, struct session_row **out, size_t *n)
+{
+	struct num uid;
+
+	return admin_sessions(S_SESSIONS_LIVE_ALL, db_num(&uid, user_id), out, n);
+}
+
+enum store_err
+store_events_ends(int limit, struct session_row **out, size_t *n)
+{
+	struct num lim;
+
+	return admin_sessions(S_EVENTS_ENDS, db_num(&lim, limit), out, n);
+}
+
+enum store_err
+store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *nfailures)
+{
+	struct num t;
+	const char *v[] = { db_num(&t, now) };
+	enum store_err err;
+	PGresult *res;
+	int i, rows;
+
+	memset(st, 0, sizeof(*st));
+	*failures = NULL;
+	*nfailures = 0;
+	if ((res = db_run(S_STATS, 1, v, &err)) == NULL)
+		return err;
+	st->active_sessions = db_int(res, 0, 0);
+	st->refreshes_hour = db_int(res, 0, 1);
+	st->logins_hour = db_int(res, 0, 2);
+	st->users = db_int(res, 0, 3);
+	PQclear(res);
+	if ((res = db_run(S_STATS_FAILURES, 1, v, &err)) == NULL)
+		return err;
+	rows = PQntuples(res);
+	*failures = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**failures));
+	for (i = 0; i < rows; i++) {
+		db_copy((*failures)[i].kind, sizeof((*failures)[i].kind), PQgetvalue(res, i, 0));
+		db_copy((*failures)[i].reason, sizeof((*failures)[i].reason),
+		    PQgetvalue(res, i, 1));
+		(*failures)[i].count = db_int(res, i, 2);
+	}
+	*nfailures = (size_t)rows;
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* ---- reports ---- */
+
+enum store_err
+store_sessions_ended(int64_t user_id, int limit, struct session **out, size_t *n)
+{
+	struct num uid, lim;
+	const char *v[] = { db_num(&uid, user_id), db_num(&lim, limit) };
+
+	return db_session_rows(S_SESSIONS_ENDED, 2, v, out, n);
+}
+
+static char *
+dup_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
+}
+
+static enum store_err
+event_rows(enum stmt id, int nv, const char *const *v, struct logout_event **out,
+    size_t *n)
+{
+	enum store_err err;
+	PGresult *res = db_run(id, nv, v, &err);
+	struct logout_event *ev;
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if (res == NULL)
+		return err;
+	rows = PQntuples(res);
+	if (rows > 0)
+		*out = xcalloc((size_t)rows, sizeof(**out));
+	for (i = 0; i < rows; i++) {
+		ev = &(*out)[i];
+		if (PQnfields(res) > 11)
+			ev->email = dup_or_null(res, i, 11);
+		ev->id = db_int(res, i, 0);
+		ev->created_at = (time_t)db_int(res, i, 1);
+		ev->user_id = db_int(res, i, 2);
+		ev->session_id = dup_or_null(res, i, 3);
+		ev->type = dup_or_null(res, i, 4);
+		ev->message = dup_or_null(res, i, 5);
+		ev->idle_minutes = strtod(PQgetvalue(res, i, 6), NULL);
+		ev->location = dup_or_null(res, i, 7);
+		ev->context = dup_or_null(res, i, 8);
+		ev->ip = dup_or_null(res, i, 9);
+		ev->user_agent = dup_or_null(res, i, 10);
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_err
+store_logout_events_list(int64_t user_id, int limit, struct logout_event **out,
+    size_t *n)
+{
+	struct num uid, lim;
+	const char *v[] = { db_num(&uid, user_id), db_num(&lim, limit) };
+
+	return event_rows(S_LOGOUT_EVENTS_LIST, 2, v, out, n);
+}
+
+enum store_err
+store_events_reports(int limit, struct logout_event **out, size_t *n)
+{
+	struct num lim;
+	const char *v[] = { db_num(&lim, limit) };
+
+	return event_rows(S_EVENTS_REPORTS, 1, v, out, n);
+}
+
+void
+store_logout_events_free(struct logout_event *evs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(evs[i].session_id);
+		free(evs[i].type);
+		free(evs[i].message);
+		free(evs[i].location);
+		free(evs[i].context);
+		free(evs[i].ip);
+		free(evs[i].user_agent);
+		free(evs[i].email);
+	}
+	free(evs);
+}
+
+/* ---- metrics ---- */
+
+enum store_err
+store_metrics(time_t now, int64_t retention, struct metrics_db *out)
+{
+	struct num t, r;
+	const char *v[] = { db_num(&t, now), db_num(&r, retention) };
+	struct stat_count *f;
+	struct stats st;
+	size_t n;
+	enum store_err err;
+	PGresult *res;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = store_stats(now, &st, &f, &n)) != STORE_OK)
+		return err;
+	free(f);
+	out->active_sessions = st.active_sessions;
+	out->users = st.users;
+	if ((res = db_run(S_METRICS_ENDED, 2, v, &err)) == NULL)
+		return err;
+	for (i = 0; i < PQntuples(res); i++)
+		out->ended_recent[end_reason_parse(PQgetvalue(res, i, 0))] = db_int(res, i, 1);
+	PQclear(res);
+	out->ok = true;
+	return STORE_OK;
+}
+
+/* ---- cleanup ---- */
+
+/* Runs one cleanup statement until a batch comes back short. */
+static enum store_err
+clean_loop(enum stmt id, time_t now, int batch, int64_t age, int64_t *count)
+{
+	struct num t, b, a;
+	const char *v[] = { db_num(&t, now), db_num(&b, batch), db_num(&a, age) };
+	int nparams = id == S_CLEAN_EXPIRE_SESSIONS || id == S_CLEAN_BLACKLIST ||
+	    id == S_CLEAN_REFRESH ? 2 : 3;
+	enum store_err err;
+	PGresult *res;
+	int64_t got;
+
+	do {
+		if ((res = db_run(id, nparams, v, &err)) == NULL)
+			return err;
+		got = id == S_CLEAN_EXPIRE_SESSIONS ? db_int(res, 0, 0) :
+		    strtoll(PQcmdTuples(res), NULL, 10);
+		*count += got;
+		PQclear(res);
+	} while (got >= batch);
+	return STORE_OK;
+}
+
+enum store_err
+store_cleanup(const struct config *cfg, time_t now, int batch,
+    struct cleanup_counts *out, bool *ran)
+{
+	enum store_err err, unlock_err;
+	PGresult *res;
+
+	memset(out, 0, sizeof(*out));
+	*ran = false;
+	if ((res = db_run(S_CLEAN_LOCK, 0, NULL, &err)) == NULL)
+		return err;
+	*ran = db_bool(res, 0, 0);
+	PQclear(res);
+	if (!*ran)
+		return STORE_OK;
+	if ((err = clean_loop(S_CLEAN_EXPIRE_SESSIONS, now, batch, 0,
+	    &out->sessions_expired)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_BLACKLIST, now, batch, 0, &out->blacklist)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_REFRESH, now, batch, 0, &out->refresh_tokens)) ==
+	    STORE_OK &&
+	    (err = clean_loop(S_CLEAN_SESSIONS, now, batch, cfg->session_retention,
+	    &out->sessions)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_LOGOUT_EVENTS, now, batch, cfg->event_retention,
+	    &out->logout_events)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_AUTH_EVENTS, now, batch, cfg->event_retention,
+	    &out->auth_events)) == STORE_OK)
+		err = clean_loop(S_CLEAN_ATTEMPTS, now, batch, cfg->login_window,
+		    &out->login_attempts);
+	/* Unlock even after a failed batch; the connection's end would too. */
+	PQclear(db_run(S_CLEAN_UNLOCK, 0, NULL, &unlock_err));
+	return err;
+}

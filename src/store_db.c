@@ -1,0 +1,396 @@
+/*
+ * store_db: the connection driver of the store. One persistent libpq
+ * connection per process (the only global besides the configuration),
+ * statements prepared lazily once per connection, a broken connection
+ * reset on the next call. See store_db.h for the failure model.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store_db.h"
+#include "util.h"
+
+/* The worker's database handle: the only global besides the config. */
+static struct {
+	PGconn *conn;
+	char *conninfo;
+	bool prepared[STMT__MAX];
+	bool in_tx;
+	bool want_listen; /* LISTEN for session ends on every connection */
+	bool listening;   /* ... and this connection does */
+	bool lost;        /* the server said FATAL between our queries */
+	uint64_t conn_id; /* counts successful (re)connections */
+	uint64_t sent;    /* statements sent (tests count round trips) */
+} db;
+
+const char *
+db_num(struct num *n, int64_t v)
+{
+	snprintf(n->s, sizeof(n->s), "%" PRId64, v);
+	return n->s;
+}
+
+/* Session ids come from tokens and URLs; anything not shaped like a UUID
+ * is NOTFOUND here rather than a type error (and a 503) in PostgreSQL. */
+bool
+db_uuid_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != SESSION_ID_LEN)
+		return false;
+	for (i = 0; i < SESSION_ID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (strchr("0123456789abcdefABCDEF", s[i]) == NULL || s[i] == '\0')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Server notices ("relation already exists, skipping") are not errors. But
+ * a FATAL that arrives while we are idle (the server shutting down, or
+ * pg_terminate_backend) also comes here, with the connection still looking
+ * fine: mark it lost, so nobody trusts it to have delivered every
+ * notification, and the next call reconnects.
+ */
+static void
+on_notice(void *arg, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	(void)arg;
+	if (sev != NULL && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0))
+		db.lost = true;
+	log_debug("database: %s", PQresultErrorMessage(res));
+}
+
+/* Utility statement, no parameters: it cannot be prepared. Failing
+ * leaves db.listening false, and the callers of store_session_ends then
+ * know nothing can be cached on this connection. */
+static void
+listen_ends(void)
+{
+	PGresult *res = PQexec(db.conn, "LISTEN tether_session_end");
+
+	db.listening = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!db.listening)
+		log_warn("database: LISTEN: %s", PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+bool
+db_connect(void)
+{
+	bool first = db.conn == NULL;
+
+	if (db.conninfo == NULL)
+		return false;
+	if (first)
+		db.conn = PQconnectdb(db.conninfo);
+	else if (PQstatus(db.conn) != CONNECTION_OK || (db.lost && !db.in_tx))
+		PQreset(db.conn);
+	else
+		return true;
+	memset(db.prepared, 0, sizeof(db.prepared));
+	db.in_tx = false;
+	db.listening = false;
+	db.lost = false;
+	if (PQstatus(db.conn) != CONNECTION_OK) {
+		log_warn("database: cannot connect: %s", PQerrorMessage(db.conn));
+		return false;
+	}
+	PQsetNoticeReceiver(db.conn, on_notice, NULL);
+	db.conn_id++;
+	if (db.want_listen)
+		listen_ends();
+	if (first)
+		log_debug("database: connected");
+	else
+		log_info("database: reconnected");
+	return true;
+}
+
+static bool
+prepare(enum stmt id)
+{
+	PGresult *res;
+	bool ok;
+
+	if (db.prepared[id])
+		return true;
+	res = PQprepare(db.conn, db_stmts[id].name, db_stmts[id].sql, 0, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_error("database: prepare %s: %s", db_stmts[id].name,
+		    PQresultErrorMessage(res));
+	PQclear(res);
+	db.prepared[id] = ok;
+	return ok;
+}
+
+static enum store_err
+classify(PGresult *res, enum stmt id)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (state != NULL && strcmp(state, "23505") == 0)
+		return STORE_CONFLICT;
+	log_error("database: %s: %s", db_stmts[id].name,
+	    res ? PQresultErrorMessage(res) : PQerrorMessage(db.conn));
+	return STORE_UNAVAILABLE;
+}
+
+/*
+ * Runs statement id with n text parameters (NULL entries are SQL NULL).
+ * Returns the result (caller PQclears) with *err = STORE_OK, or NULL with
+ * *err set. Retries once on a fresh connection when the connection broke
+ * outside a transaction: the first request after a database restart works.
+ */
+PGresult *
+db_run(enum stmt id, int n, const char *const *vals, enum store_err *err)
+{
+	PGresult *res = NULL;
+	ExecStatusType st;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		*err = STORE_UNAVAILABLE;
+		if (!db_connect() || !prepare(id)) {
+			if (db.in_tx || PQstatus(db.conn) == CONNECTION_OK)
+				return NULL;
+			continue;
+		}
+		db.sent++;
+		res = PQexecPrepared(db.conn, db_stmts[id].name, n, vals, NULL, NULL, 0);
+		st = PQresultStatus(res);
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+			*err = STORE_OK;
+			return res;
+		}
+		if (PQstatus(db.conn) == CONNECTION_OK || db.in_tx) {
+			*err = classify(res, id);
+			PQclear(res);
+			return NULL;
+		}
+		log_warn("database: connection lost during %s; reconnecting",
+		    db_stmts[id].name);
+		PQclear(res);
+		res = NULL;
+	}
+	return NULL;
+}
+
+/*
+ * BEGIN / COMMIT / ROLLBACK (transaction control cannot be prepared).
+ * BEGIN is retried once on a fresh connection, like db_run().
+ */
+enum store_err
+db_tx(const char *what)
+{
+	bool begin = strcmp(what, "BEGIN") == 0;
+	PGresult *res;
+	int attempt;
+
+	for (attempt = 0; attempt < (begin ? 2 : 1); attempt++) {
+		if (begin && !db_connect())
+			continue;
+		res = PQexec(db.conn, what);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			PQclear(res);
+			db.in_tx = begin;
+			return STORE_OK;
+		}
+		log_error("database: %s: %s", what, PQresultErrorMessage(res));
+		PQclear(res);
+		if (PQstatus(db.conn) == CONNECTION_OK)
+			break;
+	}
+	db.in_tx = false;
+	return STORE_UNAVAILABLE;
+}
+
+void
+db_copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+int64_t
+db_int(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool
+db_bool(const PGresult *res, int row, int col)
+{
+	return PQgetvalue(res, row, col)[0] == 't';
+}
+
+void
+db_read_session(const PGresult *res, int row, int c, struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	db_copy(s->id, sizeof(s->id), PQgetvalue(res, row, c));
+	s->user_id = db_int(res, row, c + 1);
+	s->created_at = (time_t)db_int(res, row, c + 2);
+	s->last_active_at = (time_t)db_int(res, row, c + 3);
+	s->idle_timeout_s = db_int(res, row, c + 4);
+	s->absolute_expires_at = (time_t)db_int(res, row, c + 5);
+	s->remember_me = db_bool(res, row, c + 6);
+	s->ended_at = (time_t)db_int(res, row, c + 7);
+	s->end_reason = end_reason_parse(PQgetvalue(res, row, c + 8));
+	db_copy(s->device_id, sizeof(s->device_id), PQgetvalue(res, row, c + 9));
+	db_copy(s->user_agent, sizeof(s->user_agent), PQgetvalue(res, row, c + 10));
+	db_copy(s->ip, sizeof(s->ip), PQgetvalue(res, row, c + 11));
+}
+
+void
+db_read_user(const PGresult *res, int row, int c, struct user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = db_int(res, row, c);
+	db_copy(u->email, sizeof(u->email), PQgetvalue(res, row, c + 1));
+	db_copy(u->display_name, sizeof(u->display_name), PQgetvalue(res, row, c + 2));
+	u->disabled = db_bool(res, row, c + 3);
+	u->created_at = (time_t)db_int(res, row, c + 4);
+	u->password_changed_at = (time_t)db_int(res, row, c + 5);
+}
+
+enum store_err
+store_open(const char *conninfo)
+{
+	store_close();
+	db.conninfo = xstrdup(conninfo);
+	return db_connect() ? STORE_OK : STORE_UNAVAILABLE;
+}
+
+void
+store_listen_session_ends(void)
+{
+	db.want_listen = true;
+	if (db.conn != NULL && PQstatus(db.conn) == CONNECTION_OK && !db.listening)
+		listen_ends();
+}
+
+uint64_t
+store_connection_id(void)
+{
+	return db.conn_id;
+}
+
+uint64_t
+store_statements_sent(void)
+{
+	return db.sent;
+}
+
+int
+store_session_ends(void (*fn)(const char *sid, void *arg), void *arg)
+{
+	PGnotify *n;
+
+	/* Reads what has arrived without waiting: one recv() that usually
+	 * finds nothing. A broken connection is left for the next db_run(). */
+	if (db.conn == NULL || !db.listening || db.in_tx || db.lost ||
+	    PQstatus(db.conn) != CONNECTION_OK || PQconsumeInput(db.conn) != 1)
+		return -1;
+	while ((n = PQnotifies(db.conn)) != NULL) {
+		fn(n->extra, arg);
+		PQfreemem(n);
+	}
+	return 0;
+}
+
+void
+store_close(void)
+{
+	bool listen = db.want_listen;
+	uint64_t conn_id = db.conn_id;
+
+	if (db.conn != NULL)
+		PQfinish(db.conn);
+	util_free_secret(db.conninfo);
+	memset(&db, 0, sizeof(db));
+	/* Kept for the next store_open: it is a property of the process, and
+	 * the next connection must count as a new one. */
+	db.want_listen = listen;
+	db.conn_id = conn_id;
+}
+
+enum store_err
+store_ping(void)
+{
+	enum store_err err;
+	PGresult *res = db_run(S_PING, 0, NULL, &err);
+
+	PQclear(res);
+	return err;
+}
+
+bool
+db_in_tx(void)
+{
+	return db.in_tx;
+}
+
+/* Runs the literal SQL of a migration file or a fixed statement. */
+bool
+db_exec(const char *sql, FILE *out, const char *what)
+{
+	PGresult *res = PQexec(db.conn, sql);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(out, "%s: %s", what, PQresultErrorMessage(res));
+	PQclear(res);
+	return ok;
+}
+
+enum store_err
+db_session_rows(enum stmt id, int n, const char *const *vals, struct session **out,
+    size_t *count)
+{
+	enum store_err err;
+	PGresult *res = db_run(id, n, vals, &err);
+	int i, rows;
+
+	*out = NULL;
+	*count = 0;
+	if (res == NULL)
+		return err;
+	rows = PQntuples(res);
+	if (rows > 0) {
+		*out = xcalloc((size_t)rows, sizeof(**out));
+		for (i = 0; i < rows; i++)
+			db_read_session(res, i, 0, &(*out)[i]);
+	}
+	*count = (size_t)rows;
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* Runs a statement that changes one user and ends sessions, returning
+ * (users changed, sessions ended): NOTFOUND when no user changed. */
+enum store_err
+db_user_change(enum stmt id, int n, const char *const *v, int *ended)
+{
+	enum store_err err;
+	PGresult *res = db_run(id, n, v, &err);
+
+	if (res == NULL)
+		return err;
+	if (db_int(res, 0, 0) != 1)
+		err = STORE_NOTFOUND;
+	if (ended != NULL)
+		*ended = (int)db_int(res, 0, 1);
+	PQclear(res);
+	return err;
+}

@@ -1,0 +1,134 @@
+/*
+ * store_db: the private side of the store, for store*.c only (the only
+ * files that include libpq-fe.h): the names of the statements, the
+ * connection driver that runs them, and the readers of their rows.
+ *
+ * Failure model: a statement that fails because the connection broke is
+ * retried once after PQreset when no transaction is open; every other
+ * failure is STORE_UNAVAILABLE (logged), except a unique violation, which is
+ * STORE_CONFLICT. The caller's clock is passed as to_timestamp($n).
+ */
+#ifndef TETHER_STORE_DB_H
+#define TETHER_STORE_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store.h"
+
+/* The columns of a session row, in the order read_session() expects. */
+#define SESSION_COLS \
+	"s.id, s.user_id, extract(epoch from s.created_at)::bigint, " \
+	"extract(epoch from s.last_active_at)::bigint, s.idle_timeout_s, " \
+	"extract(epoch from s.absolute_expires_at)::bigint, s.remember_me, " \
+	"coalesce(extract(epoch from s.ended_at)::bigint, 0), " \
+	"coalesce(s.end_reason, ''), coalesce(s.device_id, ''), " \
+	"coalesce(s.user_agent, ''), coalesce(s.ip, '')"
+#define SESSION_NCOLS 12
+
+#define USER_COLS \
+	"u.id, u.email, u.display_name, u.disabled, " \
+	"extract(epoch from u.created_at)::bigint, " \
+	"extract(epoch from u.password_changed_at)::bigint"
+#define USER_NCOLS 6
+
+enum stmt {
+	S_PING,
+	S_USER_CREATE,
+	S_USER_BY_EMAIL,
+	S_USER_BY_ID,
+	S_CREDENTIAL_BY_EMAIL,
+	S_CREDENTIAL_BY_ID,
+	S_USER_REHASH,
+	S_USER_SET_PASSWORD,
+	S_SESSION_CREATE,
+	S_AUTH_LOOKUP,
+	S_SESSION_TOUCH,
+	S_SESSION_END,
+	S_SESSIONS_END_ALL,
+	S_SESSIONS_LIST,
+	S_SESSION_REFRESH_EXPIRY,
+	S_REFRESH_LOCK,
+	S_REFRESH_ISSUE,
+	S_REFRESH_SESSION,
+	S_LOGOUT_EVENT_ADD,
+	S_LOGOUT_EVENTS_LIST,
+	S_SESSIONS_ENDED,
+	S_AUTH_EVENT,
+	S_LOGIN_THROTTLE,
+	S_LOGIN_FAILED,
+	S_LOGIN_CLEAR,
+	S_USER_SET_DISABLED,
+	S_USERS_LIST,
+	S_SESSIONS_LIVE_ALL,
+	S_EVENTS_REPORTS,
+	S_EVENTS_ENDS,
+	S_STATS,
+	S_STATS_FAILURES,
+	S_METRICS_ENDED,
+	S_CLEAN_EXPIRE_SESSIONS,
+	S_CLEAN_BLACKLIST,
+	S_CLEAN_REFRESH,
+	S_CLEAN_SESSIONS,
+	S_CLEAN_LOGOUT_EVENTS,
+	S_CLEAN_AUTH_EVENTS,
+	S_CLEAN_ATTEMPTS,
+	S_CLEAN_LOCK,
+	S_CLEAN_UNLOCK,
+	S_MIGRATION_APPLIED,
+	S_MIGRATION_RECORD,
+	STMT__MAX
+};
+
+/* The statement table (store_sql.c): every SQL statement of tether. */
+struct stmt_def {
+	const char *name;
+	const char *sql;
+};
+extern const struct stmt_def db_stmts[STMT__MAX];
+
+/* Integer and time parameters as text: db_num() fills n and returns n->s. */
+struct num {
+	char s[24];
+};
+const char *db_num(struct num *n, int64_t v);
+
+/* Session ids come from tokens and URLs; anything not shaped like a UUID
+ * is NOTFOUND for the callers rather than a type error (and a 503). */
+bool db_uuid_ok(const char *s);
+
+/* Connects, or reconnects a broken connection; false if it cannot now. */
+bool db_connect(void);
+/*
+ * Runs statement id with n text parameters (NULL entries are SQL NULL).
+ * Returns the result (the caller PQclears it) with *err = STORE_OK, or NULL
+ * with *err set. Retries once on a fresh connection when the connection
+ * broke outside a transaction: the first request after a database restart
+ * works.
+ */
+PGresult *db_run(enum stmt id, int n, const char *const *vals, enum store_err *err);
+/* "BEGIN", "COMMIT" or "ROLLBACK"; BEGIN is retried once like db_run(). */
+enum store_err db_tx(const char *what);
+/* Whether a transaction is open on the connection. */
+bool db_in_tx(void);
+/* Runs literal SQL (a migration file, a lock); prints a failure to out. */
+bool db_exec(const char *sql, FILE *out, const char *what);
+
+/* Row readers: columns in the order of SESSION_COLS and USER_COLS from
+ * column c on. */
+void db_copy(char *dst, size_t size, const char *src);
+int64_t db_int(const PGresult *res, int row, int col);
+bool db_bool(const PGresult *res, int row, int col);
+void db_read_session(const PGresult *res, int row, int c, struct session *s);
+void db_read_user(const PGresult *res, int row, int c, struct user *u);
+/* Runs a statement returning SESSION_COLS rows into *out (the caller frees
+ * it), *count rows. */
+enum store_err db_session_rows(enum stmt id, int n, const char *const *vals,
+    struct session **out, size_t *count);
+/* Runs a statement that changes one user and ends sessions, returning
+ * (users changed, sessions ended): NOTFOUND when no user changed. */
+enum store_err db_user_change(enum stmt id, int n, const char *const *v, int *ended);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * store_sql: every SQL statement of tether, in one table indexed by enum
+ * stmt, prepared once per connection by store_db.c (lazily, so a reconnect
+ * simply prepares again) and run with $n parameters.
+ */
+#include <string.h>
+
+#include "store_db.h"
+
+/*
+ * What ending sessions does besides setting ended_at: revoke their refresh
+ * tokens, blacklist the access jti's that are still live, and audit it.
+ * Expects a CTE "e" (the sessions just ended: id, user_id, ip, user_agent,
+ * end_reason); NOW names the parameter holding the time. One statement, so
+ * it is atomic.
+ */
+#define END_SIDE_EFFECTS(NOW) \
+	"r AS (UPDATE refresh_tokens t SET revoked_at = to_timestamp(" NOW ") " \
+	"  FROM e WHERE t.session_id = e.id AND t.revoked_at IS NULL RETURNING 1), " \
+	"b AS (INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) " \
+	"  SELECT t.access_jti, t.session_id, t.access_expires_at, to_timestamp(" NOW ") " \
+	"  FROM refresh_tokens t JOIN e ON t.session_id = e.id " \
+	"  WHERE t.access_expires_at > to_timestamp(" NOW ") " \
+	"  ON CONFLICT (jti) DO NOTHING RETURNING 1), " \
+	"a AS (INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, ip, user_agent) " \
+	"  SELECT to_timestamp(" NOW "), 'session_ended', e.user_id, e.id, e.end_reason, " \
+	"  e.ip, e.user_agent FROM e RETURNING 1) "
+
+const struct stmt_def db_stmts[STMT__MAX] = {
+	[S_PING] = { "ping", "SELECT 1" },
+	[S_USER_CREATE] = { "user_create",
+	    "INSERT INTO users AS u (email, password_hash, display_name, created_at, "
+	    "password_changed_at) VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($4)) "
+	    "RETURNING " USER_COLS },
+	[S_USER_BY_EMAIL] = { "user_by_email",
+	    "SELECT " USER_COLS " FROM users u WHERE lower(u.email) = lower($1)" },
+	[S_USER_BY_ID] = { "user_by_id",
+	    "SELECT " USER_COLS " FROM users u WHERE u.id = $1" },
+	/* The hash only where a password is checked (sign-in, password change). */
+	[S_CREDENTIAL_BY_EMAIL] = { "credential_by_email",
+	    "SELECT " USER_COLS ", u.password_hash FROM users u WHERE lower(u.email) = lower($1)" },
+	[S_CREDENTIAL_BY_ID] = { "credential_by_id",
+	    "SELECT " USER_COLS ", u.password_hash FROM users u WHERE u.id = $1" },
+	[S_USER_REHASH] = { "user_rehash",
+	    "UPDATE users SET password_hash = $2 WHERE id = $1" },
+	/* $1 user, $2 keep sid or NULL, $3 reason, $4 hash, $5 now */
+	[S_USER_SET_PASSWORD] = { "user_set_password",
+	    "WITH u AS (UPDATE users SET password_hash = $4, "
+	    "  password_changed_at = to_timestamp($5) WHERE id = $1 RETURNING id), "
+	    "e AS (UPDATE sessions SET ended_at = to_timestamp($5), end_reason = $3 "
+	    "  WHERE user_id = (SELECT id FROM u) AND ended_at IS NULL "
+	    "  AND ($2::uuid IS NULL OR id <> $2::uuid) "
+	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$5") ", "
+	    "p AS (INSERT INTO auth_events (created_at, kind, user_id) "
+	    "  SELECT to_timestamp($5), 'password_changed', id FROM u RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)" },
+	[S_SESSION_CREATE] = { "session_create",
+	    "WITH s AS (INSERT INTO sessions (user_id, created_at, last_active_at, "
+	    "  idle_timeout_s, absolute_expires_at, remember_me, device_id, user_agent, ip) "
+	    "  VALUES ($1, to_timestamp($2), to_timestamp($2), $3, to_timestamp($4), $5, "
+	    "  NULLIF($6, ''), NULLIF($7, ''), NULLIF($8, '')) RETURNING id), "
+	    "t AS (INSERT INTO refresh_tokens (session_id, token_hash, issued_at, "
+	    "  expires_at, access_jti, access_expires_at) "
+	    "  SELECT id, $9, to_timestamp($2), LEAST(to_timestamp($10), to_timestamp($4)), "
+	    "  $11, to_timestamp($12) FROM s RETURNING 1), "
+	    "a AS (INSERT INTO auth_events (created_at, kind, user_id, session_id, ip, user_agent) "
+	    "  SELECT to_timestamp($2), 'login_ok', $1, id, NULLIF($8, ''), NULLIF($7, '') "
+	    "  FROM s RETURNING 1) "
+	    "SELECT id FROM s" },
+	[S_AUTH_LOOKUP] = { "auth_lookup",
+	    "SELECT " SESSION_COLS ", " USER_COLS ", "
+	    "EXISTS (SELECT 1 FROM access_blacklist b WHERE b.jti = $2) "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1::uuid" },
+	[S_SESSION_TOUCH] = { "session_touch",
+	    "UPDATE sessions SET last_active_at = to_timestamp($2) "
+	    "WHERE id = $1::uuid AND ended_at IS NULL "
+	    "AND last_active_at < to_timestamp($2)" },
+	/* $1 sid, $2 user (0: any), $3 reason, $4 ended_at, $5 now */
+	[S_SESSION_END] = { "session_end",
+	    "WITH e AS (UPDATE sessions SET ended_at = to_timestamp($4), end_reason = $3 "
+	    "  WHERE id = $1::uuid AND ($2::bigint = 0 OR user_id = $2::bigint) "
+	    "  AND ended_at IS NULL RETURNING id, user_id, ip, user_agent, end_reason), "
+	    END_SIDE_EFFECTS("$5")
+	    "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1::uuid "
+	    "  AND ($2::bigint = 0 OR user_id = $2::bigint)), (SELECT count(*) FROM e)" },
+	/* $1 user, $2 except sid or NULL, $3 reason, $4 now */
+	[S_SESSIONS_END_ALL] = { "sessions_end_all",
+	    "WITH e AS (UPDATE sessions SET ended_at = to_timestamp($4), end_reason = $3 "
+	    "  WHERE user_id = $1 AND ended_at IS NULL "
+	    "  AND ($2::uuid IS NULL OR id <> $2::uuid) "
+	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$4")
+	    "SELECT count(*) FROM e" },
+	[S_SESSIONS_LIST] = { "sessions_list",
+	    "SELECT " SESSION_COLS " FROM sessions s WHERE s.user_id = $1 "
+	    "AND s.ended_at IS NULL ORDER BY s.created_at DESC, s.id LIMIT 200" },
+	[S_SESSION_REFRESH_EXPIRY] = { "session_refresh_expiry",
+	    "SELECT extract(epoch from max(expires_at))::bigint FROM refresh_tokens "
+	    "WHERE session_id = $1::uuid AND revoked_at IS NULL AND rotated_at IS NULL" },
+	/* Sessions first in the FROM list: rows are locked in that order, the
+	 * same order as a session end takes them, so the two cannot deadlock. */
+	[S_REFRESH_LOCK] = { "refresh_lock",
+	    "SELECT t.id, extract(epoch from t.issued_at)::bigint, "
+	    "extract(epoch from t.expires_at)::bigint, "
+	    "coalesce(extract(epoch from t.rotated_at)::bigint, 0), "
+	    "coalesce(extract(epoch from t.revoked_at)::bigint, 0), " SESSION_COLS ", "
+	    USER_COLS " FROM sessions s JOIN refresh_tokens t ON t.session_id = s.id "
+	    "JOIN users u ON u.id = s.user_id "
+	    "WHERE t.token_hash = $1 FOR UPDATE OF s, t" },
+	/* $1 parent, $2 sid, $3 now, $4 hash, $5 expires, $6 jti, $7 access exp,
+	 * $8 rotate the parent?, $9 slide the idle timer? */
+	[S_REFRESH_ISSUE] = { "refresh_issue",
+	    "WITH o AS (UPDATE refresh_tokens SET rotated_at = to_timestamp($3) "
+	    "  WHERE id = $1 AND $8::boolean RETURNING 1), "
+	    "n AS (INSERT INTO refresh_tokens (session_id, parent_id, token_hash, issued_at, "
+	    "  expires_at, access_jti, access_expires_at) VALUES ($2::uuid, $1, $4, "
+	    "  to_timestamp($3), to_timestamp($5), $6, to_timestamp($7)) RETURNING 1), "
+	    "s AS (UPDATE sessions SET last_active_at = to_timestamp($3) "
+	    "  WHERE id = $2::uuid AND $9::boolean AND last_active_at < to_timestamp($3) "
+	    "  RETURNING 1), "
+	    "k AS (INSERT INTO auth_events (created_at, kind, user_id, session_id, reason) "
+	    "  SELECT to_timestamp($3), 'refresh_ok', user_id, id, "
+	    "  CASE WHEN $8::boolean THEN 'ROTATED' ELSE 'GRACE' END "
+	    "  FROM sessions WHERE id = $2::uuid RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM n)" },
+	[S_REFRESH_SESSION] = { "refresh_session",
+	    "SELECT session_id FROM refresh_tokens WHERE token_hash = $1" },
+	[S_LOGOUT_EVENT_ADD] = { "logout_event_add",
+	    "INSERT INTO logout_events (created_at, user_id, session_id, type, message, "
+	    "idle_minutes, location, context, ip, user_agent) VALUES (to_timestamp($1), "
+	    "NULLIF($2::bigint, 0), $3::uuid, $4, $5, $6::double precision, $7, $8::jsonb, "
+	    "$9, $10)" },
+	[S_LOGOUT_EVENTS_LIST] = { "logout_events_list",
+	    "SELECT id, extract(epoch from created_at)::bigint, coalesce(user_id, 0), "
+	    "session_id, type, message, coalesce(idle_minutes, -1), location, "
+	    "context::text, ip, user_agent FROM logout_events WHERE user_id = $1 "
+	    "ORDER BY created_at DESC, id DESC LIMIT $2" },
+	[S_SESSIONS_ENDED] = { "sessions_ended",
+	    "SELECT " SESSION_COLS " FROM sessions s WHERE s.user_id = $1 "
+	    "AND s.ended_at IS NOT NULL ORDER BY s.ended_at DESC, s.id LIMIT $2" },
+	[S_AUTH_EVENT] = { "auth_event",
+	    "INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, "
+	    "ip, user_agent) VALUES (to_timestamp($1), $2, NULLIF($3::bigint, 0), "
+	    "$4::uuid, $5, $6, $7)" },
+	/* $1 email key, $2 address key, $3 start of the window */
+	[S_LOGIN_THROTTLE] = { "login_throttle",
+	    "SELECT count(*) FILTER (WHERE key = $1), count(*) FILTER (WHERE key = $2), "
+	    "coalesce(extract(epoch from min(attempted_at) FILTER (WHERE key = $1))::bigint, 0), "
+	    "coalesce(extract(epoch from min(attempted_at) FILTER (WHERE key = $2))::bigint, 0) "
+	    "FROM login_attempts WHERE key IN ($1, $2) AND attempted_at > to_timestamp($3)" },
+	[S_LOGIN_FAILED] = { "login_failed",
+	    "INSERT INTO login_attempts (key, attempted_at) "
+	    "VALUES ($1, to_timestamp($3)), ($2, to_timestamp($3))" },
+	[S_LOGIN_CLEAR] = { "login_clear", "DELETE FROM login_attempts WHERE key = $1" },
+	/* $1 user, $2 disable?, $3 now */
+	[S_USER_SET_DISABLED] = { "user_set_disabled",
+	    "WITH u AS (UPDATE users SET disabled = $2 WHERE id = $1 RETURNING id), "
+	    "e AS (UPDATE sessions SET ended_at = to_timestamp($3), end_reason = 'USER_DISABLED' "
+	    "  WHERE user_id = (SELECT id FROM u) AND $2 AND ended_at IS NULL "
+	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$3") ", "
+	    "d AS (INSERT INTO auth_events (created_at, kind, user_id) SELECT to_timestamp($3), "
+	    "  CASE WHEN $2 THEN 'user_disabled' ELSE 'user_enabled' END, id FROM u RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)" },
+	[S_USERS_LIST] = { "users_list",
+	    "SELECT " USER_COLS ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id "
+	    "AND s.ended_at IS NULL) FROM users u ORDER BY u.id" },
+	/* Live sessions of every user ($1 = 0) or of one. */
+	[S_SESSIONS_LIVE_ALL] = { "sessions_live_all",
+	    "SELECT " SESSION_COLS ", u.email FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.ended_at IS NULL AND ($1::bigint = 0 OR s.user_id = $1::bigint) "
+	    "ORDER BY s.created_at DESC LIMIT 1000" },
+	[S_EVENTS_REPORTS] = { "events_reports",
+	    "SELECT l.id, extract(epoch from l.created_at)::bigint, coalesce(l.user_id, 0), "
+	    "l.session_id, l.type, l.message, coalesce(l.idle_minutes, -1), l.location, "
+	    "l.context::text, l.ip, l.user_agent, u.email FROM logout_events l "
+	    "LEFT JOIN users u ON u.id = l.user_id ORDER BY l.created_at DESC, l.id DESC LIMIT $1" },
+	[S_EVENTS_ENDS] = { "events_ends",
+	    "SELECT " SESSION_COLS ", u.email FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.ended_at IS NOT NULL ORDER BY s.ended_at DESC, s.id LIMIT $1" },
+	/* $1 now: live sessions, refreshes and logins in the last hour. */
+	[S_STATS] = { "stats",
+	    "SELECT (SELECT count(*) FROM sessions WHERE ended_at IS NULL "
+	    "  AND absolute_expires_at > to_timestamp($1) AND (idle_timeout_s = 0 OR "
+	    "  last_active_at + idle_timeout_s * interval '1 second' > to_timestamp($1))), "
+	    "(SELECT count(*) FROM auth_events WHERE kind = 'refresh_ok' "
+	    "  AND created_at > to_timestamp($1) - interval '1 hour'), "
+	    "(SELECT count(*) FROM auth_events WHERE kind = 'login_ok' "
+	    "  AND created_at > to_timestamp($1) - interval '1 hour'), "
+	    "(SELECT count(*) FROM users)" },
+	[S_STATS_FAILURES] = { "stats_failures",
+	    "SELECT kind, coalesce(reason, ''), count(*) FROM auth_events "
+	    "WHERE kind IN ('login_failed', 'refresh_failed', 'session_ended') "
+	    "AND created_at > to_timestamp($1) - interval '24 hours' "
+	    "GROUP BY kind, reason ORDER BY kind, count(*) DESC" },
+	[S_METRICS_ENDED] = { "metrics_ended",
+	    "SELECT end_reason, count(*) FROM sessions WHERE ended_at IS NOT NULL "
+	    "AND ended_at > to_timestamp($1) - $2 * interval '1 second' GROUP BY end_reason" },
+	/*
+	 * Cleanup, each in bounded batches ($2 rows) so a backlog never holds
+	 * long locks. Live sessions past their absolute end are ended first,
+	 * with the limit that really came first as the reason.
+	 */
+	[S_CLEAN_EXPIRE_SESSIONS] = { "clean_expire_sessions",
+	    "WITH c AS (SELECT id, CASE WHEN idle_timeout_s > 0 AND last_active_at + "
+	    "  idle_timeout_s * interval '1 second' < absolute_expires_at "
+	    "  THEN last_active_at + idle_timeout_s * interval '1 second' "
+	    "  ELSE absolute_expires_at END AS at, CASE WHEN idle_timeout_s > 0 AND "
+	    "  last_active_at + idle_timeout_s * interval '1 second' < absolute_expires_at "
+	    "  THEN 'IDLE_TIMEOUT' ELSE 'EXPIRED' END AS why FROM sessions "
+	    "  WHERE ended_at IS NULL AND absolute_expires_at <= to_timestamp($1) "
+	    "  LIMIT $2 FOR UPDATE SKIP LOCKED), "
+	    "e AS (UPDATE sessions s SET ended_at = c.at, end_reason = c.why FROM c "
+	    "  WHERE s.id = c.id RETURNING s.id, s.user_id, s.ip, s.user_agent, s.end_reason), "
+	    END_SIDE_EFFECTS("$1") "SELECT count(*) FROM e" },
+	[S_CLEAN_BLACKLIST] = { "clean_blacklist",
+	    "DELETE FROM access_blacklist WHERE jti IN (SELECT jti FROM access_blacklist "
+	    "WHERE expires_at < to_timestamp($1) LIMIT $2)" },
+	/* Expired tokens, and revoked ones a day after: long enough for a late
+	 * client to be told its session ended rather than "invalid". */
+	[S_CLEAN_REFRESH] = { "clean_refresh",
+	    "DELETE FROM refresh_tokens WHERE id IN (SELECT id FROM refresh_tokens "
+	    "WHERE expires_at < to_timestamp($1) LIMIT $2) OR id IN (SELECT id FROM "
+	    "refresh_tokens WHERE revoked_at < to_timestamp($1) - interval '1 day' LIMIT $2)" },
+	[S_CLEAN_SESSIONS] = { "clean_sessions",
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at IS NOT NULL "
+	    "AND ended_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	[S_CLEAN_LOGOUT_EVENTS] = { "clean_logout_events",
+	    "DELETE FROM logout_events WHERE id IN (SELECT id FROM logout_events "
+	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	[S_CLEAN_AUTH_EVENTS] = { "clean_auth_events",
+	    "DELETE FROM auth_events WHERE id IN (SELECT id FROM auth_events "
+	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	[S_CLEAN_ATTEMPTS] = { "clean_attempts",
+	    "DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts "
+	    "WHERE attempted_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	/* Only one cleaner at a time, across workers and hosts. */
+	[S_CLEAN_LOCK] = { "clean_lock", "SELECT pg_try_advisory_lock(7364002)" },
+	[S_CLEAN_UNLOCK] = { "clean_unlock", "SELECT pg_advisory_unlock(7364002)" },
+	[S_MIGRATION_APPLIED] = { "migration_applied",
+	    "SELECT 1 FROM schema_migrations WHERE version = $1" },
+	[S_MIGRATION_RECORD] = { "migration_record",
+	    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())" },
+};
+
+/* ---- benchmarks ---- */
+
+const char *
+store_statement_sql(const char *name)
+{
+	int i;
+
+	for (i = 0; i < STMT__MAX; i++)
+		if (strcmp(db_stmts[i].name, name) == 0)
+			return db_stmts[i].sql;
+	return NULL;
+}
