@@ -87,7 +87,7 @@ authenticate(struct ctx *c, const struct route *rt)
 	if (ar == AUTH_UNAVAILABLE)
 		reply_unavailable(c->resp);
 	else
-		reply_deny(c->resp, &c->auth);
+		reply_deny(c->resp, &c->auth.deny);
 	return false;
 }
 

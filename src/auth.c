@@ -41,61 +41,36 @@ auth_find_token(const struct config *cfg, const struct req *req,
 	return NULL;
 }
 
-/* Fills the details of a denial for a session that has ended (or must). */
-static void
-deny_session(struct auth_info *out, enum reason r, const struct session *s,
-    enum end_reason end, time_t end_at, time_t now)
-{
-	out->reason = r;
-	out->ended_reason = end != END_NONE ? end : s->end_reason;
-	out->ended_at = end != END_NONE ? end_at : s->ended_at;
-	out->idle_for = now - s->last_active_at;
-}
-
-/* Applies the session rules to a loaded session; may end it in the store. */
+/*
+ * Asks the rules about the loaded session and writes what they say, at
+ * most once: the session's end, or the activity.
+ */
 static enum auth_result
 check_session(const struct config *cfg, const struct req *req, bool expired,
     bool jti_revoked, bool activity, struct auth_info *out)
 {
 	struct session *s = &out->session;
-	enum end_reason end = END_NONE;
-	time_t end_at = 0;
-	enum reason r = session_check(s, req->now, &end, &end_at);
+	struct verify_decision d;
+	bool ended = false;
 
-	if (r == REASON_NONE && out->user.disabled) {
-		r = REASON_SESSION_ENDED;
-		end = END_USER_DISABLED;
-		end_at = req->now;
-	}
-	if (r != REASON_NONE) {
-		bool ended = false;
-
-		if (end != END_NONE &&
-		    store_session_end(s->id, 0, end, end_at, req->now, &ended) ==
+	session_decide_verify(cfg, s, out->user.disabled, expired, jti_revoked, activity,
+	    req->now, &d);
+	out->deny = d.deny;
+	if (d.end != END_NONE) {
+		if (store_session_end(s->id, 0, d.end, d.end_at, req->now, &ended) ==
 		    STORE_UNAVAILABLE)
 			return AUTH_UNAVAILABLE;
 		if (ended) {
-			auth_sessions_ended(s->id, end, 1);
+			auth_sessions_ended(s->id, d.end, 1);
 			log_info("session %s ended (%s) on a request from %s", s->id,
-			    end_reason_name(end), req->remote_addr);
+			    end_reason_name(d.end), req->remote_addr);
 		}
-		deny_session(out, r, s, end, end_at, req->now);
-		return AUTH_DENIED;
-	}
-	if (expired) {
-		out->reason = REASON_TOKEN_EXPIRED;
-		return AUTH_DENIED;
-	}
-	if (jti_revoked) {
-		out->reason = REASON_TOKEN_REVOKED;
-		return AUTH_DENIED;
-	}
-	if (activity && session_should_touch(cfg, s, req->now)) {
+	} else if (d.touch) {
 		if (store_session_touch(s->id, req->now) == STORE_UNAVAILABLE)
 			return AUTH_UNAVAILABLE;
 		s->last_active_at = req->now;
 	}
-	return AUTH_OK;
+	return d.deny.reason == REASON_NONE ? AUTH_OK : AUTH_DENIED;
 }
 
 static void
@@ -142,16 +117,15 @@ static bool
 from_cache(const struct config *cfg, const struct req *req, bool activity,
     struct auth_info *out)
 {
-	enum end_reason end;
-	time_t end_at;
+	struct verify_decision d;
 	char sub[32];
 
 	if (!sesscache_get(out->claims.sid, req->now, &out->session, &out->user))
 		return false;
 	snprintf(sub, sizeof(sub), "%lld", (long long)out->session.user_id);
-	if (strcmp(sub, out->claims.sub) == 0 && !out->user.disabled &&
-	    session_check(&out->session, req->now, &end, &end_at) == REASON_NONE &&
-	    !(activity && session_should_touch(cfg, &out->session, req->now)))
+	session_decide_verify(cfg, &out->session, out->user.disabled, false, false,
+	    activity, req->now, &d);
+	if (strcmp(sub, out->claims.sub) == 0 && d.deny.reason == REASON_NONE && !d.touch)
 		return true;
 	memset(&out->session, 0, sizeof(out->session));
 	memset(&out->user, 0, sizeof(out->user));
@@ -172,7 +146,7 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 
 	memset(out, 0, sizeof(*out));
 	if ((tok = auth_find_token(cfg, req, &out->source)) == NULL) {
-		out->reason = REASON_TOKEN_MISSING;
+		out->deny.reason = REASON_TOKEN_MISSING;
 		return AUTH_DENIED;
 	}
 	if (tokmemo_get(tok, &out->claims)) {
@@ -186,7 +160,7 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 			tokmemo_put(tok, &out->claims);
 	}
 	if (je != JWT_OK && je != JWT_EXPIRED) {
-		out->reason = REASON_TOKEN_INVALID;
+		out->deny.reason = REASON_TOKEN_INVALID;
 		return AUTH_DENIED;
 	}
 	cache = cache_ready();
@@ -209,7 +183,7 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 	if (se != STORE_OK || strcmp(sub, out->claims.sub) != 0) {
 		memset(&out->session, 0, sizeof(out->session));
 		memset(&out->user, 0, sizeof(out->user));
-		out->reason = REASON_TOKEN_INVALID;
+		out->deny.reason = REASON_TOKEN_INVALID;
 		return AUTH_DENIED;
 	}
 	out->identified = true;

@@ -28,10 +28,7 @@ enum auth_result { AUTH_OK = 0, AUTH_DENIED, AUTH_UNAVAILABLE };
 
 struct auth_info {
 	enum auth_source source;
-	enum reason reason;            /* why denied */
-	enum end_reason ended_reason;  /* for SESSION_* reasons */
-	time_t ended_at;               /* for SESSION_* reasons */
-	int64_t idle_for;              /* seconds idle, for SESSION_IDLE_TIMEOUT */
+	struct denial deny;            /* why denied (AUTH_DENIED) */
 	/* The token is genuine and its subject's session was found: session
 	 * and user are valid, on AUTH_OK and on a denial alike (an ended
 	 * session, an expired or revoked token). */

@@ -545,7 +545,7 @@ find_refresh(struct ctx *c, bool *from_cookie)
 static void
 refresh_denied(struct ctx *c, const struct refresh_result *r)
 {
-	struct auth_info a;
+	struct denial a;
 
 	memset(&a, 0, sizeof(a));
 	a.reason = r->reason;
@@ -590,11 +590,11 @@ explain_refusal(struct ctx *c, struct refresh_result *r)
 	ar = auth_access(c->cfg, c->req, false, &a);
 	if (ar == AUTH_UNAVAILABLE)
 		return STORE_UNAVAILABLE;
-	if (ar == AUTH_DENIED && a.ended_reason != END_NONE) {
-		r->reason = a.reason;
+	if (ar == AUTH_DENIED && a.deny.ended_reason != END_NONE) {
+		r->reason = a.deny.reason;
 		r->session = a.session;
-		r->session.end_reason = a.ended_reason;
-		r->session.ended_at = a.ended_at;
+		r->session.end_reason = a.deny.ended_reason;
+		r->session.ended_at = a.deny.ended_at;
 	}
 	return STORE_OK;
 }

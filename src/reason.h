@@ -6,6 +6,9 @@
 #ifndef TETHER_REASON_H
 #define TETHER_REASON_H
 
+#include <stdint.h>
+#include <time.h>
+
 /* Why a request was refused with 401. */
 enum reason {
 	REASON_NONE = 0,
@@ -36,6 +39,19 @@ enum end_reason {
 	END_IDLE_TIMEOUT, /* reported to clients as SESSION_IDLE_TIMEOUT */
 	END_EXPIRED,      /* absolute lifetime; reported as SESSION_EXPIRED */
 	END__MAX
+};
+
+/*
+ * A 401 and what explains it: reply_deny() writes it. ended_reason and
+ * ended_at say how the session ended when a session end is the reason
+ * (END_NONE otherwise); idle_for (seconds) is told with
+ * SESSION_IDLE_TIMEOUT.
+ */
+struct denial {
+	enum reason reason;
+	enum end_reason ended_reason;
+	time_t ended_at;
+	int64_t idle_for;
 };
 
 /* Wire name ("TOKEN_EXPIRED"); "" for REASON_NONE. */

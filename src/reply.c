@@ -38,7 +38,7 @@ reply_unavailable(struct resp *resp)
 }
 
 void
-reply_deny(struct resp *resp, const struct auth_info *a)
+reply_deny(struct resp *resp, const struct denial *a)
 {
 	json_object *o = json_object_new_object();
 	char hdr[256];
@@ -63,7 +63,7 @@ reply_deny(struct resp *resp, const struct auth_info *a)
 void
 reply_deny_reason(struct resp *resp, enum reason r)
 {
-	struct auth_info a = { .reason = r };
+	struct denial a = { .reason = r };
 
 	reply_deny(resp, &a);
 }

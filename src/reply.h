@@ -8,8 +8,8 @@
 
 #include <json-c/json.h>
 
-#include "auth.h"
 #include "http.h"
+#include "reason.h"
 
 /* Seconds a client should wait before retrying after a 503. */
 #define RETRY_AFTER_S 5
@@ -22,8 +22,8 @@ void reply_error(struct resp *resp, int status, const char *error,
 /* 503 {error:"unavailable"} with Retry-After: a database fault. */
 void reply_unavailable(struct resp *resp);
 /* 401 {error:"unauthorized", reason, message, ended_reason?, ended_at?,
- * idle_for_s?} with WWW-Authenticate, from a denied auth_info. */
-void reply_deny(struct resp *resp, const struct auth_info *a);
+ * idle_for_s?} with WWW-Authenticate. */
+void reply_deny(struct resp *resp, const struct denial *a);
 /* 401 for a bare reason (no session details). */
 void reply_deny_reason(struct resp *resp, enum reason r);
 

@@ -3,6 +3,8 @@
  * exact second it names: a session whose idle end is 12:30:00 is over at
  * 12:30:00, so the server and a front end counting down to zero agree.
  */
+#include <string.h>
+
 #include "session.h"
 
 int64_t
@@ -92,6 +94,78 @@ bool
 session_should_touch(const struct config *cfg, const struct session *s, time_t now)
 {
 	return (int64_t)(now - s->last_active_at) >= session_write_interval(cfg, s);
+}
+
+/*
+ * The session's own state at now: session_check(), plus the rule that a
+ * live session of a disabled user ends with USER_DISABLED. The one place
+ * that rule is written.
+ */
+static enum reason
+session_state(const struct session *s, bool user_disabled, time_t now,
+    enum end_reason *end, time_t *end_at)
+{
+	enum reason r = session_check(s, now, end, end_at);
+
+	if (r == REASON_NONE && user_disabled) {
+		r = REASON_SESSION_ENDED;
+		*end = END_USER_DISABLED;
+		*end_at = now;
+	}
+	return r;
+}
+
+void
+session_decide_verify(const struct config *cfg, const struct session *s,
+    bool user_disabled, bool token_expired, bool token_revoked, bool activity,
+    time_t now, struct verify_decision *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->deny.reason = session_state(s, user_disabled, now, &out->end, &out->end_at);
+	if (out->deny.reason != REASON_NONE) {
+		out->deny.ended_reason = out->end != END_NONE ? out->end : s->end_reason;
+		out->deny.ended_at = out->end != END_NONE ? out->end_at : s->ended_at;
+		out->deny.idle_for = (int64_t)(now - s->last_active_at);
+	} else if (token_expired)
+		out->deny.reason = REASON_TOKEN_EXPIRED;
+	else if (token_revoked)
+		out->deny.reason = REASON_TOKEN_REVOKED;
+	else
+		out->touch = activity && session_should_touch(cfg, s, now);
+}
+
+void
+session_decide_refresh(const struct config *cfg, const struct session *s,
+    bool user_disabled, const struct refresh_row *t, bool activity, time_t now,
+    struct refresh_decision *out)
+{
+	memset(out, 0, sizeof(*out));
+	if ((out->reason = session_state(s, user_disabled, now, &out->end,
+	    &out->end_at)) != REASON_NONE)
+		return;
+	out->verdict = session_refresh_verdict(t, now, cfg->refresh_reuse_grace);
+	switch (out->verdict) {
+	case REFRESH_REVOKED:
+		out->reason = REASON_REFRESH_INVALID;
+		return;
+	case REFRESH_EXPIRED:
+		out->reason = REASON_REFRESH_EXPIRED;
+		return;
+	case REFRESH_REUSED:
+		/* Why end everything: the token was used twice outside the
+		 * grace, so one of the two holders is not the user. */
+		out->reason = REASON_REFRESH_REUSED;
+		out->end = END_REFRESH_REUSED;
+		out->end_at = now;
+		return;
+	case REFRESH_ROTATE:
+	case REFRESH_GRACE:
+	default:
+		break;
+	}
+	out->refresh_expires_at = session_refresh_expiry(cfg, s, now);
+	out->rotate = out->verdict == REFRESH_ROTATE;
+	out->touch = activity && now > s->last_active_at;
 }
 
 enum refresh_verdict

@@ -95,6 +95,32 @@ int64_t session_write_interval(const struct config *cfg, const struct session *s
 bool session_should_touch(const struct config *cfg, const struct session *s,
     time_t now);
 
+/*
+ * The verify decision: what the rules say about a request that presents a
+ * genuine access token of session s (loaded with its user), at now.
+ */
+struct verify_decision {
+	/* deny.reason REASON_NONE: allowed. Otherwise the 401 and its
+	 * explanation: a session reason when s has ended or must end (its
+	 * limits, a disabled user), else TOKEN_EXPIRED or TOKEN_REVOKED. */
+	struct denial deny;
+	enum end_reason end; /* the end to record now; END_NONE: none */
+	time_t end_at;
+	bool touch;          /* allowed, and last_active_at = now is due */
+};
+
+/*
+ * Decides a verify. token_expired: the token's exp has passed (its session
+ * is still looked up, so an ended session is the answer rather than
+ * "refresh"); token_revoked: its jti is blacklisted; activity: the request
+ * is the user's (it slides the idle timer). At most one write follows:
+ * the end, or the touch. A disabled user's live session ends with
+ * USER_DISABLED here and in session_decide_refresh() alike.
+ */
+void session_decide_verify(const struct config *cfg, const struct session *s,
+    bool user_disabled, bool token_expired, bool token_revoked, bool activity,
+    time_t now, struct verify_decision *out);
+
 /* What presenting a refresh token means. */
 enum refresh_verdict {
 	REFRESH_ROTATE = 0, /* valid: rotate it */
@@ -113,6 +139,33 @@ enum refresh_verdict {
  */
 enum refresh_verdict session_refresh_verdict(const struct refresh_row *t,
     time_t now, int64_t grace);
+
+/*
+ * The refresh decision: what presenting refresh token t of session s
+ * (both locked, with the session's user) at now means.
+ */
+struct refresh_decision {
+	enum reason reason;           /* REASON_NONE: issue a new token */
+	enum refresh_verdict verdict; /* what t was, once the session is live */
+	enum end_reason end;          /* the end to record now; END_NONE: none */
+	time_t end_at;
+	time_t refresh_expires_at;    /* of the new token (capped at the
+	                               * session's absolute end) */
+	bool rotate;                  /* mark t rotated (not for a grace reissue) */
+	bool touch;                   /* last_active_at = now */
+};
+
+/*
+ * Decides a refresh, in this order: the session's own state (ended, idle,
+ * past its absolute end, its user disabled: each ends it or names its
+ * recorded end), then the token (revoked: REFRESH_INVALID; rotated within
+ * cfg->refresh_reuse_grace: a sibling is issued; rotated before: the
+ * session ends with REFRESH_REUSED; expired: REFRESH_EXPIRED), else
+ * rotation. activity: a refresh the user caused slides the idle timer.
+ */
+void session_decide_refresh(const struct config *cfg, const struct session *s,
+    bool user_disabled, const struct refresh_row *t, bool activity, time_t now,
+    struct refresh_decision *out);
 
 /*
  * The X-Session-Warning value for these time lefts: "idle" when the idle

@@ -251,23 +251,15 @@ store_session_refresh_expiry(const char *sid, time_t *expires_at)
 
 /* ---- refresh ---- */
 
-/* Ends the locked session inside the refresh transaction. */
-static enum store_err
-end_in_tx(struct refresh_result *res, enum end_reason reason, time_t ended_at, time_t now)
-{
-	res->session.ended_at = ended_at;
-	res->session.end_reason = reason;
-	return store_session_end(res->session.id, 0, reason, ended_at, now, &res->ended_now);
-}
-
 static enum store_err
 issue_in_tx(int64_t parent, const struct session *s, const struct token_issue *next,
-    time_t expires_at, time_t now, bool rotate, bool activity)
+    const struct refresh_decision *d, time_t now)
 {
 	struct num p, t, e, a;
 	const char *v[] = { db_num(&p, parent), s->id, db_num(&t, now), next->refresh_hash,
-		db_num(&e, expires_at), next->access_jti, db_num(&a, next->access_expires_at),
-		rotate ? "t" : "f", activity ? "t" : "f" };
+		db_num(&e, d->refresh_expires_at), next->access_jti,
+		db_num(&a, next->access_expires_at), d->rotate ? "t" : "f",
+		d->touch ? "t" : "f" };
 	enum store_err err;
 	PGresult *res = db_run(S_REFRESH_ISSUE, 9, v, &err);
 
@@ -276,52 +268,32 @@ issue_in_tx(int64_t parent, const struct session *s, const struct token_issue *n
 }
 
 /*
- * Decides and writes, inside the open transaction, what presenting the
- * locked token t of the locked session res->session means.
+ * Writes, inside the open transaction, what session.c decided about the
+ * locked token t of the locked session res->session: an end, a new token,
+ * or nothing.
  */
 static enum store_err
-refresh_decide(const struct config *cfg, const struct refresh_row *t,
+refresh_write(const struct config *cfg, const struct refresh_row *t,
     const struct token_issue *next, time_t now, bool activity,
     struct refresh_result *res)
 {
 	struct session *s = &res->session;
-	enum end_reason end;
-	time_t end_at;
+	struct refresh_decision d;
 
-	res->reason = session_check(s, now, &end, &end_at);
-	if (res->reason == REASON_NONE && res->user.disabled) {
-		res->reason = REASON_SESSION_ENDED;
-		end = END_USER_DISABLED;
-		end_at = now;
+	session_decide_refresh(cfg, s, res->user.disabled, t, activity, now, &d);
+	res->reason = d.reason;
+	res->verdict = d.verdict;
+	if (d.end != END_NONE) {
+		s->ended_at = d.end_at;
+		s->end_reason = d.end;
+		return store_session_end(s->id, 0, d.end, d.end_at, now, &res->ended_now);
 	}
-	if (res->reason != REASON_NONE) {
-		if (end == END_NONE)
-			return STORE_OK;
-		return end_in_tx(res, end, end_at, now);
-	}
-	res->verdict = session_refresh_verdict(t, now, cfg->refresh_reuse_grace);
-	switch (res->verdict) {
-	case REFRESH_REVOKED:
-		res->reason = REASON_REFRESH_INVALID;
+	if (d.reason != REASON_NONE)
 		return STORE_OK;
-	case REFRESH_EXPIRED:
-		res->reason = REASON_REFRESH_EXPIRED;
-		return STORE_OK;
-	case REFRESH_REUSED:
-		/* Why end everything: the token was used twice outside the
-		 * grace, so one of the two holders is not the user. */
-		res->reason = REASON_REFRESH_REUSED;
-		return end_in_tx(res, END_REFRESH_REUSED, now, now);
-	case REFRESH_ROTATE:
-	case REFRESH_GRACE:
-	default:
-		break;
-	}
-	res->refresh_expires_at = session_refresh_expiry(cfg, s, now);
-	if (activity && now > s->last_active_at)
+	res->refresh_expires_at = d.refresh_expires_at;
+	if (d.touch)
 		s->last_active_at = now;
-	return issue_in_tx(t->id, s, next, res->refresh_expires_at, now,
-	    res->verdict == REFRESH_ROTATE, activity);
+	return issue_in_tx(t->id, s, next, &d, now);
 }
 
 enum store_err
@@ -351,7 +323,7 @@ store_refresh(const struct config *cfg, const char *old_hash,
 	t.revoked_at = (time_t)db_int(r, 0, 4);
 	db_read_session(r, 0, 5, &res->session);
 	db_read_user(r, 0, 5 + SESSION_NCOLS, &res->user);
-	err = refresh_decide(cfg, &t, next, now, activity, res);
+	err = refresh_write(cfg, &t, next, now, activity, res);
 out:
 	PQclear(r);
 	if (err == STORE_OK)

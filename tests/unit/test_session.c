@@ -244,6 +244,191 @@ test_a_revoked_token_is_refused_before_anything_else(void)
 	CU_ASSERT_EQUAL(session_refresh_verdict(&t, NOW + 52, 10), REFRESH_REVOKED);
 }
 
+/* ---- the verify decision ---- */
+
+static void
+test_verify_allows_a_live_session_and_writes_activity_once_a_step(void)
+{
+	struct session s = live(false);
+	struct verify_decision d;
+
+	session_decide_verify(&cfg, &s, false, false, false, true, NOW + 59, &d);
+	CU_ASSERT_EQUAL(d.deny.reason, REASON_NONE);
+	CU_ASSERT_EQUAL(d.end, END_NONE);
+	CU_ASSERT_FALSE(d.touch);
+	session_decide_verify(&cfg, &s, false, false, false, true, NOW + 60, &d);
+	CU_ASSERT_EQUAL(d.deny.reason, REASON_NONE);
+	CU_ASSERT_TRUE(d.touch);
+	/* A background request is not activity. */
+	session_decide_verify(&cfg, &s, false, false, false, false, NOW + 60, &d);
+	CU_ASSERT_FALSE(d.touch);
+}
+
+static void
+test_verify_ends_an_idle_session_even_when_the_token_expired_too(void)
+{
+	struct session s = live(false);
+	struct verify_decision d;
+
+	session_decide_verify(&cfg, &s, false, true, true, true, NOW + 1900, &d);
+	CU_ASSERT_EQUAL(d.deny.reason, REASON_SESSION_IDLE_TIMEOUT);
+	CU_ASSERT_EQUAL(d.end, END_IDLE_TIMEOUT);
+	CU_ASSERT_EQUAL(d.end_at, NOW + 1800);
+	CU_ASSERT_EQUAL(d.deny.ended_reason, END_IDLE_TIMEOUT);
+	CU_ASSERT_EQUAL(d.deny.ended_at, NOW + 1800);
+	CU_ASSERT_EQUAL(d.deny.idle_for, 1900);
+	CU_ASSERT_FALSE(d.touch);
+}
+
+static void
+test_verify_ends_the_live_session_of_a_disabled_user(void)
+{
+	struct session s = live(true);
+	struct verify_decision d;
+
+	session_decide_verify(&cfg, &s, true, false, false, true, NOW + 5, &d);
+	CU_ASSERT_EQUAL(d.deny.reason, REASON_SESSION_ENDED);
+	CU_ASSERT_EQUAL(d.end, END_USER_DISABLED);
+	CU_ASSERT_EQUAL(d.end_at, NOW + 5);
+	CU_ASSERT_EQUAL(d.deny.ended_reason, END_USER_DISABLED);
+}
+
+static void
+test_verify_names_the_recorded_end_of_an_ended_session_and_writes_nothing(void)
+{
+	struct session s = live(false);
+	struct verify_decision d;
+
+	s.ended_at = NOW + 10;
+	s.end_reason = END_PASSWORD_CHANGED;
+	/* Disabled since: the recorded end still explains it. */
+	session_decide_verify(&cfg, &s, true, false, false, true, NOW + 20, &d);
+	CU_ASSERT_EQUAL(d.deny.reason, REASON_SESSION_ENDED);
+	CU_ASSERT_EQUAL(d.end, END_NONE);
+	CU_ASSERT_EQUAL(d.deny.ended_reason, END_PASSWORD_CHANGED);
+	CU_ASSERT_EQUAL(d.deny.ended_at, NOW + 10);
+	CU_ASSERT_FALSE(d.touch);
+}
+
+static void
+test_verify_of_a_live_session_refuses_an_expired_then_a_revoked_token(void)
+{
+	struct session s = live(false);
+	struct verify_decision d;
+
+	session_decide_verify(&cfg, &s, false, true, true, true, NOW + 100, &d);
+	CU_ASSERT_EQUAL(d.deny.reason, REASON_TOKEN_EXPIRED);
+	CU_ASSERT_EQUAL(d.deny.ended_reason, END_NONE);
+	CU_ASSERT_EQUAL(d.end, END_NONE);
+	CU_ASSERT_FALSE(d.touch);
+	session_decide_verify(&cfg, &s, false, false, true, true, NOW + 100, &d);
+	CU_ASSERT_EQUAL(d.deny.reason, REASON_TOKEN_REVOKED);
+	CU_ASSERT_FALSE(d.touch);
+}
+
+/* ---- the refresh decision ---- */
+
+static void
+test_refresh_rotates_a_fresh_token_and_caps_its_successor_at_the_session_end(void)
+{
+	struct session s = live(false);
+	struct refresh_row t = { .id = 1, .issued_at = NOW, .expires_at = NOW + 7 * 86400 };
+	struct refresh_decision d;
+
+	cfg.refresh_reuse_grace = 10;
+	session_decide_refresh(&cfg, &s, false, &t, true, NOW + 600, &d);
+	CU_ASSERT_EQUAL(d.reason, REASON_NONE);
+	CU_ASSERT_EQUAL(d.verdict, REFRESH_ROTATE);
+	CU_ASSERT_TRUE(d.rotate);
+	CU_ASSERT_TRUE(d.touch);
+	CU_ASSERT_EQUAL(d.end, END_NONE);
+	/* Seven days asked, twelve hours of session left at most. */
+	CU_ASSERT_EQUAL(d.refresh_expires_at, s.absolute_expires_at);
+	session_decide_refresh(&cfg, &s, false, &t, false, NOW + 600, &d);
+	CU_ASSERT_FALSE(d.touch);
+	init();
+}
+
+static void
+test_refresh_within_the_grace_reissues_without_rotating(void)
+{
+	struct session s = live(true);
+	struct refresh_row t = { .id = 1, .issued_at = NOW, .expires_at = NOW + 1000,
+		.rotated_at = NOW + 50 };
+	struct refresh_decision d;
+
+	cfg.refresh_reuse_grace = 10;
+	session_decide_refresh(&cfg, &s, false, &t, true, NOW + 55, &d);
+	CU_ASSERT_EQUAL(d.reason, REASON_NONE);
+	CU_ASSERT_EQUAL(d.verdict, REFRESH_GRACE);
+	CU_ASSERT_FALSE(d.rotate);
+	CU_ASSERT_EQUAL(d.end, END_NONE);
+	CU_ASSERT_EQUAL(d.refresh_expires_at, NOW + 55 + 20 * 86400 < s.absolute_expires_at ?
+	    NOW + 55 + 20 * 86400 : s.absolute_expires_at);
+	init();
+}
+
+static void
+test_refresh_reuse_after_the_grace_ends_the_session(void)
+{
+	struct session s = live(true);
+	struct refresh_row t = { .id = 1, .issued_at = NOW, .expires_at = NOW + 1000,
+		.rotated_at = NOW + 50 };
+	struct refresh_decision d;
+
+	cfg.refresh_reuse_grace = 10;
+	session_decide_refresh(&cfg, &s, false, &t, true, NOW + 60, &d);
+	CU_ASSERT_EQUAL(d.reason, REASON_REFRESH_REUSED);
+	CU_ASSERT_EQUAL(d.end, END_REFRESH_REUSED);
+	CU_ASSERT_EQUAL(d.end_at, NOW + 60);
+	CU_ASSERT_FALSE(d.rotate);
+	CU_ASSERT_FALSE(d.touch);
+	init();
+}
+
+static void
+test_refresh_refuses_an_expired_or_revoked_token_without_ending_anything(void)
+{
+	struct session s = live(true);
+	struct refresh_row t = { .id = 1, .issued_at = NOW, .expires_at = NOW + 100 };
+	struct refresh_decision d;
+
+	session_decide_refresh(&cfg, &s, false, &t, true, NOW + 100, &d);
+	CU_ASSERT_EQUAL(d.reason, REASON_REFRESH_EXPIRED);
+	CU_ASSERT_EQUAL(d.end, END_NONE);
+	t.revoked_at = NOW + 1;
+	session_decide_refresh(&cfg, &s, false, &t, true, NOW + 50, &d);
+	CU_ASSERT_EQUAL(d.reason, REASON_REFRESH_INVALID);
+	CU_ASSERT_EQUAL(d.end, END_NONE);
+}
+
+static void
+test_refresh_asks_the_session_before_the_token(void)
+{
+	struct session s = live(false);
+	struct refresh_row reused = { .id = 1, .issued_at = NOW, .expires_at = NOW + 5000,
+		.rotated_at = NOW + 1 };
+	struct refresh_decision d;
+
+	/* A disabled user's session ends with USER_DISABLED, not as reuse. */
+	session_decide_refresh(&cfg, &s, true, &reused, true, NOW + 100, &d);
+	CU_ASSERT_EQUAL(d.reason, REASON_SESSION_ENDED);
+	CU_ASSERT_EQUAL(d.end, END_USER_DISABLED);
+	CU_ASSERT_EQUAL(d.end_at, NOW + 100);
+	/* Idle past its timeout: ended at its idle end. */
+	session_decide_refresh(&cfg, &s, false, &reused, true, NOW + 1800, &d);
+	CU_ASSERT_EQUAL(d.reason, REASON_SESSION_IDLE_TIMEOUT);
+	CU_ASSERT_EQUAL(d.end, END_IDLE_TIMEOUT);
+	CU_ASSERT_EQUAL(d.end_at, NOW + 1800);
+	/* Already ended: its recorded end, nothing to write. */
+	s.ended_at = NOW + 3;
+	s.end_reason = END_USER_LOGOUT;
+	session_decide_refresh(&cfg, &s, false, &reused, true, NOW + 100, &d);
+	CU_ASSERT_EQUAL(d.reason, REASON_SESSION_ENDED);
+	CU_ASSERT_EQUAL(d.end, END_NONE);
+	CU_ASSERT_EQUAL(d.refresh_expires_at, 0);
+}
+
 static void
 test_warnings_come_within_the_warning_window(void)
 {
@@ -307,6 +492,26 @@ static const struct tu_test tests[] = {
 	    test_a_token_presented_again_after_the_grace_is_reuse },
 	{ "a revoked token is refused before anything else",
 	    test_a_revoked_token_is_refused_before_anything_else },
+	{ "verify allows a live session and writes activity once a step",
+	    test_verify_allows_a_live_session_and_writes_activity_once_a_step },
+	{ "verify ends an idle session even when the token expired too",
+	    test_verify_ends_an_idle_session_even_when_the_token_expired_too },
+	{ "verify ends the live session of a disabled user",
+	    test_verify_ends_the_live_session_of_a_disabled_user },
+	{ "verify names the recorded end of an ended session and writes nothing",
+	    test_verify_names_the_recorded_end_of_an_ended_session_and_writes_nothing },
+	{ "verify of a live session refuses an expired, then a revoked token",
+	    test_verify_of_a_live_session_refuses_an_expired_then_a_revoked_token },
+	{ "refresh rotates a fresh token and caps its successor at the session end",
+	    test_refresh_rotates_a_fresh_token_and_caps_its_successor_at_the_session_end },
+	{ "refresh within the grace reissues without rotating",
+	    test_refresh_within_the_grace_reissues_without_rotating },
+	{ "refresh reuse after the grace ends the session",
+	    test_refresh_reuse_after_the_grace_ends_the_session },
+	{ "refresh refuses an expired or revoked token without ending anything",
+	    test_refresh_refuses_an_expired_or_revoked_token_without_ending_anything },
+	{ "refresh asks the session before the token",
+	    test_refresh_asks_the_session_before_the_token },
 	{ "warnings come within the warning window", test_warnings_come_within_the_warning_window },
 	{ "every reason has one unique wire name", test_every_reason_has_one_unique_wire_name },
 	{ NULL, NULL }
