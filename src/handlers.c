@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64url.h"
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
@@ -189,7 +190,7 @@ set_cookies(struct ctx *c, const char *access, const char *refresh, int64_t max_
 	/* A new CSRF value only when there is none: other tabs hold the old
 	 * one, and changing it under them would fail their next request. */
 	if (req_cookie(c->req, COOKIE_CSRF) == NULL) {
-		csrf = util_random_token(CSRF_BYTES);
+		csrf = b64url_random_token(CSRF_BYTES);
 		cookie_opts(c->cfg, &o, "/", max_age, false);
 		resp_set_cookie(c->resp, COOKIE_CSRF, csrf, &o);
 		free(csrf);
@@ -226,10 +227,10 @@ struct pair {
 static void
 pair_new(const struct config *cfg, time_t now, struct pair *p)
 {
-	char *jti = util_random_token(JTI_BYTES);
+	char *jti = b64url_random_token(JTI_BYTES);
 
 	memset(p, 0, sizeof(*p));
-	p->refresh = util_random_token(REFRESH_TOKEN_BYTES);
+	p->refresh = b64url_random_token(REFRESH_TOKEN_BYTES);
 	hash_token(p->refresh, p->issue.refresh_hash);
 	snprintf(p->issue.access_jti, sizeof(p->issue.access_jti), "%s", jti);
 	p->issue.access_expires_at = session_access_expiry(cfg, now);
