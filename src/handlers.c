@@ -915,18 +915,6 @@ h_password(struct ctx *c)
 	    (long long)c->auth.user.id, c->auth.session.id, c->req->remote_addr, ended);
 }
 
-/* Index of a logout report type, or -1. */
-static int
-logout_type(const char *t)
-{
-	int i;
-
-	for (i = 0; i < METRICS_REPORT_TYPES; i++)
-		if (strcmp(t, metrics_report_types[i]) == 0)
-			return i;
-	return -1;
-}
-
 static void
 h_logout_event(struct ctx *c)
 {
@@ -935,10 +923,11 @@ h_logout_event(struct ctx *c)
 	json_object *ctxo = NULL;
 	double idle = -1;
 	enum store_err se;
+	enum logout_type lt;
 
 	memset(&ev, 0, sizeof(ev));
 	if (c->body == NULL || field_str(c, "type", 32, &type) != 0 ||
-	    logout_type(type) < 0) {
+	    logout_type_parse(type, &lt) != 0) {
 		bad_request(c,
 		    "type must be one of USER_ACTION, TOKEN_EXPIRED, "
 		    "IDLE_TIMEOUT, REFRESH_FAILED, SESSION_ENDED, AUTH_ERROR, UNKNOWN.");
@@ -979,7 +968,7 @@ h_logout_event(struct ctx *c)
 		return;
 	}
 	log_info("logout report %s from %s", type, c->req->remote_addr);
-	metrics_report(logout_type(type));
+	metrics_report(lt);
 	reply_json(c->resp, 202, json_object_new_object());
 }
 

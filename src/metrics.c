@@ -19,16 +19,12 @@
 static const double bucket_le[NBUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 	0.05, 0.1, 0.25, 0.5, 1, 2.5 };
 
-const char *const metrics_report_types[METRICS_REPORT_TYPES] = { "USER_ACTION",
-	"TOKEN_EXPIRED", "IDLE_TIMEOUT", "REFRESH_FAILED", "SESSION_ENDED", "AUTH_ERROR",
-	"UNKNOWN" };
-
 struct shared {
 	atomic_uint_least64_t events[M__MAX];
 	atomic_uint_least64_t denied[REASON__MAX];
 	atomic_uint_least64_t refresh_failed[REASON__MAX];
 	atomic_uint_least64_t ended[END__MAX];
-	atomic_uint_least64_t reports[METRICS_REPORT_TYPES];
+	atomic_uint_least64_t reports[LOGOUT__MAX];
 	atomic_uint_least64_t cleanup_rows;
 	atomic_uint_least64_t buckets[NBUCKETS + 1]; /* the last is +Inf */
 	atomic_uint_least64_t count;
@@ -92,10 +88,10 @@ metrics_sessions_ended(enum end_reason r, int64_t n)
 }
 
 void
-metrics_report(int i)
+metrics_report(enum logout_type t)
 {
-	if (shm != NULL && i >= 0 && i < METRICS_REPORT_TYPES)
-		add(&shm->reports[i], 1);
+	if (shm != NULL && (unsigned)t < LOGOUT__MAX)
+		add(&shm->reports[t], 1);
 }
 
 void
@@ -202,9 +198,9 @@ render_events(struct buf *b)
 		put(b, "tether_sessions_ended_total{reason=\"%s\"} %llu\n",
 		    end_reason_name((enum end_reason)i), (unsigned long long)get(&shm->ended[i]));
 	head(b, "tether_logout_reports_total", "counter", "Client logout reports by type.");
-	for (i = 0; i < METRICS_REPORT_TYPES; i++)
-		put(b, "tether_logout_reports_total{type=\"%s\"} %llu\n", metrics_report_types[i],
-		    (unsigned long long)get(&shm->reports[i]));
+	for (i = 0; i < LOGOUT__MAX; i++)
+		put(b, "tether_logout_reports_total{type=\"%s\"} %llu\n",
+		    logout_type_name((enum logout_type)i), (unsigned long long)get(&shm->reports[i]));
 	head(b, "tether_cleanup_runs_total", "counter", "Cleanup runs by this host's workers.");
 	put(b, "tether_cleanup_runs_total %llu\n",
 	    (unsigned long long)get(&shm->events[M_CLEANUP_RUNS]));

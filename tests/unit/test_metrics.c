@@ -43,7 +43,7 @@ test_counts_reach_the_exposition(void)
 	metrics_count(M_LOGIN_OK);
 	metrics_denied(REASON_TOKEN_EXPIRED);
 	metrics_sessions_ended(END_REFRESH_REUSED, 2);
-	metrics_report(2);
+	metrics_report(LOGOUT_IDLE_TIMEOUT);
 	metrics_session_cache(true);
 	metrics_session_cache(true);
 	metrics_session_cache(false);
