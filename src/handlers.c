@@ -20,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "netaddr.h"
 #include "password.h"
 #include "reply.h"
 #include "session.h"
@@ -1091,7 +1092,7 @@ h_metrics(struct ctx *c)
 {
 	struct metrics_db db;
 
-	if (!metrics_allowed(c->cfg->metrics_allow, c->req->remote_addr)) {
+	if (!netaddr_allowed(c->cfg->metrics_allow, c->req->remote_addr)) {
 		reply_error(c->resp, 403, "forbidden", "Metrics are not served to this address.");
 		return;
 	}

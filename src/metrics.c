@@ -4,11 +4,9 @@
  * layout never reads an old file. Counter reads during a write may be one
  * event behind; Prometheus tolerates that, it never sees a counter go back.
  */
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -270,48 +268,4 @@ metrics_render(const struct metrics_db *db)
 	shm = saved;
 	render_db(&b, db);
 	return b.s;
-}
-
-/* Parses "a.b.c.d/n" or "x::y/n" and tests addr against it. */
-static bool
-in_cidr(const char *cidr, size_t len, const char *addr)
-{
-	unsigned char net[16], ip[16];
-	char text[64];
-	const char *slash;
-	int fam, bits, maxbits, i;
-
-	if (len >= sizeof(text))
-		return false;
-	memcpy(text, cidr, len);
-	text[len] = '\0';
-	slash = strchr(text, '/');
-	fam = strchr(text, ':') ? AF_INET6 : AF_INET;
-	maxbits = fam == AF_INET6 ? 128 : 32;
-	bits = slash ? atoi(slash + 1) : maxbits;
-	if (slash)
-		text[slash - text] = '\0';
-	if (bits < 0 || bits > maxbits || inet_pton(fam, text, net) != 1 ||
-	    inet_pton(fam, addr, ip) != 1)
-		return false;
-	for (i = 0; i < bits; i++)
-		if (((net[i / 8] ^ ip[i / 8]) >> (7 - i % 8)) & 1)
-			return false;
-	return true;
-}
-
-bool
-metrics_allowed(const char *allow, const char *addr)
-{
-	const char *p = allow, *end;
-
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		end = p + strcspn(p, ", ");
-		if (end > p && in_cidr(p, (size_t)(end - p), addr))
-			return true;
-		p = end;
-	}
-	return false;
 }

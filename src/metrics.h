@@ -63,7 +63,4 @@ struct metrics_db {
  * counters and db into a new string the caller frees. */
 char *metrics_render(const struct metrics_db *db);
 
-/* True if addr (text) lies in one of the comma-separated CIDRs of allow. */
-bool metrics_allowed(const char *allow, const char *addr);
-
 #endif
