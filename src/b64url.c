@@ -2,6 +2,8 @@
  * b64url: unpadded base64url. Decoding is strict (no padding, no other
  * alphabet, zero trailing bits) so that every byte string has exactly one
  * text form: a token cannot be altered into an equivalent spelling.
+ * Random tokens are minted here rather than in util, which would otherwise
+ * need this module while this one needs util's allocation and randomness.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,4 +92,18 @@ b64url_decode(const char *s, size_t slen, unsigned char **out, size_t *outlen)
 bad:
 	free(buf);
 	return -1;
+}
+
+char *
+b64url_random_token(size_t nbytes)
+{
+	unsigned char buf[B64URL_TOKEN_MAX_BYTES];
+	char *s;
+
+	if (nbytes > sizeof(buf))
+		abort(); /* a caller's bug, not an input: fail loudly */
+	util_random(buf, nbytes);
+	s = b64url_encode(buf, nbytes);
+	util_wipe(buf, nbytes);
+	return s;
 }

@@ -1,6 +1,6 @@
 /*
  * b64url: base64url without padding (RFC 4648 section 5), as JWTs and our
- * opaque tokens use it.
+ * opaque tokens use it, and the random tokens themselves.
  */
 #ifndef TETHER_B64URL_H
 #define TETHER_B64URL_H
@@ -17,5 +17,14 @@ char *b64url_encode(const void *buf, size_t len);
  * so text can be used as a C string) and *outlen, or -1.
  */
 int b64url_decode(const char *s, size_t slen, unsigned char **out, size_t *outlen);
+
+/* The most random bytes one b64url_random_token() call draws. */
+#define B64URL_TOKEN_MAX_BYTES 64
+/*
+ * Returns base64url(nbytes cryptographically strong random bytes), a string
+ * the caller frees (with util_free_secret() when it is a secret). Aborts if
+ * nbytes > B64URL_TOKEN_MAX_BYTES or there is no randomness.
+ */
+char *b64url_random_token(size_t nbytes);
 
 #endif

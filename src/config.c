@@ -73,6 +73,11 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* Keys whose value in the file is the whole rest of the line, '#' and all:
+ * a database password or a signing key may contain " #", and cutting it
+ * there would connect or sign with a different value. */
+static const char *const whole_line[] = { "database_url", "signing_keys" };
+
 /* Durations that must be positive: a zero here would make every token
  * or session dead on arrival. */
 static const char *const positive[] = { "access_token_lifetime", "refresh_token_lifetime",
@@ -242,6 +247,25 @@ strip(char *s)
 	return s;
 }
 
+/* Ends v at its trailing comment: a '#' after a space or tab. A '#' right
+ * after another character stays (postgres://u:p#w@h/db); so does every '#'
+ * of a whole_line key. */
+static void
+cut_comment(const char *key, char *v)
+{
+	char prev = '\0';
+	size_t i;
+
+	for (i = 0; i < sizeof(whole_line) / sizeof(whole_line[0]); i++)
+		if (strcmp(key, whole_line[i]) == 0)
+			return;
+	for (; *v != '\0'; prev = *v++)
+		if (*v == '#' && (prev == ' ' || prev == '\t')) {
+			*v = '\0';
+			return;
+		}
+}
+
 static int
 load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -264,6 +288,7 @@ load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 		}
 		*eq = '\0';
 		s = strip(s);
+		cut_comment(s, eq + 1);
 		set = config_set(cfg, s, strip(eq + 1), why, sizeof(why));
 		if (set == -1) {
 			snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, s);

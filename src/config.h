@@ -1,6 +1,7 @@
 /*
  * config: one table of keys -> struct config. Reads the file (key = value,
- * '#' comments), then applies TETHER_<KEY> environment overrides, then checks
+ * '#' comments as conf/tether.conf describes them), then applies TETHER_<KEY>
+ * environment overrides (taken as they are: no comments), then checks
  * the whole. The configuration is read once at start and read-only after.
  */
 #ifndef TETHER_CONFIG_H

@@ -21,9 +21,10 @@
 #include "store.h"
 #include "util.h"
 
+/* A subcommand; run gets its own row, so it can print self->usage. */
 struct cmd {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*run)(const struct cmd *self, int argc, char **argv);
 	bool needs_db;
 	const char *usage;
 };
@@ -31,50 +32,12 @@ struct cmd {
 static struct config cfg;
 static const char *config_file;
 
-static int cmd_migrate(int argc, char **argv);
-static int cmd_user(int argc, char **argv);
-static int cmd_sessions(int argc, char **argv);
-static int cmd_cleanup(int argc, char **argv);
-static int cmd_events(int argc, char **argv);
-static int cmd_stats(int argc, char **argv);
-static int cmd_keygen(int argc, char **argv);
-static int cmd_bench(int argc, char **argv);
-
-static const struct cmd cmds[] = {
-	{ "migrate", cmd_migrate, true,
-	    "migrate                         apply the sql/ migrations not yet applied" },
-	{ "user", cmd_user, true,
-	    "user add EMAIL [--name NAME]    create a user (password from stdin)\n"
-	    "  user list                       every user, with live sessions\n"
-	    "  user disable EMAIL              disable; ends its sessions (USER_DISABLED)\n"
-	    "  user enable EMAIL               enable again\n"
-	    "  user passwd EMAIL               new password from stdin; ends its sessions" },
-	{ "sessions", cmd_sessions, true,
-	    "sessions list [EMAIL]           live sessions, newest first\n"
-	    "  sessions revoke ID              end one (REVOKED_BY_ADMIN)" },
-	{ "cleanup", cmd_cleanup, true,
-	    "cleanup                         delete what has expired; prints per table" },
-	{ "events", cmd_events, true,
-	    "events [--limit N]              recent logout reports and session ends" },
-	{ "stats", cmd_stats, true,
-	    "stats                           active sessions, refreshes, failures" },
-	{ "keygen", cmd_keygen, false,
-	    "keygen [KID]                    print a new signing key \"kid:secret\"" },
-	{ "bench", cmd_bench, true,
-	    "bench tokens N DIR | scrypt N | sql NAME   helpers of bench/run" },
-};
-#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
-
-static void
-usage(FILE *fp)
+/* A command's usage on stderr; returns 2, the exit status of a misuse. */
+static int
+misuse(const struct cmd *self)
 {
-	size_t i;
-
-	fprintf(fp, "usage: tetherctl [--config FILE] COMMAND ...\n\ncommands:\n");
-	for (i = 0; i < NCMDS; i++)
-		fprintf(fp, "  %s\n", cmds[i].usage);
-	fprintf(fp, "\nThe configuration comes from --config, TETHER_CONFIG and TETHER_* "
-	    "variables.\n");
+	fprintf(stderr, "usage: tetherctl %s\n", self->usage);
+	return 2;
 }
 
 static int
@@ -95,13 +58,14 @@ open_db(void)
 }
 
 static int
-cmd_migrate(int argc, char **argv)
+cmd_migrate(const struct cmd *self, int argc, char **argv)
 {
 	FILE *out = tmpfile();
 	char line[512];
 	bool any = false;
 	enum store_err err;
 
+	(void)self;
 	(void)argc;
 	(void)argv;
 	if (out == NULL) {
@@ -299,7 +263,7 @@ out:
 }
 
 static int
-cmd_user(int argc, char **argv)
+cmd_user(const struct cmd *self, int argc, char **argv)
 {
 	const char *name = NULL;
 
@@ -323,8 +287,7 @@ cmd_user(int argc, char **argv)
 		return user_add(argv[2], name);
 	}
 bad:
-	fprintf(stderr, "usage: tetherctl %s\n", cmds[1].usage);
-	return 2;
+	return misuse(self);
 }
 
 static int
@@ -355,7 +318,7 @@ sessions_list(const char *email)
 }
 
 static int
-cmd_sessions(int argc, char **argv)
+cmd_sessions(const struct cmd *self, int argc, char **argv)
 {
 	bool ended = false;
 	enum store_err err;
@@ -376,21 +339,18 @@ cmd_sessions(int argc, char **argv)
 		printf(ended ? "session %s ended\n" : "session %s had already ended\n", argv[2]);
 		return 0;
 	}
-	fprintf(stderr, "usage: tetherctl %s\n", cmds[2].usage);
-	return 2;
+	return misuse(self);
 }
 
 static int
-cmd_cleanup(int argc, char **argv)
+cmd_cleanup(const struct cmd *self, int argc, char **argv)
 {
 	struct cleanup_counts c;
 	bool ran = false;
 
 	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: tetherctl %s\n", cmds[3].usage);
-		return 2;
-	}
+	if (argc != 1)
+		return misuse(self);
 	if (store_cleanup(&cfg, time(NULL), 1000, &c, &ran) != STORE_OK) {
 		fprintf(stderr, "tetherctl: database unavailable\n");
 		return 1;
@@ -455,7 +415,7 @@ print_end(const struct session_row *r)
 }
 
 static int
-cmd_events(int argc, char **argv)
+cmd_events(const struct cmd *self, int argc, char **argv)
 {
 	int64_t limit = 20;
 	struct logout_event *evs = NULL;
@@ -468,10 +428,8 @@ cmd_events(int argc, char **argv)
 			fprintf(stderr, "tetherctl: --limit takes 1 to 10000\n");
 			return 2;
 		}
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: tetherctl %s\n", cmds[4].usage);
-		return 2;
-	}
+	} else if (argc != 1)
+		return misuse(self);
 	if (store_events_reports((int)limit, &evs, &ne) != STORE_OK ||
 	    store_events_ends((int)limit, &ends, &ns) != STORE_OK) {
 		fprintf(stderr, "tetherctl: database unavailable\n");
@@ -494,12 +452,13 @@ out:
 }
 
 static int
-cmd_stats(int argc, char **argv)
+cmd_stats(const struct cmd *self, int argc, char **argv)
 {
 	struct stats st;
 	struct stat_count *f;
 	size_t i, n;
 
+	(void)self;
 	(void)argc;
 	(void)argv;
 	if (store_stats(time(NULL), &st, &f, &n) != STORE_OK) {
@@ -520,13 +479,14 @@ cmd_stats(int argc, char **argv)
 }
 
 static int
-cmd_bench(int argc, char **argv)
+cmd_bench(const struct cmd *self, int argc, char **argv)
 {
+	(void)self; /* ctl_bench prints its own usage */
 	return ctl_bench(argc, argv, &cfg);
 }
 
 static int
-cmd_keygen(int argc, char **argv)
+cmd_keygen(const struct cmd *self, int argc, char **argv)
 {
 	unsigned char secret[32];
 	char kid[32];
@@ -534,6 +494,7 @@ cmd_keygen(int argc, char **argv)
 	time_t now = time(NULL);
 	struct tm tm;
 
+	(void)self;
 	if (argc > 1)
 		snprintf(kid, sizeof(kid), "%s", argv[1]);
 	else {
@@ -546,6 +507,44 @@ cmd_keygen(int argc, char **argv)
 	printf("%s:%s\n", kid, enc);
 	util_free_secret(enc);
 	return 0;
+}
+
+/* The subcommands, in the order usage() lists them. */
+static const struct cmd cmds[] = {
+	{ "migrate", cmd_migrate, true,
+	    "migrate                         apply the sql/ migrations not yet applied" },
+	{ "user", cmd_user, true,
+	    "user add EMAIL [--name NAME]    create a user (password from stdin)\n"
+	    "  user list                       every user, with live sessions\n"
+	    "  user disable EMAIL              disable; ends its sessions (USER_DISABLED)\n"
+	    "  user enable EMAIL               enable again\n"
+	    "  user passwd EMAIL               new password from stdin; ends its sessions" },
+	{ "sessions", cmd_sessions, true,
+	    "sessions list [EMAIL]           live sessions, newest first\n"
+	    "  sessions revoke ID              end one (REVOKED_BY_ADMIN)" },
+	{ "cleanup", cmd_cleanup, true,
+	    "cleanup                         delete what has expired; prints per table" },
+	{ "events", cmd_events, true,
+	    "events [--limit N]              recent logout reports and session ends" },
+	{ "stats", cmd_stats, true,
+	    "stats                           active sessions, refreshes, failures" },
+	{ "keygen", cmd_keygen, false,
+	    "keygen [KID]                    print a new signing key \"kid:secret\"" },
+	{ "bench", cmd_bench, true,
+	    "bench tokens N DIR | scrypt N | sql NAME   helpers of bench/run" },
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: tetherctl [--config FILE] COMMAND ...\n\ncommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(fp, "  %s\n", cmds[i].usage);
+	fprintf(fp, "\nThe configuration comes from --config, TETHER_CONFIG and TETHER_* "
+	    "variables.\n");
 }
 
 int
@@ -583,7 +582,7 @@ main(int argc, char **argv)
 		config_clear(&cfg);
 		return 1;
 	}
-	rc = c->fn(argc - 1, argv + 1);
+	rc = c->run(c, argc - 1, argv + 1);
 	store_close();
 	config_clear(&cfg);
 	return rc;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "b64url.h"
 #include "ctl_bench.h"
 #include "jwt.h"
 #include "password.h"
@@ -36,7 +37,7 @@ bench_user(const struct config *cfg, struct user *u)
 
 	if (err != STORE_NOTFOUND)
 		return err == STORE_OK ? 0 : -1;
-	pw = util_random_token(24);
+	pw = b64url_random_token(24);
 	hash = password_hash(pw, strlen(pw), &cfg->scrypt);
 	util_free_secret(pw);
 	if (hash == NULL)
@@ -53,7 +54,7 @@ mint_one(const struct config *cfg, const struct user *u, time_t now, FILE *fp,
     struct session *s, char jti[JWT_ID_MAX])
 {
 	struct token_issue t;
-	char *refresh = util_random_token(32), *j = util_random_token(16);
+	char *refresh = b64url_random_token(32), *j = b64url_random_token(16);
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));

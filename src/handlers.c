@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64url.h"
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "netaddr.h"
 #include "password.h"
 #include "reply.h"
 #include "session.h"
@@ -189,7 +191,7 @@ set_cookies(struct ctx *c, const char *access, const char *refresh, int64_t max_
 	/* A new CSRF value only when there is none: other tabs hold the old
 	 * one, and changing it under them would fail their next request. */
 	if (req_cookie(c->req, COOKIE_CSRF) == NULL) {
-		csrf = util_random_token(CSRF_BYTES);
+		csrf = b64url_random_token(CSRF_BYTES);
 		cookie_opts(c->cfg, &o, "/", max_age, false);
 		resp_set_cookie(c->resp, COOKIE_CSRF, csrf, &o);
 		free(csrf);
@@ -226,10 +228,10 @@ struct pair {
 static void
 pair_new(const struct config *cfg, time_t now, struct pair *p)
 {
-	char *jti = util_random_token(JTI_BYTES);
+	char *jti = b64url_random_token(JTI_BYTES);
 
 	memset(p, 0, sizeof(*p));
-	p->refresh = util_random_token(REFRESH_TOKEN_BYTES);
+	p->refresh = b64url_random_token(REFRESH_TOKEN_BYTES);
 	hash_token(p->refresh, p->issue.refresh_hash);
 	snprintf(p->issue.access_jti, sizeof(p->issue.access_jti), "%s", jti);
 	p->issue.access_expires_at = session_access_expiry(cfg, now);
@@ -918,18 +920,6 @@ h_password(struct ctx *c)
 	    (long long)c->auth.user.id, c->auth.session.id, c->req->remote_addr, ended);
 }
 
-/* Index of a logout report type, or -1. */
-static int
-logout_type(const char *t)
-{
-	int i;
-
-	for (i = 0; i < METRICS_REPORT_TYPES; i++)
-		if (strcmp(t, metrics_report_types[i]) == 0)
-			return i;
-	return -1;
-}
-
 static void
 h_logout_event(struct ctx *c)
 {
@@ -938,10 +928,11 @@ h_logout_event(struct ctx *c)
 	json_object *ctxo = NULL;
 	double idle = -1;
 	enum store_err se;
+	enum logout_type lt;
 
 	memset(&ev, 0, sizeof(ev));
 	if (c->body == NULL || field_str(c, "type", 32, &type) != 0 ||
-	    logout_type(type) < 0) {
+	    logout_type_parse(type, &lt) != 0) {
 		bad_request(c,
 		    "type must be one of USER_ACTION, TOKEN_EXPIRED, "
 		    "IDLE_TIMEOUT, REFRESH_FAILED, SESSION_ENDED, AUTH_ERROR, UNKNOWN.");
@@ -982,7 +973,7 @@ h_logout_event(struct ctx *c)
 		return;
 	}
 	log_info("logout report %s from %s", type, c->req->remote_addr);
-	metrics_report(logout_type(type));
+	metrics_report(lt);
 	reply_json(c->resp, 202, json_object_new_object());
 }
 
@@ -1105,7 +1096,7 @@ h_metrics(struct ctx *c)
 {
 	struct metrics_db db;
 
-	if (!metrics_allowed(c->cfg->metrics_allow, c->req->remote_addr)) {
+	if (!netaddr_allowed(c->cfg->metrics_allow, c->req->remote_addr)) {
 		reply_error(c->resp, 403, "forbidden", "Metrics are not served to this address.");
 		return;
 	}

@@ -4,11 +4,9 @@
  * layout never reads an old file. Counter reads during a write may be one
  * event behind; Prometheus tolerates that, it never sees a counter go back.
  */
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -19,16 +17,12 @@
 static const double bucket_le[NBUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 	0.05, 0.1, 0.25, 0.5, 1, 2.5 };
 
-const char *const metrics_report_types[METRICS_REPORT_TYPES] = { "USER_ACTION",
-	"TOKEN_EXPIRED", "IDLE_TIMEOUT", "REFRESH_FAILED", "SESSION_ENDED", "AUTH_ERROR",
-	"UNKNOWN" };
-
 struct shared {
 	atomic_uint_least64_t events[M__MAX];
 	atomic_uint_least64_t denied[REASON__MAX];
 	atomic_uint_least64_t refresh_failed[REASON__MAX];
 	atomic_uint_least64_t ended[END__MAX];
-	atomic_uint_least64_t reports[METRICS_REPORT_TYPES];
+	atomic_uint_least64_t reports[LOGOUT__MAX];
 	atomic_uint_least64_t cleanup_rows;
 	atomic_uint_least64_t buckets[NBUCKETS + 1]; /* the last is +Inf */
 	atomic_uint_least64_t count;
@@ -92,10 +86,10 @@ metrics_sessions_ended(enum end_reason r, int64_t n)
 }
 
 void
-metrics_report(int i)
+metrics_report(enum logout_type t)
 {
-	if (shm != NULL && i >= 0 && i < METRICS_REPORT_TYPES)
-		add(&shm->reports[i], 1);
+	if (shm != NULL && (unsigned)t < LOGOUT__MAX)
+		add(&shm->reports[t], 1);
 }
 
 void
@@ -202,9 +196,9 @@ render_events(struct buf *b)
 		put(b, "tether_sessions_ended_total{reason=\"%s\"} %llu\n",
 		    end_reason_name((enum end_reason)i), (unsigned long long)get(&shm->ended[i]));
 	head(b, "tether_logout_reports_total", "counter", "Client logout reports by type.");
-	for (i = 0; i < METRICS_REPORT_TYPES; i++)
-		put(b, "tether_logout_reports_total{type=\"%s\"} %llu\n", metrics_report_types[i],
-		    (unsigned long long)get(&shm->reports[i]));
+	for (i = 0; i < LOGOUT__MAX; i++)
+		put(b, "tether_logout_reports_total{type=\"%s\"} %llu\n",
+		    logout_type_name((enum logout_type)i), (unsigned long long)get(&shm->reports[i]));
 	head(b, "tether_cleanup_runs_total", "counter", "Cleanup runs by this host's workers.");
 	put(b, "tether_cleanup_runs_total %llu\n",
 	    (unsigned long long)get(&shm->events[M_CLEANUP_RUNS]));
@@ -274,48 +268,4 @@ metrics_render(const struct metrics_db *db)
 	shm = saved;
 	render_db(&b, db);
 	return b.s;
-}
-
-/* Parses "a.b.c.d/n" or "x::y/n" and tests addr against it. */
-static bool
-in_cidr(const char *cidr, size_t len, const char *addr)
-{
-	unsigned char net[16], ip[16];
-	char text[64];
-	const char *slash;
-	int fam, bits, maxbits, i;
-
-	if (len >= sizeof(text))
-		return false;
-	memcpy(text, cidr, len);
-	text[len] = '\0';
-	slash = strchr(text, '/');
-	fam = strchr(text, ':') ? AF_INET6 : AF_INET;
-	maxbits = fam == AF_INET6 ? 128 : 32;
-	bits = slash ? atoi(slash + 1) : maxbits;
-	if (slash)
-		text[slash - text] = '\0';
-	if (bits < 0 || bits > maxbits || inet_pton(fam, text, net) != 1 ||
-	    inet_pton(fam, addr, ip) != 1)
-		return false;
-	for (i = 0; i < bits; i++)
-		if (((net[i / 8] ^ ip[i / 8]) >> (7 - i % 8)) & 1)
-			return false;
-	return true;
-}
-
-bool
-metrics_allowed(const char *allow, const char *addr)
-{
-	const char *p = allow, *end;
-
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		end = p + strcspn(p, ", ");
-		if (end > p && in_cidr(p, (size_t)(end - p), addr))
-			return true;
-		p = end;
-	}
-	return false;
 }

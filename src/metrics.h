@@ -26,10 +26,6 @@ enum metric_event {
 	M__MAX
 };
 
-/* Logout report types, as the API accepts them. */
-#define METRICS_REPORT_TYPES 7
-extern const char *const metrics_report_types[METRICS_REPORT_TYPES];
-
 /*
  * Maps the shared counters file at path (created 0600 if missing; "" picks
  * a per-user file in the temporary directory). Without it (an error, or
@@ -46,8 +42,8 @@ void metrics_denied(enum reason r);
 void metrics_refresh_failed(enum reason r);
 /* n sessions ended by a worker, by reason. */
 void metrics_sessions_ended(enum end_reason r, int64_t n);
-/* A logout report of type index i (see metrics_report_types). */
-void metrics_report(int i);
+/* A logout report of type t. */
+void metrics_report(enum logout_type t);
 /* Rows the cleanup deleted or ended. */
 void metrics_cleanup_rows(int64_t n);
 /* A verify the session cache answered (hit) or sent to the database. */
@@ -66,8 +62,5 @@ struct metrics_db {
 /* Writes the Prometheus text exposition (version 0.0.4) of the shared
  * counters and db into a new string the caller frees. */
 char *metrics_render(const struct metrics_db *db);
-
-/* True if addr (text) lies in one of the comma-separated CIDRs of allow. */
-bool metrics_allowed(const char *allow, const char *addr);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * reason: the reason codes of the API (why a request was refused) and the
- * end reasons of a session, each an enum with a parallel table of wire names,
- * so these strings exist in exactly one place.
+ * reason: the reason codes of the API (why a request was refused), the
+ * end reasons of a session and the types of a client's logout report, each
+ * an enum with a parallel table of wire names, so these strings exist in
+ * exactly one place.
  */
 #ifndef TETHER_REASON_H
 #define TETHER_REASON_H
@@ -54,6 +55,19 @@ struct denial {
 	int64_t idle_for;
 };
 
+/* Why a client says it logged out (POST /logout-event "type"). The order is
+ * that of the logout report counters in the shared metrics file. */
+enum logout_type {
+	LOGOUT_USER_ACTION = 0,
+	LOGOUT_TOKEN_EXPIRED,
+	LOGOUT_IDLE_TIMEOUT,
+	LOGOUT_REFRESH_FAILED,
+	LOGOUT_SESSION_ENDED,
+	LOGOUT_AUTH_ERROR,
+	LOGOUT_UNKNOWN,
+	LOGOUT__MAX
+};
+
 /* Wire name ("TOKEN_EXPIRED"); "" for REASON_NONE. */
 const char *reason_name(enum reason r);
 /* Human sentence for the error message of a 401. */
@@ -65,5 +79,10 @@ enum end_reason end_reason_parse(const char *s);
 /* The 401 reason a request gets for a session that ended with r:
  * SESSION_IDLE_TIMEOUT, SESSION_EXPIRED or SESSION_ENDED. */
 enum reason reason_for_end(enum end_reason r);
+/* Wire name ("USER_ACTION"); "" if t is out of range. */
+const char *logout_type_name(enum logout_type t);
+/* Parses a wire name into *out; 0, or -1 (*out untouched) if s is unknown
+ * or NULL. */
+int logout_type_parse(const char *s, enum logout_type *out);
 
 #endif

@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "b64url.h"
 #include "util.h"
 
 static void
@@ -104,20 +103,6 @@ util_random(void *buf, size_t len)
 		fputs("tether: no randomness available\n", stderr);
 		abort();
 	}
-}
-
-char *
-util_random_token(size_t nbytes)
-{
-	unsigned char buf[64];
-	char *s;
-
-	if (nbytes > sizeof(buf))
-		abort();
-	util_random(buf, nbytes);
-	s = b64url_encode(buf, nbytes);
-	util_wipe(buf, nbytes);
-	return s;
 }
 
 void

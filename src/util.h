@@ -23,8 +23,6 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Fills buf with cryptographically strong random bytes; aborts on failure
  * (a worker without randomness must not issue tokens). */
 void util_random(void *buf, size_t len);
-/* Returns base64url(nbytes random bytes), a string the caller frees. */
-char *util_random_token(size_t nbytes);
 /* SHA-256 of data into out[32]. */
 void util_sha256(const void *data, size_t len, unsigned char out[32]);
 /* FNV-1a of len bytes: picks a slot in a small table. Not for secrets:

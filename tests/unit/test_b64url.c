@@ -1,5 +1,5 @@
 /*
- * test_b64url: RFC 4648 vectors, round trips, and strict decoding.
+ * test_b64url: RFC 4648 vectors, round trips, strict decoding, random tokens.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +78,22 @@ test_non_canonical_trailing_bits_are_refused(void)
 	CU_ASSERT_EQUAL(b64url_decode("Zm9", 3, &out, &n), -1);
 }
 
+static void
+test_a_random_token_decodes_to_its_byte_count_and_differs_each_time(void)
+{
+	char *a = b64url_random_token(32), *b = b64url_random_token(32);
+	unsigned char *out;
+	size_t n;
+
+	CU_ASSERT_EQUAL(strlen(a), 43);
+	CU_ASSERT_EQUAL_FATAL(b64url_decode(a, strlen(a), &out, &n), 0);
+	CU_ASSERT_EQUAL(n, 32);
+	CU_ASSERT(strcmp(a, b) != 0);
+	free(out);
+	free(a);
+	free(b);
+}
+
 static const struct tu_test tests[] = {
 	{ "RFC 4648 vectors encode without padding", test_rfc_4648_vectors_encode_without_padding },
 	{ "the URL alphabet replaces plus and slash", test_the_url_alphabet_replaces_plus_and_slash },
@@ -85,6 +101,8 @@ static const struct tu_test tests[] = {
 	{ "padding, foreign characters and bad lengths are refused",
 	    test_padding_foreign_characters_and_bad_lengths_are_refused },
 	{ "non-canonical trailing bits are refused", test_non_canonical_trailing_bits_are_refused },
+	{ "a random token decodes to its byte count and differs each time",
+	    test_a_random_token_decodes_to_its_byte_count_and_differs_each_time },
 	{ NULL, NULL }
 };
 

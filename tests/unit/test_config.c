@@ -12,6 +12,11 @@
 #include "testutil.h"
 #include "util.h"
 
+/* The shipped conf/tether.conf, whose examples are tested uncommented. */
+#ifndef TETHER_EXAMPLE_CONF
+#define TETHER_EXAMPLE_CONF "conf/tether.conf"
+#endif
+
 #define KEY1 "t1:dGVzdC1vbmx5LXNpZ25pbmcta2V5LW9mLTMyLWJ5dGVzISE"
 #define KEY2 "t2:b3RoZXItdGVzdC1rZXktb2YtdGhpcnR5LXR3by1ieXRlcyE"
 
@@ -247,6 +252,138 @@ test_inconsistent_values_are_refused(void)
 	config_clear(&c);
 }
 
+static void
+test_a_comment_after_a_space_or_tab_ends_the_value(void)
+{
+	struct config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(load(&c,
+	    "mount_path = /api/v2              # where the web server mounts the API\n"
+	    "idle_timeout = 5m # five minutes\nissuer = me\t# a tab before\n"
+	    "cookie_samesite = Strict          # Lax | Strict | None\n", required, err), 0);
+	TU_ASSERT_STR_EQ(c.mount_path, "/api/v2");
+	CU_ASSERT_EQUAL(c.idle_timeout, 300);
+	TU_ASSERT_STR_EQ(c.issuer, "me");
+	CU_ASSERT_EQUAL(c.cookie_samesite, SAMESITE_STRICT);
+	config_clear(&c);
+}
+
+static void
+test_a_hash_right_after_another_character_stays_in_the_value(void)
+{
+	struct config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(load(&c, "issuer = a#b\naudience = c# d\n"
+	    "metrics_file = /var/x#1 # the second is a comment\nsql_dir =#s\n", required, err), 0);
+	TU_ASSERT_STR_EQ(c.issuer, "a#b");
+	TU_ASSERT_STR_EQ(c.audience, "c# d");
+	TU_ASSERT_STR_EQ(c.metrics_file, "/var/x#1");
+	TU_ASSERT_STR_EQ(c.sql_dir, "#s");
+	config_clear(&c);
+}
+
+static void
+test_the_database_url_and_signing_keys_take_the_whole_line(void)
+{
+	struct config c;
+	char err[256];
+
+	/* A quoted libpq password may hold " #": it must reach libpq whole. */
+	CU_ASSERT_EQUAL(load(&c, "database_url = host=h password='a #b'\n"
+	    "signing_keys = " KEY1 "\n", none, err), 0);
+	TU_ASSERT_STR_EQ(c.database_url, "host=h password='a #b'");
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_url = x\nsigning_keys = " KEY1 "  # the key\n",
+	    none, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "signing_keys"));
+	config_clear(&c);
+}
+
+static void
+test_a_value_that_is_only_a_comment_is_an_empty_value(void)
+{
+	struct config c;
+	char err[256], empty_err[256];
+
+	CU_ASSERT_EQUAL(load(&c, "metrics_file = /x\nmetrics_file =      # \"\" = per user\n",
+	    required, err), 0);
+	TU_ASSERT_STR_EQ(c.metrics_file, "");
+	config_clear(&c);
+	/* The same error as "idle_timeout =" with nothing after it. */
+	CU_ASSERT_EQUAL(load(&c, "idle_timeout = # none\n", required, err), -1);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "idle_timeout =\n", required, empty_err), -1);
+	config_clear(&c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1: idle_timeout:"));
+	TU_ASSERT_STR_EQ(strstr(err, ":1:"), strstr(empty_err, ":1:"));
+}
+
+/* Copies the file src to dst with every example line "# key = ..." of a
+ * known key uncommented; returns the number of such lines. */
+static int
+uncomment_examples(FILE *src, FILE *dst)
+{
+	char line[512];
+	size_t i, len;
+	int n = 0;
+	bool known;
+
+	while (fgets(line, sizeof(line), src) != NULL) {
+		len = strspn(line + 2, "abcdefghijklmnopqrstuvwxyz_");
+		if (strncmp(line, "# ", 2) != 0 || len == 0 || strncmp(line + 2 + len, " =", 2) != 0) {
+			CU_ASSERT(fputs(line, dst) >= 0);
+			continue;
+		}
+		for (i = 0, known = false; i < config_key_count(); i++)
+			known |= strlen(config_key_name(i)) == len &&
+			    strncmp(config_key_name(i), line + 2, len) == 0;
+		CU_ASSERT(known); /* an example of a key that does not exist */
+		CU_ASSERT(fputs(line + 2, dst) >= 0);
+		n++;
+	}
+	return n;
+}
+
+static void
+test_every_example_of_the_shipped_file_gives_its_value_uncommented(void)
+{
+	struct config c;
+	char err[256], path[] = "/tmp/tether-config-test.XXXXXX";
+	/* The examples' key files do not exist here: the environment clears
+	 * signing_keys_file and gives the key. */
+	char *env[] = { "TETHER_SIGNING_KEYS_FILE=", "TETHER_SIGNING_KEYS=" KEY1, NULL };
+	char **str[] = { &c.issuer, &c.audience, &c.mount_path, &c.metrics_allow,
+		&c.metrics_file, &c.session_cache_file, &c.sql_dir, &c.database_url };
+	FILE *src = fopen(TETHER_EXAMPLE_CONF, "r"), *dst;
+	int fd = mkstemp(path), rc;
+	size_t i;
+
+	CU_ASSERT_FATAL(src != NULL && fd >= 0 && (dst = fdopen(fd, "w")) != NULL);
+	CU_ASSERT(uncomment_examples(src, dst) >= 30);
+	fclose(src);
+	CU_ASSERT_FATAL(fclose(dst) == 0);
+	config_init(&c);
+	rc = config_load(&c, path, env, err, sizeof(err));
+	unlink(path);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc != 0)
+		fprintf(stderr, "\n%s: %s\n", TETHER_EXAMPLE_CONF, err);
+	TU_ASSERT_STR_EQ(c.mount_path, "/api/auth");
+	TU_ASSERT_STR_EQ(c.metrics_file, "");
+	TU_ASSERT_STR_EQ(c.session_cache_file, "");
+	TU_ASSERT_STR_EQ(c.metrics_allow, "127.0.0.1/32,::1/128");
+	CU_ASSERT_EQUAL(c.access_token_lifetime, 900);
+	CU_ASSERT_EQUAL(c.idle_timeout_remember_me, 0);
+	CU_ASSERT_EQUAL(c.token_transport, TRANSPORT_BOTH);
+	CU_ASSERT_EQUAL(c.cookie_samesite, SAMESITE_LAX);
+	CU_ASSERT_EQUAL(c.log_level, TLOG_INFO);
+	for (i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+		CU_ASSERT_PTR_NULL(strchr(tu_s(*str[i]), '#'));
+	config_clear(&c);
+}
+
 static const struct tu_test tests[] = {
 	{ "every key takes its own default", test_every_key_takes_its_own_default },
 	{ "durations take units", test_durations_take_units },
@@ -261,6 +398,16 @@ static const struct tu_test tests[] = {
 	    test_signing_keys_must_be_long_and_unique_and_stay_secret },
 	{ "a secrets file must be private", test_a_secrets_file_must_be_private },
 	{ "inconsistent values are refused", test_inconsistent_values_are_refused },
+	{ "a comment after a space or tab ends the value",
+	    test_a_comment_after_a_space_or_tab_ends_the_value },
+	{ "a hash right after another character stays in the value",
+	    test_a_hash_right_after_another_character_stays_in_the_value },
+	{ "the database url and signing keys take the whole line",
+	    test_the_database_url_and_signing_keys_take_the_whole_line },
+	{ "a value that is only a comment is an empty value",
+	    test_a_value_that_is_only_a_comment_is_an_empty_value },
+	{ "every example of the shipped file gives its value uncommented",
+	    test_every_example_of_the_shipped_file_gives_its_value_uncommented },
 	{ NULL, NULL }
 };
 

@@ -439,28 +439,6 @@ test_warnings_come_within_the_warning_window(void)
 	TU_ASSERT_STR_EQ(session_warning(&cfg, -1, 10), "token");
 }
 
-static void
-test_every_reason_has_one_unique_wire_name(void)
-{
-	int i, j;
-
-	for (i = 1; i < REASON__MAX; i++) {
-		CU_ASSERT(reason_name((enum reason)i)[0] != '\0');
-		CU_ASSERT(reason_message((enum reason)i)[0] != '\0');
-		for (j = 1; j < i; j++)
-			CU_ASSERT(strcmp(reason_name((enum reason)i), reason_name((enum reason)j)) != 0);
-	}
-	for (i = 1; i < END__MAX; i++) {
-		CU_ASSERT_EQUAL(end_reason_parse(end_reason_name((enum end_reason)i)), i);
-		CU_ASSERT_NOT_EQUAL(reason_for_end((enum end_reason)i), REASON_NONE);
-	}
-	CU_ASSERT_EQUAL(end_reason_parse("NOPE"), END_NONE);
-	CU_ASSERT_EQUAL(end_reason_parse(NULL), END_NONE);
-	CU_ASSERT_EQUAL(reason_for_end(END_REFRESH_REUSED), REASON_SESSION_ENDED);
-	CU_ASSERT_EQUAL(reason_for_end(END_IDLE_TIMEOUT), REASON_SESSION_IDLE_TIMEOUT);
-	CU_ASSERT_EQUAL(reason_for_end(END_EXPIRED), REASON_SESSION_EXPIRED);
-}
-
 static const struct tu_test tests[] = {
 	{ "a new session gets the idle timeout and lifetime of its kind",
 	    test_a_new_session_gets_the_idle_timeout_and_lifetime_of_its_kind },
@@ -513,7 +491,6 @@ static const struct tu_test tests[] = {
 	{ "refresh asks the session before the token",
 	    test_refresh_asks_the_session_before_the_token },
 	{ "warnings come within the warning window", test_warnings_come_within_the_warning_window },
-	{ "every reason has one unique wire name", test_every_reason_has_one_unique_wire_name },
 	{ NULL, NULL }
 };
 

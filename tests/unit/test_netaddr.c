@@ -1,0 +1,48 @@
+/*
+ * test_netaddr: the CIDR allow list of /metrics.
+ */
+#include "netaddr.h"
+#include "testutil.h"
+
+static void
+test_only_allowed_addresses_may_read_metrics(void)
+{
+	const char *allow = "127.0.0.1/32,::1/128, 10.1.0.0/16";
+
+	CU_ASSERT_TRUE(netaddr_allowed(allow, "127.0.0.1"));
+	CU_ASSERT_TRUE(netaddr_allowed(allow, "::1"));
+	CU_ASSERT_TRUE(netaddr_allowed(allow, "10.1.200.3"));
+	CU_ASSERT_FALSE(netaddr_allowed(allow, "10.2.0.1"));
+	CU_ASSERT_FALSE(netaddr_allowed(allow, "127.0.0.2"));
+	CU_ASSERT_FALSE(netaddr_allowed(allow, "::2"));
+	CU_ASSERT_FALSE(netaddr_allowed(allow, ""));
+	CU_ASSERT_FALSE(netaddr_allowed(allow, "garbage"));
+	CU_ASSERT_FALSE(netaddr_allowed("", "127.0.0.1"));
+	CU_ASSERT_TRUE(netaddr_allowed("0.0.0.0/0", "192.0.2.1"));
+	CU_ASSERT_FALSE(netaddr_allowed("10.0.0.0/99", "10.0.0.1"));
+}
+
+static void
+test_a_network_never_matches_an_address_of_the_other_family(void)
+{
+	CU_ASSERT_FALSE(netaddr_allowed("127.0.0.1/32", "::ffff:127.0.0.1"));
+	CU_ASSERT_FALSE(netaddr_allowed("::/0", "127.0.0.1"));
+	CU_ASSERT_TRUE(netaddr_allowed("::/0", "::ffff:127.0.0.1"));
+	CU_ASSERT_TRUE(netaddr_allowed("192.0.2.7", "192.0.2.7"));
+	CU_ASSERT_FALSE(netaddr_allowed("192.0.2.7", "192.0.2.8"));
+}
+
+static const struct tu_test tests[] = {
+	{ "only allowed addresses may read metrics", test_only_allowed_addresses_may_read_metrics },
+	{ "a network never matches an address of the other family",
+	    test_a_network_never_matches_an_address_of_the_other_family },
+	{ NULL, NULL }
+};
+
+int
+main(void)
+{
+	tu_begin();
+	tu_suite("netaddr", NULL, NULL, tests);
+	return tu_end("test_netaddr");
+}
