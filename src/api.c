@@ -14,12 +14,7 @@
 #include "json.h"
 #include "reply.h"
 #include "router.h"
-
-static bool
-unsafe_method(const char *m)
-{
-	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
-}
+#include "transport.h"
 
 /* JSON bodies only; the logout report also takes text/plain, because
  * navigator.sendBeacon cannot always send application/json (a Blob of
@@ -45,12 +40,12 @@ parse_body(struct ctx *c, const struct route *rt)
 	if (c->req->body == NULL || c->req->body_len == 0)
 		return true;
 	if (!content_type_ok(c->req, rt->fn != NULL && strcmp(rt->pattern, "/logout-event") == 0)) {
-		reply_error(c->resp, 400, "invalid_request",
+		reply_bad_request(c->resp,
 		    "The body must be JSON sent as Content-Type: application/json.");
 		return false;
 	}
 	if ((c->body = json_parse_object(c->req->body, c->req->body_len)) == NULL) {
-		reply_error(c->resp, 400, "invalid_request", "The body is not a JSON object.");
+		reply_bad_request(c->resp, "The body is not a JSON object.");
 		return false;
 	}
 	return true;
@@ -65,16 +60,16 @@ authenticate(struct ctx *c, const struct route *rt)
 	 * sendBeacon cannot say "X-Activity: background". */
 	bool activity =
 	    rt->auth == AUTH_ACCESS && !(bg != NULL && strcmp(bg, "background") == 0);
-	enum auth_source src;
+	enum token_source src;
 	enum auth_result ar;
 
 	if (rt->auth != AUTH_ACCESS && rt->auth != AUTH_OPTIONAL)
 		return true;
-	(void)auth_find_token(c->cfg, c->req, &src);
-	if (rt->auth == AUTH_ACCESS && src == AUTH_SRC_COOKIE &&
-	    unsafe_method(c->req->method) && !auth_csrf_ok(c->req)) {
-		reply_error(c->resp, 403, "csrf_failed",
-		    "The X-CSRF-Token header is missing or wrong.");
+	/* Not for a logout report: sendBeacon cannot send the header, and a
+	 * forged report changes nothing. */
+	(void)transport_access_token(c->cfg, c->req, &src);
+	if (rt->auth == AUTH_ACCESS && !transport_csrf_ok(c->req, src)) {
+		reply_fail(c->resp, ERR_CSRF_FAILED, NULL);
 		return false;
 	}
 	ar = auth_access(c->cfg, c->req, activity, &c->auth);
@@ -117,11 +112,10 @@ static void
 route_error(struct resp *resp, enum route_match m, const char *allow)
 {
 	if (m == ROUTE_BAD_METHOD) {
-		reply_error(resp, 405, "method_not_allowed",
-		    "This method is not allowed on this path.");
+		reply_fail(resp, ERR_METHOD_NOT_ALLOWED, NULL);
 		resp_set_header(resp, "Allow", allow);
 	} else
-		reply_error(resp, 404, "not_found", "No such API path.");
+		reply_fail(resp, ERR_NOT_FOUND, NULL);
 }
 
 void

@@ -6,7 +6,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "auth.h"
 #include "log.h"
@@ -14,32 +13,6 @@
 #include "sesscache.h"
 #include "tokmemo.h"
 #include "util.h"
-
-const char *
-auth_find_token(const struct config *cfg, const struct req *req,
-    enum auth_source *src)
-{
-	const char *h = req_header(req, "Authorization");
-	const char *c;
-
-	*src = AUTH_SRC_NONE;
-	if (h != NULL && cfg->token_transport != TRANSPORT_COOKIE &&
-	    strncasecmp(h, "Bearer ", 7) == 0) {
-		h += 7;
-		while (*h == ' ')
-			h++;
-		if (*h != '\0') {
-			*src = AUTH_SRC_BEARER;
-			return h;
-		}
-	}
-	if (cfg->token_transport != TRANSPORT_BODY &&
-	    (c = req_cookie(req, COOKIE_ACCESS)) != NULL && *c != '\0') {
-		*src = AUTH_SRC_COOKIE;
-		return c;
-	}
-	return NULL;
-}
 
 /*
  * Asks the rules about the loaded session and writes what they say, at
@@ -145,7 +118,7 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 	char sub[32];
 
 	memset(out, 0, sizeof(*out));
-	if ((tok = auth_find_token(cfg, req, &out->source)) == NULL) {
+	if ((tok = transport_access_token(cfg, req, &out->source)) == NULL) {
 		out->deny.reason = REASON_TOKEN_MISSING;
 		return AUTH_DENIED;
 	}
@@ -212,13 +185,20 @@ auth_cache_session(const struct config *cfg, const struct session *s,
 }
 
 bool
-auth_csrf_ok(const struct req *req)
+auth_token_sid(const struct config *cfg, const struct req *req,
+    char sid[SESSION_ID_LEN + 1], enum token_source *src)
 {
-	const char *h = req_header(req, "X-CSRF-Token");
-	const char *c = req_cookie(req, COOKIE_CSRF);
-	size_t len;
+	const char *tok = transport_access_token(cfg, req, src);
+	struct jwt_claims cl;
+	enum jwt_err je;
 
-	if (h == NULL || c == NULL || (len = strlen(c)) == 0 || strlen(h) != len)
+	sid[0] = '\0';
+	if (tok == NULL)
 		return false;
-	return util_ct_equal(h, c, len);
+	je = jwt_verify(tok, cfg->keys, cfg->nkeys, cfg->issuer, cfg->audience,
+	    cfg->jwt_leeway, req->now, &cl);
+	if ((je != JWT_OK && je != JWT_EXPIRED) || strlen(cl.sid) != SESSION_ID_LEN)
+		return false;
+	memcpy(sid, cl.sid, SESSION_ID_LEN + 1);
+	return true;
 }

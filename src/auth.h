@@ -1,6 +1,5 @@
 /*
- * auth: who is calling. Finds the access token (Authorization: Bearer, then
- * the access cookie), verifies it, loads its session and user in one store
+ * auth: who is calling. Takes the access token transport.c finds, verifies it, loads its session and user in one store
  * round trip, applies the session rules, and slides the idle timer for user
  * activity. Decides the most specific 401 reason; a database fault is
  * AUTH_UNAVAILABLE, never a denial.
@@ -18,16 +17,12 @@
 #include "reason.h"
 #include "session.h"
 #include "store.h"
+#include "transport.h"
 
-#define COOKIE_ACCESS "tether_access"
-#define COOKIE_REFRESH "tether_refresh"
-#define COOKIE_CSRF "tether_csrf"
-
-enum auth_source { AUTH_SRC_NONE = 0, AUTH_SRC_BEARER, AUTH_SRC_COOKIE };
 enum auth_result { AUTH_OK = 0, AUTH_DENIED, AUTH_UNAVAILABLE };
 
 struct auth_info {
-	enum auth_source source;
+	enum token_source source;
 	struct denial deny;            /* why denied (AUTH_DENIED) */
 	/* The token is genuine and its subject's session was found: session
 	 * and user are valid, on AUTH_OK and on a denial alike (an ended
@@ -38,9 +33,6 @@ struct auth_info {
 	struct user user;              /* valid on AUTH_OK */
 };
 
-/* Where the request's access token is, if anywhere: borrowed from req. */
-const char *auth_find_token(const struct config *cfg, const struct req *req,
-    enum auth_source *src);
 
 /*
  * Authenticates req. activity: whether this request is user activity that
@@ -65,9 +57,12 @@ void auth_cache_session(const struct config *cfg, const struct session *s,
     const struct user *u, time_t now);
 
 /*
- * Double-submit CSRF check for a request authenticated by cookie: the
- * X-CSRF-Token header must equal the tether_csrf cookie (constant time).
+ * The session the request's access token names, if the token is genuine
+ * (expired or not, its session live or not): copies its id to sid and
+ * returns true. Else sid is "" and false. *src: where the token came from.
+ * For logout, which ends whatever session the caller holds.
  */
-bool auth_csrf_ok(const struct req *req);
+bool auth_token_sid(const struct config *cfg, const struct req *req,
+    char sid[SESSION_ID_LEN + 1], enum token_source *src);
 
 #endif

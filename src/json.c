@@ -55,6 +55,21 @@ json_get_string(json_object *o, const char *key, const char **out, size_t *len)
 }
 
 int
+json_get_text(json_object *o, const char *key, size_t max, const char **out)
+{
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (o == NULL)
+		return 1;
+	rc = json_get_string(o, key, out, &len);
+	if (rc == 0 && (strlen(*out) != len || len > max))
+		return -1;
+	return rc;
+}
+
+int
 json_get_bool(json_object *o, const char *key, bool *out)
 {
 	json_object *v;

@@ -21,6 +21,9 @@ json_object *json_parse_object(const char *body, size_t len);
  * another type.
  */
 int json_get_string(json_object *o, const char *key, const char **out, size_t *len);
+/* A string field of at most max bytes without an embedded NUL: 0 with *out
+ * borrowed, 1 if absent or null or o is NULL (*out NULL), -1 otherwise. */
+int json_get_text(json_object *o, const char *key, size_t max, const char **out);
 /* Same for booleans: 0 and *out, 1 absent (out untouched), -1 wrong type. */
 int json_get_bool(json_object *o, const char *key, bool *out);
 /* Same for numbers (int or double): 0, 1, -1. */

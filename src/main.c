@@ -37,11 +37,11 @@ serve_one(FCGX_Request *fr)
 
 	resp_init(&resp);
 	if (req_init(&req, fr->envp, cfg.mount_path, time(NULL)) != 0)
-		reply_error(&resp, 404, "not_found", "No such API path.");
+		reply_fail(&resp, ERR_NOT_FOUND, NULL);
 	else if ((rc = http_fcgi_read_body(fr, &req, cfg.max_body_bytes)) == 413)
-		reply_error(&resp, 413, "too_large", "The request body is too large.");
+		reply_fail(&resp, ERR_TOO_LARGE, NULL);
 	else if (rc != 0)
-		reply_error(&resp, 400, "invalid_request", "The request body could not be read.");
+		reply_bad_request(&resp, "The request body could not be read.");
 	else
 		api_handle(&cfg, &req, &resp);
 	if (http_fcgi_send(fr, &resp) != 0)

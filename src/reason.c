@@ -62,6 +62,33 @@ static const char *const logout_names[LOGOUT__MAX] = {
 	[LOGOUT_UNKNOWN] = "UNKNOWN",
 };
 
+static const struct api_error_def api_errors[ERR__MAX] = {
+	[ERR_INVALID_REQUEST] = { 400, "invalid_request", "The request is not valid." },
+	[ERR_REGISTRATION_CLOSED] = { 403, "registration_closed",
+	    "Registration is not open on this site." },
+	[ERR_ACCOUNT_DISABLED] = { 403, "account_disabled", "This account is disabled." },
+	[ERR_CSRF_FAILED] = { 403, "csrf_failed",
+	    "The X-CSRF-Token header is missing or wrong." },
+	[ERR_FORBIDDEN] = { 403, "forbidden", "This is not served to this address." },
+	[ERR_NOT_FOUND] = { 404, "not_found", "No such API path." },
+	[ERR_METHOD_NOT_ALLOWED] = { 405, "method_not_allowed",
+	    "This method is not allowed on this path." },
+	[ERR_EMAIL_TAKEN] = { 409, "email_taken", "An account with this email already exists." },
+	[ERR_CONFLICT] = { 409, "conflict", "The request conflicts with what is stored." },
+	[ERR_TOO_LARGE] = { 413, "too_large", "The request body is too large." },
+	[ERR_TOO_MANY_ATTEMPTS] = { 429, "too_many_attempts",
+	    "Too many failed sign-in attempts; try again later." },
+	[ERR_INTERNAL] = { 500, "internal", "An internal error occurred." },
+	[ERR_UNAVAILABLE] = { 503, "unavailable",
+	    "The service is temporarily unavailable; try again shortly." },
+};
+
+const struct api_error_def *
+api_error(enum api_error e)
+{
+	return &api_errors[(unsigned)e < ERR__MAX ? e : ERR_INTERNAL];
+}
+
 const char *
 reason_name(enum reason r)
 {

@@ -68,6 +68,37 @@ enum logout_type {
 	LOGOUT__MAX
 };
 
+/*
+ * Every other error the API answers (everything but the 401s above): its
+ * status, its "error" code and the message it carries unless the caller
+ * gives a more precise one.
+ */
+enum api_error {
+	ERR_INVALID_REQUEST = 0,
+	ERR_REGISTRATION_CLOSED,
+	ERR_ACCOUNT_DISABLED,
+	ERR_CSRF_FAILED,
+	ERR_FORBIDDEN,
+	ERR_NOT_FOUND,
+	ERR_METHOD_NOT_ALLOWED,
+	ERR_EMAIL_TAKEN,
+	ERR_CONFLICT,
+	ERR_TOO_LARGE,
+	ERR_TOO_MANY_ATTEMPTS,
+	ERR_INTERNAL,
+	ERR_UNAVAILABLE,
+	ERR__MAX
+};
+
+struct api_error_def {
+	int status;
+	const char *code;
+	const char *message;
+};
+
+/* The definition of e (the ERR_INTERNAL one for a value out of range). */
+const struct api_error_def *api_error(enum api_error e);
+
 /* Wire name ("TOKEN_EXPIRED"); "" for REASON_NONE. */
 const char *reason_name(enum reason r);
 /* Human sentence for the error message of a 401. */

@@ -7,6 +7,18 @@
 
 #include "session.h"
 
+void
+session_init(const struct config *cfg, struct session *s, int64_t user_id,
+    bool remember_me, time_t now)
+{
+	memset(s, 0, sizeof(*s));
+	s->user_id = user_id;
+	s->created_at = s->last_active_at = now;
+	s->remember_me = remember_me;
+	s->idle_timeout_s = session_idle_timeout(cfg, remember_me);
+	s->absolute_expires_at = session_absolute_expiry(cfg, now, remember_me);
+}
+
 int64_t
 session_idle_timeout(const struct config *cfg, bool remember_me)
 {

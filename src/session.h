@@ -43,6 +43,10 @@ struct refresh_row {
 	time_t revoked_at; /* 0 = not revoked */
 };
 
+/* A new session of user_id created at now, with the idle timeout and
+ * absolute end the rules give its kind; id, device and client empty. */
+void session_init(const struct config *cfg, struct session *s, int64_t user_id,
+    bool remember_me, time_t now);
 /* Idle timeout in force for a new session (0 = none). */
 int64_t session_idle_timeout(const struct config *cfg, bool remember_me);
 /* Absolute end of a session created at created_at. */

@@ -316,3 +316,17 @@ util_hash32(const void *data, size_t len)
 		h = (h ^ p[i]) * 16777619u;
 	return h;
 }
+
+bool
+util_text_ok(const char *s, size_t max_chars)
+{
+	size_t len = strlen(s);
+	const unsigned char *p;
+
+	if (!util_utf8_valid(s, len) || util_utf8_length(s, len) > max_chars)
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < ' ' || *p == 0x7f)
+			return false;
+	return true;
+}

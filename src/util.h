@@ -59,5 +59,8 @@ int util_parse_bool(const char *s, bool *out);
 bool util_utf8_valid(const char *s, size_t len);
 /* Number of code points in valid UTF-8. */
 size_t util_utf8_length(const char *s, size_t len);
+/* Text for people: valid UTF-8 of at most max_chars code points, without
+ * control characters. */
+bool util_text_ok(const char *s, size_t max_chars);
 
 #endif
