@@ -55,11 +55,9 @@ parse_body(struct ctx *c, const struct route *rt)
 static bool
 authenticate(struct ctx *c, const struct route *rt)
 {
-	const char *bg = req_header(c->req, "X-Activity");
 	/* A logout report (the AUTH_OPTIONAL route) is never activity, and
 	 * sendBeacon cannot say "X-Activity: background". */
-	bool activity =
-	    rt->auth == AUTH_ACCESS && !(bg != NULL && strcmp(bg, "background") == 0);
+	bool activity = rt->auth == AUTH_ACCESS && auth_is_activity(c->req);
 	enum token_source src;
 	enum auth_result ar;
 

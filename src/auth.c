@@ -202,3 +202,29 @@ auth_token_sid(const struct config *cfg, const struct req *req,
 	memcpy(sid, cl.sid, SESSION_ID_LEN + 1);
 	return true;
 }
+
+bool
+auth_is_activity(const struct req *req)
+{
+	const char *h = req_header(req, "X-Activity");
+
+	return !(h != NULL && strcmp(h, "background") == 0);
+}
+
+enum auth_result
+auth_explain(const struct config *cfg, const struct req *req, struct denial *d,
+    struct session *s)
+{
+	enum token_source src;
+	struct auth_info a;
+	enum auth_result ar = AUTH_DENIED;
+
+	memset(d, 0, sizeof(*d));
+	if (transport_access_token(cfg, req, &src) == NULL ||
+	    (ar = auth_access(cfg, req, false, &a)) != AUTH_DENIED ||
+	    a.deny.ended_reason == END_NONE)
+		return ar;
+	*d = a.deny;
+	*s = a.session;
+	return ar;
+}

@@ -56,6 +56,21 @@ void auth_sessions_ended(const char *sid, enum end_reason r, int64_t n);
 void auth_cache_session(const struct config *cfg, const struct session *s,
     const struct user *u, time_t now);
 
+/* Whether req is user activity, which slides the idle timer: anything
+ * but "X-Activity: background" (the front end's own polling). */
+bool auth_is_activity(const struct req *req);
+
+/*
+ * Why the request's access token no longer works, for a refused refresh
+ * that names no session itself (no refresh token, or one cleanup deleted
+ * while its cookie lived on): the token's session, kept session_retention
+ * after its end, is the more useful answer. Fills *d (ended_reason
+ * END_NONE when its session has not ended, or there is none) and, when
+ * it names one, *s. AUTH_UNAVAILABLE on a database fault.
+ */
+enum auth_result auth_explain(const struct config *cfg, const struct req *req,
+    struct denial *d, struct session *s);
+
 /*
  * The session the request's access token names, if the token is genuine
  * (expired or not, its session live or not): copies its id to sid and

@@ -23,21 +23,12 @@
 #include "transport.h"
 #include "util.h"
 
-#define DISPLAY_NAME_MAX_CHARS 128
 #define LOGIN_EMAIL_FIELD_MAX 1024 /* bytes; longer is a bad request, not a failed login */
 #define LOGOUT_TYPE_MAX 32
 #define EVENT_MESSAGE_MAX 1000
 #define EVENT_LOCATION_MAX 2048
 #define EVENT_CONTEXT_MAX 4096
 #define EVENTS_LIMIT 20
-
-static bool
-is_background(const struct req *req)
-{
-	const char *h = req_header(req, "X-Activity");
-
-	return h != NULL && strcmp(h, "background") == 0;
-}
 
 /* ---- routes ---- */
 
@@ -55,9 +46,8 @@ new_hash(struct ctx *c, const char *pw, size_t pwlen)
 static void
 h_register(struct ctx *c)
 {
-	const char *email, *pw, *name;
-	size_t pwlen;
-	enum pw_err pe;
+	struct registration r;
+	const char *bad;
 	struct user u;
 	char *hash;
 	enum store_err se;
@@ -67,26 +57,13 @@ h_register(struct ctx *c)
 		reply_fail(c->resp, ERR_REGISTRATION_CLOSED, NULL);
 		return;
 	}
-	if (json_get_text(c->body, "email", EMAIL_MAX, &email) != 0 || !login_email_ok(email)) {
-		reply_bad_request(c->resp, "A valid email address is required.");
+	if ((bad = login_parse_registration(c->body, &r)) != NULL) {
+		reply_bad_request(c->resp, bad);
 		return;
 	}
-	if (c->body == NULL || json_get_string(c->body, "password", &pw, &pwlen) != 0) {
-		reply_bad_request(c->resp, "A password is required.");
+	if ((hash = new_hash(c, r.password, r.password_len)) == NULL)
 		return;
-	}
-	if ((pe = password_validate(pw, pwlen)) != PW_OK) {
-		reply_bad_request(c->resp, password_err_message(pe));
-		return;
-	}
-	if (json_get_text(c->body, "display_name", DISPLAY_NAME_MAX, &name) < 0 ||
-	    (name != NULL && !util_text_ok(name, DISPLAY_NAME_MAX_CHARS))) {
-		reply_bad_request(c->resp, "display_name must be text of at most 128 characters.");
-		return;
-	}
-	if ((hash = new_hash(c, pw, pwlen)) == NULL)
-		return;
-	se = store_user_create(email, hash, name, c->req->now, &u);
+	se = store_user_create(r.email, hash, r.display_name, c->req->now, &u);
 	util_free_secret(hash);
 	if (se == STORE_CONFLICT) {
 		reply_fail(c->resp, ERR_EMAIL_TAKEN, NULL);
@@ -101,35 +78,6 @@ h_register(struct ctx *c)
 	reply_json(c->resp, 201, o);
 	metrics_count(M_REGISTER);
 	log_info("user %lld registered from %s", (long long)u.id, c->req->remote_addr);
-}
-
-/* Answers a sign-in that did not succeed; false if it did. */
-static bool
-login_refused(struct ctx *c, enum login_result lr, int64_t retry_after)
-{
-	char secs[24];
-
-	switch (lr) {
-	case LOGIN_OK:
-		return false;
-	case LOGIN_THROTTLED:
-		reply_fail(c->resp, ERR_TOO_MANY_ATTEMPTS, NULL);
-		snprintf(secs, sizeof(secs), "%lld", (long long)retry_after);
-		resp_set_header(c->resp, "Retry-After", secs);
-		break;
-	case LOGIN_BAD_CREDENTIALS:
-	case LOGIN_NO_USER:
-		reply_deny_reason(c->resp, REASON_INVALID_CREDENTIALS);
-		break;
-	case LOGIN_DISABLED:
-		reply_fail(c->resp, ERR_ACCOUNT_DISABLED, NULL);
-		break;
-	case LOGIN_UNAVAILABLE:
-	default:
-		reply_unavailable(c->resp);
-		break;
-	}
-	return true;
 }
 
 static void
@@ -161,7 +109,7 @@ h_login(struct ctx *c)
 		return;
 	}
 	lr = login_check(c->cfg, c->req, email, pw, pwlen, &u, &retry);
-	if (login_refused(c, lr, retry))
+	if (reply_login_refused(c->resp, lr, retry))
 		return;
 	session_init(c->cfg, &s, u.id, remember, now);
 	snprintf(s.device_id, sizeof(s.device_id), "%s", device ? device : "");
@@ -208,33 +156,22 @@ refresh_denied(struct ctx *c, const struct refresh_result *r)
 	reply_deny(c->resp, &a);
 }
 
-/*
- * A refusal that names no session (no refresh token, or one the store does
- * not know: cleanup deletes a token minutes after it expires, a day after
- * it was revoked, while its cookie lives on for session_retention) says
- * nothing about why. The access token that came with it (the access cookie
- * goes to every path) still names its session, kept that long: if that
- * session has ended, its reason is the more useful answer.
- * STORE_UNAVAILABLE on a database fault.
- */
+/* A refusal that names no session may be explained by the access token
+ * that came with it (auth_explain). STORE_UNAVAILABLE on a fault. */
 static enum store_err
 explain_refusal(struct ctx *c, struct refresh_result *r)
 {
-	enum token_source src;
-	enum auth_result ar;
-	struct auth_info a;
+	struct denial d;
 
 	if ((r->reason != REASON_TOKEN_MISSING && r->reason != REASON_REFRESH_INVALID) ||
-	    r->session.id[0] != '\0' || transport_access_token(c->cfg, c->req, &src) == NULL)
+	    r->session.id[0] != '\0')
 		return STORE_OK;
-	ar = auth_access(c->cfg, c->req, false, &a);
-	if (ar == AUTH_UNAVAILABLE)
+	if (auth_explain(c->cfg, c->req, &d, &r->session) == AUTH_UNAVAILABLE)
 		return STORE_UNAVAILABLE;
-	if (ar == AUTH_DENIED && a.deny.ended_reason != END_NONE) {
-		r->reason = a.deny.reason;
-		r->session = a.session;
-		r->session.end_reason = a.deny.ended_reason;
-		r->session.ended_at = a.deny.ended_at;
+	if (d.ended_reason != END_NONE) {
+		r->reason = d.reason;
+		r->session.end_reason = d.ended_reason;
+		r->session.ended_at = d.ended_at;
 	}
 	return STORE_OK;
 }
@@ -262,7 +199,7 @@ h_refresh(struct ctx *c)
 		tokens_hash(t, hash);
 		tokens_pair_new(c->cfg, c->req->now, &p);
 		se = store_refresh(
-		    c->cfg, hash, &p.issue, c->req->now, !is_background(c->req), &r);
+		    c->cfg, hash, &p.issue, c->req->now, auth_is_activity(c->req), &r);
 	}
 	if (se == STORE_OK && r.reason != REASON_NONE)
 		se = explain_refusal(c, &r);
@@ -485,7 +422,7 @@ h_password(struct ctx *c)
 		reply_deny_reason(c->resp, REASON_TOKEN_INVALID);
 		return;
 	}
-	if (login_refused(c, lr, 0) || (hash = new_hash(c, next, nextlen)) == NULL)
+	if (reply_login_refused(c->resp, lr, 0) || (hash = new_hash(c, next, nextlen)) == NULL)
 		return;
 	se = store_user_set_password(
 	    c->auth.user.id, hash, c->auth.session.id, c->req->now, &ended);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "log.h"
 #include "login.h"
 #include "metrics.h"
@@ -28,6 +29,26 @@ login_email_ok(const char *e)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return false;
 	return util_utf8_valid(e, len);
+}
+
+const char *
+login_parse_registration(json_object *body, struct registration *r)
+{
+	enum pw_err pe;
+
+	memset(r, 0, sizeof(*r));
+	if (json_get_text(body, "email", EMAIL_MAX, &r->email) != 0 || !login_email_ok(r->email))
+		return "A valid email address is required.";
+	if (body == NULL ||
+	    json_get_string(body, "password", &r->password, &r->password_len) != 0)
+		return "A password is required.";
+	if ((pe = password_validate(r->password, r->password_len)) != PW_OK)
+		return password_err_message(pe);
+	if (json_get_text(body, "display_name", DISPLAY_NAME_MAX, &r->display_name) < 0 ||
+	    (r->display_name != NULL &&
+	        !util_text_ok(r->display_name, DISPLAY_NAME_MAX_CHARS)))
+		return "display_name must be text of at most 128 characters.";
+	return NULL;
 }
 
 /* The throttling keys of a login: the email (case-folded, as accounts

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "config.h"
 #include "http.h"
 #include "store.h"
@@ -28,6 +30,18 @@ enum login_result {
 /* An email address we accept for an account: one '@' with text on both
  * sides, no spaces or controls, valid UTF-8, at most EMAIL_MAX bytes. */
 bool login_email_ok(const char *email);
+
+/* The fields of a registration, borrowed from its body. */
+struct registration {
+	const char *email;
+	const char *password;
+	size_t password_len;
+	const char *display_name; /* NULL: none */
+};
+
+/* Reads and checks a registration body (NULL: none): NULL with *r filled,
+ * or the message of the 400 it deserves. */
+const char *login_parse_registration(json_object *body, struct registration *r);
 
 /*
  * Signs in email with password pw (pwlen bytes) for the client of req.

@@ -262,3 +262,31 @@ reply_tokens(struct resp *resp, const struct config *cfg, const struct req *req,
 	transport_set_cookies(cfg, req, resp, p->access, p->refresh,
 	    session_cookie_max_age(cfg, refresh_expires_at, now));
 }
+
+bool
+reply_login_refused(struct resp *resp, enum login_result lr, int64_t retry_after)
+{
+	char secs[24];
+
+	switch (lr) {
+	case LOGIN_OK:
+		return false;
+	case LOGIN_THROTTLED:
+		reply_fail(resp, ERR_TOO_MANY_ATTEMPTS, NULL);
+		snprintf(secs, sizeof(secs), "%lld", (long long)retry_after);
+		resp_set_header(resp, "Retry-After", secs);
+		break;
+	case LOGIN_BAD_CREDENTIALS:
+	case LOGIN_NO_USER:
+		reply_deny_reason(resp, REASON_INVALID_CREDENTIALS);
+		break;
+	case LOGIN_DISABLED:
+		reply_fail(resp, ERR_ACCOUNT_DISABLED, NULL);
+		break;
+	case LOGIN_UNAVAILABLE:
+	default:
+		reply_unavailable(resp);
+		break;
+	}
+	return true;
+}

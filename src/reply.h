@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "login.h"
 #include "reason.h"
 #include "store.h"
 #include "tokens.h"
@@ -39,6 +40,10 @@ void reply_store_error(struct resp *resp, enum store_err se);
 void reply_deny(struct resp *resp, const struct denial *a);
 /* 401 for a bare reason (no session details). */
 void reply_deny_reason(struct resp *resp, enum reason r);
+/* The answer to a sign-in (or password check) that did not succeed:
+ * 429 with Retry-After, 401 INVALID_CREDENTIALS, 403 account_disabled or
+ * 503. False (nothing sent) for LOGIN_OK. */
+bool reply_login_refused(struct resp *resp, enum login_result lr, int64_t retry_after);
 
 /* ---- views ---- */
 /* {id, email, display_name} */

@@ -1,12 +1,18 @@
 /*
- * store: all SQL of tether, and nothing else. One persistent libpq
- * connection per process (the only global besides the configuration), every
- * statement prepared once per connection with $n parameters, multi-row
- * changes in one transaction or one statement. A broken connection is reset
- * on the next call; while the database is unreachable every call returns
- * STORE_UNAVAILABLE, which the API turns into 503 — never 401.
- * Times cross this interface as Unix seconds; the caller's clock is used
- * (never the database's), so tests can inject one.
+ * store: all SQL of tether, and nothing else, behind this one interface.
+ * One persistent libpq connection per process (the only global besides
+ * the configuration), every statement prepared once per connection with
+ * $n parameters, multi-row changes in one transaction or one statement. A
+ * broken connection is reset on the next call; while the database is
+ * unreachable every call returns STORE_UNAVAILABLE, which the API turns
+ * into 503 — never 401. Times cross this interface as Unix seconds; the
+ * caller's clock is used (never the database's), so tests can inject one.
+ *
+ * Implemented by store_*.c, split by lifetime behind the private
+ * store_db.h: store_db.c (the connection driver), store_sql.c (the one
+ * statement table), store_request.c (the request path), store_admin.c
+ * (administration, reports, cleanup), store_migrate.c. Only they include
+ * libpq-fe.h.
  */
 #ifndef TETHER_STORE_H
 #define TETHER_STORE_H
@@ -24,6 +30,7 @@
 
 #define EMAIL_MAX 254
 #define DISPLAY_NAME_MAX 512 /* bytes of UTF-8 */
+#define DISPLAY_NAME_MAX_CHARS 128 /* what a user may choose */
 #define PASSWORD_HASH_MAX 255
 #define TOKEN_HASH_HEX 64
 

@@ -1,5 +1,5 @@
 /*
- * store: the statements of the request path (users, sessions, refresh,
+ * store_request: the statements of the request path (users, sessions, refresh,
  * logout reports, audit, login throttling), each a thin wrapper that
  * binds parameters, runs one prepared statement of store_sql.c through
  * store_db.c and reads its rows. Nothing here decides a session rule: the
