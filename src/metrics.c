@@ -198,7 +198,8 @@ render_events(struct buf *b)
 	head(b, "tether_logout_reports_total", "counter", "Client logout reports by type.");
 	for (i = 0; i < LOGOUT__MAX; i++)
 		put(b, "tether_logout_reports_total{type=\"%s\"} %llu\n",
-		    logout_type_name((enum logout_type)i), (unsigned long long)get(&shm->reports[i]));
+		    logout_type_name((enum logout_type)i),
+		    (unsigned long long)get(&shm->reports[i]));
 	head(b, "tether_cleanup_runs_total", "counter", "Cleanup runs by this host's workers.");
 	put(b, "tether_cleanup_runs_total %llu\n",
 	    (unsigned long long)get(&shm->events[M_CLEANUP_RUNS]));
