@@ -17,6 +17,25 @@
 #define TETHER_SQLDIR "sql"
 #endif
 
+/* The variables that override keys: TETHER_<KEY>. */
+#define ENV_PREFIX "TETHER_"
+#define ENV_PREFIX_LEN (sizeof(ENV_PREFIX) - 1)
+/* Room for the <KEY> of a variable; a longer one names no key. */
+#define ENV_NAME_MAX 96
+/* Why a value was refused (never the value: it may be a secret). */
+#define WHY_MAX 160
+/* The longest signing_keys value: CONFIG_MAX_KEYS "kid:secret" with the
+ * secret in base64url, separated by ", ". A line of the file and a
+ * signing_keys_file must hold it whole. */
+#define SIGNING_KEYS_TEXT_MAX \
+	(CONFIG_MAX_KEYS * (JWT_KID_MAX + 1 + (JWT_SECRET_MAX * 4 + 2) / 3 + 2))
+#define CONF_LINE_MAX 4096
+#define SECRET_FILE_MAX 4096
+_Static_assert(CONF_LINE_MAX > sizeof("signing_keys = ") + SIGNING_KEYS_TEXT_MAX + 2,
+    "a line of the file cannot hold every signing key");
+_Static_assert(SECRET_FILE_MAX > SIGNING_KEYS_TEXT_MAX + 2,
+    "a signing_keys_file cannot hold every signing key");
+
 enum conf_type { C_STRING, C_DURATION, C_INT, C_BOOL, C_TRANSPORT, C_SAMESITE,
 	C_LOGLEVEL, C_SCRYPT_N, C_SCRYPT_R, C_SCRYPT_P };
 
@@ -203,7 +222,7 @@ config_set(struct config *cfg, const char *key, const char *value, char *err, si
 void
 config_init(struct config *cfg)
 {
-	char err[128];
+	char err[WHY_MAX];
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -270,7 +289,7 @@ static int
 load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "r");
-	char line[4096], why[160], *s, *eq;
+	char line[CONF_LINE_MAX], why[WHY_MAX], *s, *eq;
 	int lineno = 0, rc = -1, set;
 
 	if (fp == NULL) {
@@ -309,19 +328,21 @@ static int
 load_env(struct config *cfg, char **envp, char *err, size_t errlen)
 {
 	extern char **environ;
-	char name[96], why[160], **e;
-	const char *eq;
+	char name[ENV_NAME_MAX], why[WHY_MAX], **e;
+	const char *eq, *k;
 	size_t i, len;
 
 	for (e = envp ? envp : environ; e != NULL && *e != NULL; e++) {
-		if (strncmp(*e, "TETHER_", 7) != 0 || (eq = strchr(*e, '=')) == NULL)
+		if (strncmp(*e, ENV_PREFIX, ENV_PREFIX_LEN) != 0 ||
+		    (eq = strchr(*e, '=')) == NULL)
 			continue;
-		len = (size_t)(eq - *e) - 7;
+		k = *e + ENV_PREFIX_LEN;
+		len = (size_t)(eq - k);
 		if (len >= sizeof(name))
 			continue;
 		for (i = 0; i < len; i++)
-			name[i] = (char)((*e)[7 + i] >= 'A' && (*e)[7 + i] <= 'Z' ?
-			    (*e)[7 + i] - 'A' + 'a' : (*e)[7 + i]);
+			name[i] =
+			    (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] - 'A' + 'a' : k[i]);
 		name[len] = '\0';
 		if (find(name) == NULL)
 			continue; /* TETHER_CONFIG, TETHER_PORT, ...: not keys */
@@ -339,7 +360,7 @@ read_secret(char **dst, const char *path, const char *key, char *err, size_t err
 {
 	struct stat st;
 	FILE *fp;
-	char buf[4096];
+	char buf[SECRET_FILE_MAX];
 	size_t n;
 
 	if ((fp = fopen(path, "r")) == NULL || fstat(fileno(fp), &st) != 0) {
@@ -391,7 +412,7 @@ static int
 parse_keys(struct config *cfg, char *err, size_t errlen)
 {
 	char *copy = xstrdup(cfg->signing_keys), *item, *save = NULL;
-	char why[160];
+	char why[WHY_MAX];
 	size_t i;
 	int rc = -1;
 

@@ -16,10 +16,20 @@
 #include "config.h"
 #include "cryptomem.h"
 #include "ctl_bench.h"
+#include "jwt.h"
 #include "password.h"
 #include "reason.h"
 #include "store.h"
 #include "util.h"
+
+/* A password line from stdin: the longest valid password (PASSWORD_MAX_CHARS
+ * of up to 4 bytes of UTF-8), CR LF and NUL fit, so a longer one is read far
+ * enough to be refused rather than cut to a valid prefix. */
+#define PASSWORD_LINE_MAX 4200
+_Static_assert(PASSWORD_LINE_MAX >= 4 * PASSWORD_MAX_CHARS + 3,
+    "a password line is too short");
+/* print_time()'s "2026-11-24 12:00:00 UTC", with room. */
+#define TIME_TEXT_MAX 40
 
 /* A subcommand; run gets its own row, so it can print self->usage. */
 struct cmd {
@@ -123,7 +133,7 @@ read_password(const char *prompt, char *buf, size_t size)
 static int
 user_add(const char *email, const char *name)
 {
-	char pw[4200], again[4200];
+	char pw[PASSWORD_LINE_MAX], again[PASSWORD_LINE_MAX];
 	enum pw_err pe;
 	char *hash = NULL;
 	struct user u;
@@ -191,7 +201,7 @@ user_list(void)
 {
 	struct user_row *rows;
 	size_t i, n;
-	char when[40];
+	char when[TIME_TEXT_MAX];
 
 	if (store_users_list(&rows, &n) != STORE_OK) {
 		fprintf(stderr, "tetherctl: database unavailable\n");
@@ -234,7 +244,7 @@ static int
 user_passwd(const char *email)
 {
 	struct user u;
-	char pw[4200];
+	char pw[PASSWORD_LINE_MAX];
 	char *hash = NULL;
 	enum pw_err pe;
 	int ended = 0, rc = 1;
@@ -296,7 +306,7 @@ sessions_list(const char *email)
 	struct session_row *rows;
 	struct user u;
 	size_t i, n;
-	char created[40], active[40];
+	char created[TIME_TEXT_MAX], active[TIME_TEXT_MAX];
 
 	if (email != NULL && find_user(email, &u) != 0)
 		return 1;
@@ -372,7 +382,7 @@ cmd_cleanup(const struct cmd *self, int argc, char **argv)
 static void
 print_report(const struct logout_event *ev)
 {
-	char when[40];
+	char when[TIME_TEXT_MAX];
 
 	print_time(ev->created_at, when, sizeof(when));
 	printf("================================================================\n");
@@ -397,7 +407,7 @@ print_report(const struct logout_event *ev)
 static void
 print_end(const struct session_row *r)
 {
-	char when[40];
+	char when[TIME_TEXT_MAX];
 	const struct session *s = &r->session;
 
 	print_time(s->ended_at, when, sizeof(when));
@@ -488,7 +498,7 @@ cmd_bench(const struct cmd *self, int argc, char **argv)
 static int
 cmd_keygen(const struct cmd *self, int argc, char **argv)
 {
-	unsigned char secret[32];
+	unsigned char secret[JWT_SECRET_MIN]; /* 256 bits, HS256's own size */
 	char kid[32];
 	char *enc;
 	time_t now = time(NULL);

@@ -17,15 +17,22 @@
 #include "util.h"
 
 #define BENCH_EMAIL "bench@tether.invalid"
+#define BENCH_PASSWORD_BYTES 24 /* the bench user's random password */
+#define BENCH_SCRYPT_PASSWORD "bench password"
+/* As handlers.c mints them: the pool must be what logins make. */
+#define BENCH_REFRESH_TOKEN_BYTES 32
+#define BENCH_JTI_BYTES 16
+
+_Static_assert(TOKEN_HASH_HEX == 2 * UTIL_SHA256_LEN, "a token hash is hex SHA-256");
 
 static void
 hash_hex(const char *token, char hex[TOKEN_HASH_HEX + 1])
 {
-	unsigned char d[32];
+	unsigned char d[UTIL_SHA256_LEN];
 	int i;
 
 	util_sha256(token, strlen(token), d);
-	for (i = 0; i < 32; i++)
+	for (i = 0; i < UTIL_SHA256_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
@@ -37,7 +44,7 @@ bench_user(const struct config *cfg, struct user *u)
 
 	if (err != STORE_NOTFOUND)
 		return err == STORE_OK ? 0 : -1;
-	pw = b64url_random_token(24);
+	pw = b64url_random_token(BENCH_PASSWORD_BYTES);
 	hash = password_hash(pw, strlen(pw), &cfg->scrypt);
 	util_free_secret(pw);
 	if (hash == NULL)
@@ -54,7 +61,8 @@ mint_one(const struct config *cfg, const struct user *u, time_t now, FILE *fp,
     struct session *s, char jti[JWT_ID_MAX])
 {
 	struct token_issue t;
-	char *refresh = b64url_random_token(32), *j = b64url_random_token(16);
+	char *refresh = b64url_random_token(BENCH_REFRESH_TOKEN_BYTES);
+	char *j = b64url_random_token(BENCH_JTI_BYTES);
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -132,7 +140,8 @@ bench_scrypt(const struct config *cfg, long n)
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++) {
-		if ((h = password_hash("bench password", 14, &cfg->scrypt)) == NULL)
+		if ((h = password_hash(BENCH_SCRYPT_PASSWORD,
+		    sizeof(BENCH_SCRYPT_PASSWORD) - 1, &cfg->scrypt)) == NULL)
 			return 1;
 		free(h);
 	}

@@ -126,7 +126,8 @@ get(atomic_uint_least64_t *c)
 	return shm != NULL ? atomic_load_explicit(c, memory_order_relaxed) : 0;
 }
 
-/* A growing text buffer. */
+/* A growing text buffer, and its first size: put() grows it as needed. */
+#define RENDER_START 4096
 struct buf {
 	char *s;
 	size_t len, cap;
@@ -198,7 +199,8 @@ render_events(struct buf *b)
 	head(b, "tether_logout_reports_total", "counter", "Client logout reports by type.");
 	for (i = 0; i < LOGOUT__MAX; i++)
 		put(b, "tether_logout_reports_total{type=\"%s\"} %llu\n",
-		    logout_type_name((enum logout_type)i), (unsigned long long)get(&shm->reports[i]));
+		    logout_type_name((enum logout_type)i),
+		    (unsigned long long)get(&shm->reports[i]));
 	head(b, "tether_cleanup_runs_total", "counter", "Cleanup runs by this host's workers.");
 	put(b, "tether_cleanup_runs_total %llu\n",
 	    (unsigned long long)get(&shm->events[M_CLEANUP_RUNS]));
@@ -258,7 +260,7 @@ metrics_render(const struct metrics_db *db)
 {
 	static struct shared zero;
 	struct shared *saved = shm;
-	struct buf b = { xmalloc(4096), 0, 4096 };
+	struct buf b = { xmalloc(RENDER_START), 0, RENDER_START };
 
 	b.s[0] = '\0';
 	if (shm == NULL)

@@ -55,8 +55,9 @@ struct denial {
 	int64_t idle_for;
 };
 
-/* Why a client says it logged out (POST /logout-event "type"). The order is
- * that of the logout report counters in the shared metrics file. */
+/* Why a client says it logged out (POST /logout-event "type"). The shared
+ * metrics file has one counter per type, in this order: a new type changes
+ * its layout (bump the file's version in metrics.c). */
 enum logout_type {
 	LOGOUT_USER_ACTION = 0,
 	LOGOUT_TOKEN_EXPIRED,

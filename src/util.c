@@ -106,11 +106,12 @@ util_random(void *buf, size_t len)
 }
 
 void
-util_sha256(const void *data, size_t len, unsigned char out[32])
+util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN])
 {
 	unsigned int outlen = 0;
 
-	if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != 32)
+	if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 ||
+	    outlen != UTIL_SHA256_LEN)
 		abort();
 }
 
@@ -199,7 +200,7 @@ util_parse_bool(const char *s, bool *out)
 
 	if (s == NULL)
 		return -1;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
 			*out = true;
 			return 0;

@@ -23,8 +23,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Fills buf with cryptographically strong random bytes; aborts on failure
  * (a worker without randomness must not issue tokens). */
 void util_random(void *buf, size_t len);
-/* SHA-256 of data into out[32]. */
-void util_sha256(const void *data, size_t len, unsigned char out[32]);
+/* Bytes of a SHA-256 digest. */
+#define UTIL_SHA256_LEN 32
+/* SHA-256 of data into out. */
+void util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN]);
 /* FNV-1a of len bytes: picks a slot in a small table. Not for secrets:
  * anyone can make it collide. */
 uint32_t util_hash32(const void *data, size_t len);

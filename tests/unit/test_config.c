@@ -261,7 +261,8 @@ test_a_comment_after_a_space_or_tab_ends_the_value(void)
 	CU_ASSERT_EQUAL(load(&c,
 	    "mount_path = /api/v2              # where the web server mounts the API\n"
 	    "idle_timeout = 5m # five minutes\nissuer = me\t# a tab before\n"
-	    "cookie_samesite = Strict          # Lax | Strict | None\n", required, err), 0);
+	    "cookie_samesite = Strict          # Lax | Strict | None\n",
+	    required, err), 0);
 	TU_ASSERT_STR_EQ(c.mount_path, "/api/v2");
 	CU_ASSERT_EQUAL(c.idle_timeout, 300);
 	TU_ASSERT_STR_EQ(c.issuer, "me");
@@ -275,8 +276,9 @@ test_a_hash_right_after_another_character_stays_in_the_value(void)
 	struct config c;
 	char err[256];
 
-	CU_ASSERT_EQUAL(load(&c, "issuer = a#b\naudience = c# d\n"
-	    "metrics_file = /var/x#1 # the second is a comment\nsql_dir =#s\n", required, err), 0);
+	CU_ASSERT_EQUAL(load(&c,
+	    "issuer = a#b\naudience = c# d\nsql_dir =#s\n"
+	    "metrics_file = /var/x#1 # the second is a comment\n", required, err), 0);
 	TU_ASSERT_STR_EQ(c.issuer, "a#b");
 	TU_ASSERT_STR_EQ(c.audience, "c# d");
 	TU_ASSERT_STR_EQ(c.metrics_file, "/var/x#1");
@@ -307,7 +309,7 @@ test_a_value_that_is_only_a_comment_is_an_empty_value(void)
 	struct config c;
 	char err[256], empty_err[256];
 
-	CU_ASSERT_EQUAL(load(&c, "metrics_file = /x\nmetrics_file =      # \"\" = per user\n",
+	CU_ASSERT_EQUAL(load(&c, "metrics_file = /x\nmetrics_file =  # \"\" = per user\n",
 	    required, err), 0);
 	TU_ASSERT_STR_EQ(c.metrics_file, "");
 	config_clear(&c);
@@ -332,7 +334,8 @@ uncomment_examples(FILE *src, FILE *dst)
 
 	while (fgets(line, sizeof(line), src) != NULL) {
 		len = strspn(line + 2, "abcdefghijklmnopqrstuvwxyz_");
-		if (strncmp(line, "# ", 2) != 0 || len == 0 || strncmp(line + 2 + len, " =", 2) != 0) {
+		if (strncmp(line, "# ", 2) != 0 || len == 0 ||
+		    strncmp(line + 2 + len, " =", 2) != 0) {
 			CU_ASSERT(fputs(line, dst) >= 0);
 			continue;
 		}

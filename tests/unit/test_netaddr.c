@@ -33,7 +33,8 @@ test_a_network_never_matches_an_address_of_the_other_family(void)
 }
 
 static const struct tu_test tests[] = {
-	{ "only allowed addresses may read metrics", test_only_allowed_addresses_may_read_metrics },
+	{ "only allowed addresses may read metrics",
+	    test_only_allowed_addresses_may_read_metrics },
 	{ "a network never matches an address of the other family",
 	    test_a_network_never_matches_an_address_of_the_other_family },
 	{ NULL, NULL }

@@ -25,7 +25,8 @@ test_every_reason_has_a_unique_name_and_a_message(void)
 		CU_ASSERT(named(reason_name((enum reason)i)));
 		CU_ASSERT(named(reason_message((enum reason)i)));
 		for (j = 1; j < i; j++)
-			TU_ASSERT_STR_NE(reason_name((enum reason)i), reason_name((enum reason)j));
+			TU_ASSERT_STR_NE(
+			    reason_name((enum reason)i), reason_name((enum reason)j));
 	}
 }
 
@@ -65,7 +66,8 @@ test_an_idle_or_expired_end_keeps_its_reason_and_every_other_is_ended(void)
 	for (i = 1; i < END__MAX; i++) {
 		CU_ASSERT_NOT_EQUAL(reason_for_end((enum end_reason)i), REASON_NONE);
 		if (i != END_IDLE_TIMEOUT && i != END_EXPIRED)
-			CU_ASSERT_EQUAL(reason_for_end((enum end_reason)i), REASON_SESSION_ENDED);
+			CU_ASSERT_EQUAL(
+			    reason_for_end((enum end_reason)i), REASON_SESSION_ENDED);
 	}
 }
 
@@ -78,7 +80,8 @@ test_every_logout_type_has_a_unique_name_that_parses_back(void)
 	for (i = 0; i < LOGOUT__MAX; i++) {
 		CU_ASSERT(named(logout_type_name((enum logout_type)i)));
 		t = LOGOUT__MAX;
-		CU_ASSERT_EQUAL(logout_type_parse(logout_type_name((enum logout_type)i), &t), 0);
+		CU_ASSERT_EQUAL(
+		    logout_type_parse(logout_type_name((enum logout_type)i), &t), 0);
 		CU_ASSERT_EQUAL(t, i);
 		for (j = 0; j < i; j++)
 			TU_ASSERT_STR_NE(logout_type_name((enum logout_type)i),
@@ -109,10 +112,10 @@ test_a_value_out_of_range_has_an_empty_name(void)
 	TU_ASSERT_STR_EQ(reason_message(REASON__MAX), "");
 	TU_ASSERT_STR_EQ(end_reason_name(END__MAX), "");
 	TU_ASSERT_STR_EQ(logout_type_name(LOGOUT__MAX), "");
-	TU_ASSERT_STR_EQ(reason_name((enum reason)-1), "");
-	TU_ASSERT_STR_EQ(reason_message((enum reason)-1), "");
-	TU_ASSERT_STR_EQ(end_reason_name((enum end_reason)-1), "");
-	TU_ASSERT_STR_EQ(logout_type_name((enum logout_type)-1), "");
+	TU_ASSERT_STR_EQ(reason_name((enum reason)(-1)), "");
+	TU_ASSERT_STR_EQ(reason_message((enum reason)(-1)), "");
+	TU_ASSERT_STR_EQ(end_reason_name((enum end_reason)(-1)), "");
+	TU_ASSERT_STR_EQ(logout_type_name((enum logout_type)(-1)), "");
 }
 
 static const struct tu_test tests[] = {
@@ -120,13 +123,15 @@ static const struct tu_test tests[] = {
 	    test_every_reason_has_a_unique_name_and_a_message },
 	{ "every end reason has a unique name that parses back",
 	    test_every_end_reason_has_a_unique_name_that_parses_back },
-	{ "an unknown end reason parses as none", test_an_unknown_end_reason_parses_as_none },
+	{ "an unknown end reason parses as none",
+	    test_an_unknown_end_reason_parses_as_none },
 	{ "an idle or expired end keeps its reason and every other is ended",
 	    test_an_idle_or_expired_end_keeps_its_reason_and_every_other_is_ended },
 	{ "every logout type has a unique name that parses back",
 	    test_every_logout_type_has_a_unique_name_that_parses_back },
 	{ "an unknown logout type is refused", test_an_unknown_logout_type_is_refused },
-	{ "a value out of range has an empty name", test_a_value_out_of_range_has_an_empty_name },
+	{ "a value out of range has an empty name",
+	    test_a_value_out_of_range_has_an_empty_name },
 	{ NULL, NULL }
 };
 
