@@ -14,27 +14,12 @@
 #include "password.h"
 #include "session.h"
 #include "store.h"
+#include "tokens.h"
 #include "util.h"
 
 #define BENCH_EMAIL "bench@tether.invalid"
 #define BENCH_PASSWORD_BYTES 24 /* the bench user's random password */
 #define BENCH_SCRYPT_PASSWORD "bench password"
-/* As handlers.c mints them: the pool must be what logins make. */
-#define BENCH_REFRESH_TOKEN_BYTES 32
-#define BENCH_JTI_BYTES 16
-
-_Static_assert(TOKEN_HASH_HEX == 2 * UTIL_SHA256_LEN, "a token hash is hex SHA-256");
-
-static void
-hash_hex(const char *token, char hex[TOKEN_HASH_HEX + 1])
-{
-	unsigned char d[UTIL_SHA256_LEN];
-	int i;
-
-	util_sha256(token, strlen(token), d);
-	for (i = 0; i < UTIL_SHA256_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-}
 
 static int
 bench_user(const struct config *cfg, struct user *u)
@@ -60,28 +45,24 @@ static int
 mint_one(const struct config *cfg, const struct user *u, time_t now, FILE *fp,
     struct session *s, char jti[JWT_ID_MAX])
 {
-	struct token_issue t;
-	char *refresh = b64url_random_token(BENCH_REFRESH_TOKEN_BYTES);
-	char *j = b64url_random_token(BENCH_JTI_BYTES);
+	struct token_pair p;
 	int rc = -1;
 
+	/* Minted as a login mints them: the pool must be what logins make. */
+	tokens_pair_new(cfg, now, &p);
 	memset(s, 0, sizeof(*s));
-	memset(&t, 0, sizeof(t));
 	s->user_id = u->id;
 	s->created_at = s->last_active_at = now;
 	s->remember_me = true;
 	s->idle_timeout_s = 0;
 	s->absolute_expires_at = now + 20 * 86400;
 	snprintf(s->device_id, sizeof(s->device_id), "bench");
-	hash_hex(refresh, t.refresh_hash);
-	t.refresh_expires_at = now + (time_t)cfg->refresh_token_lifetime_remember_me;
-	snprintf(t.access_jti, sizeof(t.access_jti), "%s", j);
-	t.access_expires_at = now + 86400;
-	if (store_session_create(s, &t) == STORE_OK && fprintf(fp, "%s\n", refresh) > 0)
+	p.issue.refresh_expires_at = now + (time_t)cfg->refresh_token_lifetime_remember_me;
+	p.issue.access_expires_at = now + 86400;
+	if (store_session_create(s, &p.issue) == STORE_OK && fprintf(fp, "%s\n", p.refresh) > 0)
 		rc = 0;
-	snprintf(jti, JWT_ID_MAX, "%s", j);
-	util_free_secret(refresh);
-	free(j);
+	snprintf(jti, JWT_ID_MAX, "%s", p.issue.access_jti);
+	tokens_pair_clear(&p);
 	return rc;
 }
 

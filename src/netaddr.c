@@ -8,10 +8,12 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netaddr.h"
+#include "util.h"
 
 /* The longest entry considered: an IPv6 CIDR in text is at most 49
  * characters; anything longer cannot be one. */
@@ -24,7 +26,8 @@ in_cidr(const char *cidr, size_t len, const char *addr)
 	unsigned char net[sizeof(struct in6_addr)], ip[sizeof(struct in6_addr)];
 	char text[CIDR_TEXT_MAX];
 	const char *slash;
-	int fam, bits, maxbits, i;
+	int fam, maxbits, i;
+	int64_t bits;
 
 	if (len >= sizeof(text))
 		return false;
@@ -33,10 +36,15 @@ in_cidr(const char *cidr, size_t len, const char *addr)
 	slash = strchr(text, '/');
 	fam = strchr(text, ':') ? AF_INET6 : AF_INET;
 	maxbits = fam == AF_INET6 ? 128 : 32;
-	bits = slash ? atoi(slash + 1) : maxbits;
+	bits = maxbits;
+	/* A prefix that is not a whole number in range matches nothing: read
+	 * leniently, "/abc" or "/" would be /0 and allow every address. */
+	if (slash != NULL && (slash[1] < '0' || slash[1] > '9' ||
+	    util_parse_int(slash + 1, 0, maxbits, &bits) != 0))
+		return false;
 	if (slash)
 		text[slash - text] = '\0';
-	if (bits < 0 || bits > maxbits || inet_pton(fam, text, net) != 1 ||
+	if (inet_pton(fam, text, net) != 1 ||
 	    inet_pton(fam, addr, ip) != 1)
 		return false;
 	for (i = 0; i < bits; i++)

@@ -15,7 +15,7 @@
 void
 tokens_hash(const char *token, char hex[TOKEN_HASH_HEX + 1])
 {
-	unsigned char d[32];
+	unsigned char d[UTIL_SHA256_LEN];
 	size_t i;
 
 	util_sha256(token, strlen(token), d);

@@ -12,6 +12,9 @@
 #include "config.h"
 #include "session.h"
 #include "store.h"
+#include "util.h"
+
+_Static_assert(TOKEN_HASH_HEX == 2 * UTIL_SHA256_LEN, "a token hash is hex SHA-256");
 
 #define REFRESH_TOKEN_BYTES 32 /* 256 bits */
 #define REFRESH_TOKEN_CHARS 43 /* base64url of REFRESH_TOKEN_BYTES, unpadded */

@@ -32,11 +32,26 @@ test_a_network_never_matches_an_address_of_the_other_family(void)
 	CU_ASSERT_FALSE(netaddr_allowed("192.0.2.7", "192.0.2.8"));
 }
 
+static void
+test_a_prefix_that_is_not_a_number_in_range_matches_nothing(void)
+{
+	/* Read as /0 these would allow every address. */
+	CU_ASSERT_FALSE(netaddr_allowed("10.0.0.0/abc", "192.0.2.1"));
+	CU_ASSERT_FALSE(netaddr_allowed("10.0.0.0/", "192.0.2.1"));
+	CU_ASSERT_FALSE(netaddr_allowed("10.0.0.0/-0", "192.0.2.1"));
+	CU_ASSERT_FALSE(netaddr_allowed("10.0.0.0/8x", "10.0.0.1"));
+	CU_ASSERT_FALSE(netaddr_allowed("10.0.0.0/+8", "10.0.0.1"));
+	CU_ASSERT_TRUE(netaddr_allowed("10.0.0.0/8", "10.200.0.1"));
+	CU_ASSERT_TRUE(netaddr_allowed("2001:db8::/32", "2001:db8:1::1"));
+}
+
 static const struct tu_test tests[] = {
 	{ "only allowed addresses may read metrics",
 	    test_only_allowed_addresses_may_read_metrics },
 	{ "a network never matches an address of the other family",
 	    test_a_network_never_matches_an_address_of_the_other_family },
+	{ "a prefix that is not a number in range matches nothing",
+	    test_a_prefix_that_is_not_a_number_in_range_matches_nothing },
 	{ NULL, NULL }
 };
 
