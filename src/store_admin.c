@@ -22,26 +22,31 @@ store_user_set_disabled(int64_t id, bool disabled, time_t now, int *ended)
 	return db_user_change(S_USER_SET_DISABLED, 3, v, ended);
 }
 
+static void
+user_row(const PGresult *res, int row, void *out)
+{
+	struct user_row *u = out;
+
+	db_read_user(res, row, 0, &u->user);
+	u->live_sessions = db_int(res, row, USER_NCOLS);
+}
+
 enum store_err
 store_users_list(struct user_row **out, size_t *n)
 {
 	enum store_err err;
-	PGresult *res = db_run(S_USERS_LIST, 0, NULL, &err);
-	int i, rows;
 
-	*out = NULL;
-	*n = 0;
-	if (res == NULL)
-		return err;
-	rows = PQntuples(res);
-	*out = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**out));
-	for (i = 0; i < rows; i++) {
-		db_read_user(res, i, 0, &(*out)[i].user);
-		(*out)[i].live_sessions = db_int(res, i, USER_NCOLS);
-	}
-	*n = (size_t)rows;
-	PQclear(res);
-	return STORE_OK;
+	*out = db_rows(S_USERS_LIST, 0, NULL, sizeof(**out), user_row, n, &err);
+	return err;
+}
+
+static void
+session_email_row(const PGresult *res, int row, void *out)
+{
+	struct session_row *s = out;
+
+	db_read_session(res, row, 0, &s->session);
+	db_copy(s->email, sizeof(s->email), PQgetvalue(res, row, SESSION_NCOLS));
 }
 
 static enum store_err
@@ -49,23 +54,9 @@ admin_sessions(enum stmt id, const char *arg, struct session_row **out, size_t *
 {
 	const char *v[] = { arg };
 	enum store_err err;
-	PGresult *res = db_run(id, 1, v, &err);
-	int i, rows;
 
-	*out = NULL;
-	*n = 0;
-	if (res == NULL)
-		return err;
-	rows = PQntuples(res);
-	*out = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**out));
-	for (i = 0; i < rows; i++) {
-		db_read_session(res, i, 0, &(*out)[i].session);
-		db_copy((*out)[i].email, sizeof((*out)[i].email),
-		    PQgetvalue(res, i, SESSION_NCOLS));
-	}
-	*n = (size_t)rows;
-	PQclear(res);
-	return STORE_OK;
+	*out = db_rows(id, 1, v, sizeof(**out), session_email_row, n, &err);
+	return err;
 }
 
 enum store_err
@@ -84,6 +75,16 @@ store_events_ends(int limit, struct session_row **out, size_t *n)
 	return admin_sessions(S_EVENTS_ENDS, db_num(&lim, limit), out, n);
 }
 
+static void
+failure_row(const PGresult *res, int row, void *out)
+{
+	struct stat_count *f = out;
+
+	db_copy(f->kind, sizeof(f->kind), PQgetvalue(res, row, 0));
+	db_copy(f->reason, sizeof(f->reason), PQgetvalue(res, row, 1));
+	f->count = db_int(res, row, 2);
+}
+
 enum store_err
 store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *nfailures)
 {
@@ -91,7 +92,6 @@ store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *
 	const char *v[] = { db_num(&t, now) };
 	enum store_err err;
 	PGresult *res;
-	int i, rows;
 
 	memset(st, 0, sizeof(*st));
 	*failures = NULL;
@@ -103,19 +103,9 @@ store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *
 	st->logins_hour = db_int(res, 0, 2);
 	st->users = db_int(res, 0, 3);
 	PQclear(res);
-	if ((res = db_run(S_STATS_FAILURES, 1, v, &err)) == NULL)
-		return err;
-	rows = PQntuples(res);
-	*failures = xcalloc(rows > 0 ? (size_t)rows : 1, sizeof(**failures));
-	for (i = 0; i < rows; i++) {
-		db_copy((*failures)[i].kind, sizeof((*failures)[i].kind), PQgetvalue(res, i, 0));
-		db_copy((*failures)[i].reason, sizeof((*failures)[i].reason),
-		    PQgetvalue(res, i, 1));
-		(*failures)[i].count = db_int(res, i, 2);
-	}
-	*nfailures = (size_t)rows;
-	PQclear(res);
-	return STORE_OK;
+	*failures = db_rows(S_STATS_FAILURES, 1, v, sizeof(**failures), failure_row,
+	    nfailures, &err);
+	return err;
 }
 
 /* ---- reports ---- */
@@ -135,41 +125,34 @@ dup_or_null(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
 }
 
+static void
+event_row(const PGresult *res, int i, void *out)
+{
+	struct logout_event *ev = out;
+
+	if (PQnfields(res) > 11)
+		ev->email = dup_or_null(res, i, 11);
+	ev->id = db_int(res, i, 0);
+	ev->created_at = (time_t)db_int(res, i, 1);
+	ev->user_id = db_int(res, i, 2);
+	ev->session_id = dup_or_null(res, i, 3);
+	ev->type = dup_or_null(res, i, 4);
+	ev->message = dup_or_null(res, i, 5);
+	ev->idle_minutes = strtod(PQgetvalue(res, i, 6), NULL);
+	ev->location = dup_or_null(res, i, 7);
+	ev->context = dup_or_null(res, i, 8);
+	ev->ip = dup_or_null(res, i, 9);
+	ev->user_agent = dup_or_null(res, i, 10);
+}
+
 static enum store_err
 event_rows(enum stmt id, int nv, const char *const *v, struct logout_event **out,
     size_t *n)
 {
 	enum store_err err;
-	PGresult *res = db_run(id, nv, v, &err);
-	struct logout_event *ev;
-	int i, rows;
 
-	*out = NULL;
-	*n = 0;
-	if (res == NULL)
-		return err;
-	rows = PQntuples(res);
-	if (rows > 0)
-		*out = xcalloc((size_t)rows, sizeof(**out));
-	for (i = 0; i < rows; i++) {
-		ev = &(*out)[i];
-		if (PQnfields(res) > 11)
-			ev->email = dup_or_null(res, i, 11);
-		ev->id = db_int(res, i, 0);
-		ev->created_at = (time_t)db_int(res, i, 1);
-		ev->user_id = db_int(res, i, 2);
-		ev->session_id = dup_or_null(res, i, 3);
-		ev->type = dup_or_null(res, i, 4);
-		ev->message = dup_or_null(res, i, 5);
-		ev->idle_minutes = strtod(PQgetvalue(res, i, 6), NULL);
-		ev->location = dup_or_null(res, i, 7);
-		ev->context = dup_or_null(res, i, 8);
-		ev->ip = dup_or_null(res, i, 9);
-		ev->user_agent = dup_or_null(res, i, 10);
-	}
-	*n = (size_t)rows;
-	PQclear(res);
-	return STORE_OK;
+	*out = db_rows(id, nv, v, sizeof(**out), event_row, n, &err);
+	return err;
 }
 
 enum store_err

@@ -354,27 +354,40 @@ db_exec(const char *sql, FILE *out, const char *what)
 	return ok;
 }
 
+void *
+db_rows(enum stmt id, int n, const char *const *vals, size_t size, db_row_reader read,
+    size_t *count, enum store_err *err)
+{
+	PGresult *res = db_run(id, n, vals, err);
+	unsigned char *out;
+	int i, rows;
+
+	*count = 0;
+	if (res == NULL)
+		return NULL;
+	rows = PQntuples(res);
+	out = xcalloc(rows > 0 ? (size_t)rows : 1, size);
+	for (i = 0; i < rows; i++)
+		read(res, i, out + (size_t)i * size);
+	*count = (size_t)rows;
+	PQclear(res);
+	return out;
+}
+
+static void
+session_row(const PGresult *res, int row, void *out)
+{
+	db_read_session(res, row, 0, out);
+}
+
 enum store_err
 db_session_rows(enum stmt id, int n, const char *const *vals, struct session **out,
     size_t *count)
 {
 	enum store_err err;
-	PGresult *res = db_run(id, n, vals, &err);
-	int i, rows;
 
-	*out = NULL;
-	*count = 0;
-	if (res == NULL)
-		return err;
-	rows = PQntuples(res);
-	if (rows > 0) {
-		*out = xcalloc((size_t)rows, sizeof(**out));
-		for (i = 0; i < rows; i++)
-			db_read_session(res, i, 0, &(*out)[i]);
-	}
-	*count = (size_t)rows;
-	PQclear(res);
-	return STORE_OK;
+	*out = db_rows(id, n, vals, sizeof(**out), session_row, count, &err);
+	return err;
 }
 
 /* Runs a statement that changes one user and ends sessions, returning

@@ -123,8 +123,16 @@ int64_t db_int(const PGresult *res, int row, int col);
 bool db_bool(const PGresult *res, int row, int col);
 void db_read_session(const PGresult *res, int row, int c, struct session *s);
 void db_read_user(const PGresult *res, int row, int c, struct user *u);
-/* Runs a statement returning SESSION_COLS rows into *out (the caller frees
- * it), *count rows. */
+/* Reads row row of res into the array element out. */
+typedef void (*db_row_reader)(const PGresult *res, int row, void *out);
+/*
+ * Runs statement id and reads every row of its result with read into a
+ * new array of size-byte elements (at least one, zeroed), which it returns
+ * (the caller frees it); *count rows. NULL with *err set on a fault.
+ */
+void *db_rows(enum stmt id, int n, const char *const *vals, size_t size, db_row_reader read,
+    size_t *count, enum store_err *err);
+/* db_rows() of a statement returning SESSION_COLS rows. */
 enum store_err db_session_rows(enum stmt id, int n, const char *const *vals,
     struct session **out, size_t *count);
 /* Runs a statement that changes one user and ends sessions, returning
