@@ -24,3 +24,14 @@ export class MemoryStorage {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once cond() is true, checking every few ms; rejects after ms.
+ * For what arrives "soon" (a BroadcastChannel message): a fixed sleep is
+ * too short on a loaded machine. */
+export async function waitFor(cond, ms = 2000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
+    await sleep(5);
+  }
+}

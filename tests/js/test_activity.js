@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActivity, reportDue } from '../../htdocs/js/activity.js';
 import { createTabs } from '../../htdocs/js/tabs.js';
-import { MemoryStorage, sleep } from './helpers.js';
+import { MemoryStorage, sleep, waitFor } from './helpers.js';
 
 const S = 1_000_000; // server seconds of the last activity the server knows
 
@@ -27,11 +27,12 @@ test('an unknown server state reports nothing', () => {
   assert.equal(reportDue({ lastActivityMs: 5, lastActiveAtS: undefined, stepS: 1, nowMs: 10 }), false);
 });
 
-test('activity marks are throttled and shared with another tab', async () => {
+test('activity marks are throttled and shared with another tab', async (ctx) => {
   let t = 10_000;
   const target = new EventTarget();
   const ta = createTabs({ name: 't-act', locks: null });
   const tb = createTabs({ name: 't-act', locks: null });
+  ctx.after(() => (ta.close(), tb.close())); // an open channel keeps node running
   const seenB = [];
   const a = createActivity({ now: () => t, tabs: ta, target, storage: new MemoryStorage() });
   const b = createActivity({ now: () => t, tabs: tb, target: new EventTarget(), storage: new MemoryStorage(), onActivity: (ms, local) => seenB.push([ms, local]) });
@@ -41,7 +42,8 @@ test('activity marks are throttled and shared with another tab', async () => {
   target.dispatchEvent(new Event('pointermove')); // throttled
   t += 1000;
   target.dispatchEvent(new Event('wheel'));
-  await sleep(50);
+  await waitFor(() => seenB.length >= 2);
+  await sleep(30); // nothing more comes
   assert.deepEqual(seenB, [
     [10_000, false],
     [11_200, false],
@@ -49,8 +51,6 @@ test('activity marks are throttled and shared with another tab', async () => {
   assert.equal(b.last(), 11_200);
   a.stop();
   b.stop();
-  ta.close();
-  tb.close();
 });
 
 test('ignored events are not activity', () => {

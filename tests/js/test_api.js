@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   backoffMs,
@@ -135,8 +135,14 @@ function fakeServer({ accessOk = () => true, refreshStatus = () => 200 } = {}) {
   return { fetch, calls };
 }
 
+// Every channel is closed at the end even when an assertion fails: an
+// open one keeps node running.
+const opened = [];
+after(() => opened.forEach((t) => t.close()));
+
 function client(server, shared, extra = {}) {
   const tabs = createTabs({ name: shared.channel, locks: null });
+  opened.push(tabs);
   const events = { over: [], info: [], conn: [] };
   const c = createAuthClient({
     base: '/api/auth',
@@ -178,19 +184,23 @@ test('a background request refreshes as background too', async () => {
   tabs.close();
 });
 
-test('two tabs with an expired token make exactly one refresh between them (channel claims, no Web Locks)', async () => {
+// Two tabs whose access token expired at once, on one channel; shared:
+// whether they share storage (one browser) or not (what one writes, the
+// other does not see yet). Exactly one refresh between them either way.
+async function twoTabsRefreshOnce(channel, shared) {
   let refreshes = 0;
   const server = fakeServer({ accessOk: () => refreshes > 0, refreshStatus: () => (refreshes++, 200) });
-  const shared = { channel: 't-api-3', storage: new MemoryStorage() };
-  const a = client(server, shared);
-  const b = client(server, shared);
+  const storage = new MemoryStorage();
+  const a = client(server, { channel, storage });
+  const b = client(server, { channel, storage: shared ? storage : new MemoryStorage() });
   const [ra, rb] = await Promise.all([a.c.request('/me'), b.c.request('/me')]);
   assert.equal(ra.status, 200);
   assert.equal(rb.status, 200);
   assert.equal(refreshes, 1);
-  a.tabs.close();
-  b.tabs.close();
-});
+}
+
+test('two tabs with an expired token make exactly one refresh between them (channel claims, no Web Locks)', () =>
+  twoTabsRefreshOnce('t-api-3', true));
 
 test('a 503 or a network error from /refresh is a fault: the session is not over', async () => {
   for (const s of [503, 'network', 429, 403]) {
@@ -230,16 +240,5 @@ test('the shared refresh record never holds a token', async () => {
   tabs.close();
 });
 
-test('a tab that waited for the other\'s refresh uses its result even before shared storage shows it', { timeout: 10000 }, async () => {
-  let refreshes = 0;
-  const server = fakeServer({ accessOk: () => refreshes > 0, refreshStatus: () => (refreshes++, 200) });
-  // Two storages: what one tab writes, the other does not see (yet).
-  const a = client(server, { channel: 't-api-7', storage: new MemoryStorage() });
-  const b = client(server, { channel: 't-api-7', storage: new MemoryStorage() });
-  const [ra, rb] = await Promise.all([a.c.request('/me'), b.c.request('/me')]);
-  assert.equal(ra.status, 200);
-  assert.equal(rb.status, 200);
-  assert.equal(refreshes, 1);
-  a.tabs.close();
-  b.tabs.close();
-});
+test('a tab that waited for the other\'s refresh uses its result even before shared storage shows it', { timeout: 10000 }, () =>
+  twoTabsRefreshOnce('t-api-7', false));

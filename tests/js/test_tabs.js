@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTabs, winsClaim } from '../../htdocs/js/tabs.js';
-import { sleep } from './helpers.js';
+import { sleep, waitFor } from './helpers.js';
 
 test('the lowest claim wins', () => {
   assert.equal(winsClaim('b', ['c', 'd']), true);
@@ -9,25 +9,27 @@ test('the lowest claim wins', () => {
   assert.equal(winsClaim('b', []), true);
 });
 
-test('messages reach the other tabs, not the sender', async () => {
+test('messages reach the other tabs, not the sender', async (t) => {
   const a = createTabs({ name: 't-msg', locks: null });
   const b = createTabs({ name: 't-msg', locks: null });
+  // An open channel keeps node running: close them even when an assertion fails.
+  t.after(() => (a.close(), b.close()));
   const gotA = [];
   const gotB = [];
   a.on('hello', (m) => gotA.push(m));
   b.on('hello', (m) => gotB.push(m));
   a.post({ type: 'hello', n: 1 });
-  await sleep(30);
+  await waitFor(() => gotB.length > 0);
+  await sleep(30); // the sender would have had its own copy by now
   assert.equal(gotA.length, 0);
   assert.equal(gotB.length, 1);
   assert.equal(gotB[0].n, 1);
   assert.equal(gotB[0].from, a.id);
-  a.close();
-  b.close();
 });
 
-test('without Web Locks, channel claims run the work of three tabs one at a time', async () => {
+test('without Web Locks, channel claims run the work of three tabs one at a time', async (t) => {
   const tabs = [0, 1, 2].map(() => createTabs({ name: 't-excl', locks: null }));
+  t.after(() => tabs.forEach((x) => x.close()));
   let running = 0;
   let most = 0;
   const order = [];
@@ -44,12 +46,12 @@ test('without Web Locks, channel claims run the work of three tabs one at a time
   );
   assert.equal(most, 1);
   assert.equal(order.length, 3);
-  for (const t of tabs) t.close();
 });
 
-test('a claim never hangs: a holder that never releases is waited for only waitMs', async () => {
+test('a claim never hangs: a holder that never releases is waited for only waitMs', async (t) => {
   const a = createTabs({ name: 't-hang', locks: null });
   const b = createTabs({ name: 't-hang', locks: null });
+  t.after(() => (a.close(), b.close()));
   let release;
   const held = a.exclusive('job', () => new Promise((r) => (release = r)), { waitMs: 60000 });
   await sleep(100);
@@ -59,8 +61,6 @@ test('a claim never hangs: a holder that never releases is waited for only waitM
   assert.ok(Date.now() - t0 < 2000);
   release();
   await held;
-  a.close();
-  b.close();
 });
 
 test('with Web Locks: a lock that cannot be had in time runs the work anyway', async () => {
