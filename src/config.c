@@ -126,6 +126,22 @@ find(const char *name)
 	return NULL;
 }
 
+/* The values of an enumerated key, in the order of its enum. */
+static const char *const transports[] = { "cookie", "body", "both", NULL };
+static const char *const samesites[] = { "lax", "strict", "none", NULL };
+
+/* Index of v (case-insensitively) in the NULL-terminated names, or -1. */
+static int
+choice(const char *v, const char *const names[])
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 static int
 set_typed(struct config *cfg, const struct key *k, const char *v, char *err, size_t errlen)
 {
@@ -157,29 +173,19 @@ set_typed(struct config *cfg, const struct key *k, const char *v, char *err, siz
 		*(bool *)base = b;
 		return 0;
 	case C_TRANSPORT:
-		if (strcasecmp(v, "cookie") == 0)
-			cfg->token_transport = TRANSPORT_COOKIE;
-		else if (strcasecmp(v, "body") == 0)
-			cfg->token_transport = TRANSPORT_BODY;
-		else if (strcasecmp(v, "both") == 0)
-			cfg->token_transport = TRANSPORT_BOTH;
-		else {
-			snprintf(err, errlen, "must be cookie, body or both");
-			return -2;
+		if ((n = choice(v, transports)) >= 0) {
+			cfg->token_transport = (enum token_transport)n;
+			return 0;
 		}
-		return 0;
+		snprintf(err, errlen, "must be cookie, body or both");
+		return -2;
 	case C_SAMESITE:
-		if (strcasecmp(v, "lax") == 0)
-			cfg->cookie_samesite = SAMESITE_LAX;
-		else if (strcasecmp(v, "strict") == 0)
-			cfg->cookie_samesite = SAMESITE_STRICT;
-		else if (strcasecmp(v, "none") == 0)
-			cfg->cookie_samesite = SAMESITE_NONE;
-		else {
-			snprintf(err, errlen, "must be Lax, Strict or None");
-			return -2;
+		if ((n = choice(v, samesites)) >= 0) {
+			cfg->cookie_samesite = (enum samesite)n;
+			return 0;
 		}
-		return 0;
+		snprintf(err, errlen, "must be Lax, Strict or None");
+		return -2;
 	case C_LOGLEVEL:
 		if (log_level_parse(v, &cfg->log_level) == 0)
 			return 0;
