@@ -1,8 +1,9 @@
 /*
- * auth: who is calling. Takes the access token transport.c finds, verifies it, loads its session and user in one store
- * round trip, applies the session rules, and slides the idle timer for user
- * activity. Decides the most specific 401 reason; a database fault is
- * AUTH_UNAVAILABLE, never a denial.
+ * auth: who is calling. Takes the access token transport.c finds,
+ * verifies it, loads its session and user in one store round trip, asks
+ * the session rules (session_decide_verify) and writes what they say: the
+ * session's end, or the user's activity. The most specific 401 reason
+ * wins; a database fault is AUTH_UNAVAILABLE, never a denial.
  */
 #ifndef TETHER_AUTH_H
 #define TETHER_AUTH_H

@@ -1,7 +1,7 @@
 /*
- * handlers: one h_<route>() per row of the route table: parse the body,
- * ask the session rules, call the store, build the reply. The table itself
- * is handlers_routes().
+ * handlers: one h_<route>() per row of the route table, each reading
+ * parse -> rules -> store -> reply (login.c, session.c, store.h, reply.h).
+ * The table itself is handlers_routes().
  */
 #ifndef TETHER_HANDLERS_H
 #define TETHER_HANDLERS_H

@@ -5,7 +5,7 @@
  * between tests, and calls the API in-process with an injected clock:
  * requests are built as the CGI parameters FastCGI would pass.
  * Tests may inspect the database directly through itest_sql*(): the
- * product's SQL stays in store.c; this is the test's own window.
+ * product's SQL stays in store_*.c; this is the test's own window.
  */
 #ifndef TETHER_ITEST_H
 #define TETHER_ITEST_H
