@@ -80,6 +80,16 @@ cache_ready(void)
 	return true;
 }
 
+/* Whether the token's subject (sub) owns the session it names. */
+static bool
+subject_owns(const struct auth_info *a)
+{
+	char id[JWT_ID_MAX];
+
+	snprintf(id, sizeof(id), "%lld", (long long)a->session.user_id);
+	return strcmp(id, a->claims.sub) == 0;
+}
+
 /*
  * The answer from the cache, if it can give one without the database: a
  * valid (unexpired) token of a session cached live, owned by the token's
@@ -91,14 +101,12 @@ from_cache(const struct config *cfg, const struct req *req, bool activity,
     struct auth_info *out)
 {
 	struct verify_decision d;
-	char sub[32];
 
 	if (!sesscache_get(out->claims.sid, req->now, &out->session, &out->user))
 		return false;
-	snprintf(sub, sizeof(sub), "%lld", (long long)out->session.user_id);
 	session_decide_verify(cfg, &out->session, out->user.disabled, false, false,
 	    activity, req->now, &d);
-	if (strcmp(sub, out->claims.sub) == 0 && d.deny.reason == REASON_NONE && !d.touch)
+	if (subject_owns(out) && d.deny.reason == REASON_NONE && !d.touch)
 		return true;
 	memset(&out->session, 0, sizeof(out->session));
 	memset(&out->user, 0, sizeof(out->user));
@@ -115,7 +123,6 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 	enum jwt_err je;
 	enum store_err se;
 	bool revoked = false;
-	char sub[32];
 
 	memset(out, 0, sizeof(*out));
 	if ((tok = transport_access_token(cfg, req, &out->source)) == NULL) {
@@ -152,8 +159,7 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 	    &out->user, &revoked);
 	if (se == STORE_UNAVAILABLE)
 		return AUTH_UNAVAILABLE;
-	snprintf(sub, sizeof(sub), "%lld", (long long)out->session.user_id);
-	if (se != STORE_OK || strcmp(sub, out->claims.sub) != 0) {
+	if (se != STORE_OK || !subject_owns(out)) {
 		memset(&out->session, 0, sizeof(out->session));
 		memset(&out->user, 0, sizeof(out->user));
 		out->deny.reason = REASON_TOKEN_INVALID;
