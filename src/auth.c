@@ -26,8 +26,8 @@ check_session(const struct config *cfg, const struct req *req, bool expired,
 	struct verify_decision d;
 	bool ended = false;
 
-	session_decide_verify(cfg, s, out->user.disabled, expired, jti_revoked, activity,
-	    req->now, &d);
+	session_decide_verify(
+	    cfg, s, out->user.disabled, expired, jti_revoked, activity, req->now, &d);
 	out->deny = d.deny;
 	if (d.end != END_NONE) {
 		if (store_session_end(s->id, 0, d.end, d.end_at, req->now, &ended) ==
@@ -97,15 +97,15 @@ subject_owns(const struct auth_info *a)
  * takes the round trip, which also decides every 401.
  */
 static bool
-from_cache(const struct config *cfg, const struct req *req, bool activity,
-    struct auth_info *out)
+from_cache(
+    const struct config *cfg, const struct req *req, bool activity, struct auth_info *out)
 {
 	struct verify_decision d;
 
 	if (!sesscache_get(out->claims.sid, req->now, &out->session, &out->user))
 		return false;
-	session_decide_verify(cfg, &out->session, out->user.disabled, false, false,
-	    activity, req->now, &d);
+	session_decide_verify(
+	    cfg, &out->session, out->user.disabled, false, false, activity, req->now, &d);
 	if (subject_owns(out) && d.deny.reason == REASON_NONE && !d.touch)
 		return true;
 	memset(&out->session, 0, sizeof(out->session));
@@ -114,8 +114,8 @@ from_cache(const struct config *cfg, const struct req *req, bool activity,
 }
 
 enum auth_result
-auth_access(const struct config *cfg, const struct req *req, bool activity,
-    struct auth_info *out)
+auth_access(
+    const struct config *cfg, const struct req *req, bool activity, struct auth_info *out)
 {
 	enum auth_result ar;
 	bool cache;
@@ -155,8 +155,8 @@ auth_access(const struct config *cfg, const struct req *req, bool activity,
 	}
 	/* Even an expired token is looked up: if its session has ended, that
 	 * is the more useful answer than "refresh". */
-	se = store_auth_lookup(out->claims.sid, out->claims.jti, &out->session,
-	    &out->user, &revoked);
+	se = store_auth_lookup(
+	    out->claims.sid, out->claims.jti, &out->session, &out->user, &revoked);
 	if (se == STORE_UNAVAILABLE)
 		return AUTH_UNAVAILABLE;
 	if (se != STORE_OK || !subject_owns(out)) {
@@ -182,8 +182,8 @@ auth_sessions_ended(const char *sid, enum end_reason r, int64_t n)
 }
 
 void
-auth_cache_session(const struct config *cfg, const struct session *s,
-    const struct user *u, time_t now)
+auth_cache_session(
+    const struct config *cfg, const struct session *s, const struct user *u, time_t now)
 {
 	/* One activity write step: the idle timer the entry carries is then at
 	 * most that far behind the other workers' writes. */
@@ -218,8 +218,8 @@ auth_is_activity(const struct req *req)
 }
 
 enum auth_result
-auth_explain(const struct config *cfg, const struct req *req, struct denial *d,
-    struct session *s)
+auth_explain(
+    const struct config *cfg, const struct req *req, struct denial *d, struct session *s)
 {
 	enum token_source src;
 	struct auth_info a;

@@ -24,16 +24,15 @@ enum auth_result { AUTH_OK = 0, AUTH_DENIED, AUTH_UNAVAILABLE };
 
 struct auth_info {
 	enum token_source source;
-	struct denial deny;            /* why denied (AUTH_DENIED) */
+	struct denial deny; /* why denied (AUTH_DENIED) */
 	/* The token is genuine and its subject's session was found: session
 	 * and user are valid, on AUTH_OK and on a denial alike (an ended
 	 * session, an expired or revoked token). */
 	bool identified;
-	struct jwt_claims claims;      /* valid on AUTH_OK */
-	struct session session;        /* valid on AUTH_OK */
-	struct user user;              /* valid on AUTH_OK */
+	struct jwt_claims claims; /* valid on AUTH_OK */
+	struct session session; /* valid on AUTH_OK */
+	struct user user; /* valid on AUTH_OK */
 };
-
 
 /*
  * Authenticates req. activity: whether this request is user activity that
@@ -54,8 +53,8 @@ void auth_sessions_ended(const char *sid, enum end_reason r, int64_t n);
 
 /* Remembers a live session and its user for this worker's next verifies,
  * for one activity write step from now. */
-void auth_cache_session(const struct config *cfg, const struct session *s,
-    const struct user *u, time_t now);
+void auth_cache_session(
+    const struct config *cfg, const struct session *s, const struct user *u, time_t now);
 
 /* Whether req is user activity, which slides the idle timer: anything
  * but "X-Activity: background" (the front end's own polling). */
@@ -69,8 +68,8 @@ bool auth_is_activity(const struct req *req);
  * END_NONE when its session has not ended, or there is none) and, when
  * it names one, *s. AUTH_UNAVAILABLE on a database fault.
  */
-enum auth_result auth_explain(const struct config *cfg, const struct req *req,
-    struct denial *d, struct session *s);
+enum auth_result auth_explain(
+    const struct config *cfg, const struct req *req, struct denial *d, struct session *s);
 
 /*
  * The session the request's access token names, if the token is genuine

@@ -57,9 +57,11 @@ mint_one(const struct config *cfg, const struct user *u, time_t now, FILE *fp,
 	s->idle_timeout_s = 0;
 	s->absolute_expires_at = now + 20 * 86400;
 	snprintf(s->device_id, sizeof(s->device_id), "bench");
-	p.issue.refresh_expires_at = now + (time_t)cfg->refresh_token_lifetime_remember_me;
+	p.issue.refresh_expires_at =
+	    now + (time_t)cfg->refresh_token_lifetime_remember_me;
 	p.issue.access_expires_at = now + 86400;
-	if (store_session_create(s, &p.issue) == STORE_OK && fprintf(fp, "%s\n", p.refresh) > 0)
+	if (store_session_create(s, &p.issue) == STORE_OK &&
+	    fprintf(fp, "%s\n", p.refresh) > 0)
 		rc = 0;
 	snprintf(jti, JWT_ID_MAX, "%s", p.issue.access_jti);
 	tokens_pair_clear(&p);
@@ -69,7 +71,8 @@ mint_one(const struct config *cfg, const struct user *u, time_t now, FILE *fp,
 static int
 bench_tokens(const struct config *cfg, long n, const char *dir)
 {
-	char *path = xasprintf("%s/refresh.txt", dir), *apath = xasprintf("%s/access.txt", dir);
+	char *path = xasprintf("%s/refresh.txt", dir),
+	     *apath = xasprintf("%s/access.txt", dir);
 	FILE *fp = fopen(path, "w"), *ap = fopen(apath, "w");
 	struct user u;
 	struct session s;
@@ -80,7 +83,9 @@ bench_tokens(const struct config *cfg, long n, const char *dir)
 	int rc = 1;
 
 	if (fp == NULL || ap == NULL || bench_user(cfg, &u) != 0) {
-		fprintf(stderr, "tetherctl: bench tokens: cannot write %s or reach the database\n", dir);
+		fprintf(stderr,
+		    "tetherctl: bench tokens: cannot write %s or reach the database\n",
+		    dir);
 		goto out;
 	}
 	for (i = 0; i < n; i++)
@@ -122,7 +127,7 @@ bench_scrypt(const struct config *cfg, long n)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++) {
 		if ((h = password_hash(BENCH_SCRYPT_PASSWORD,
-		    sizeof(BENCH_SCRYPT_PASSWORD) - 1, &cfg->scrypt)) == NULL)
+		         sizeof(BENCH_SCRYPT_PASSWORD) - 1, &cfg->scrypt)) == NULL)
 			return 1;
 		free(h);
 	}

@@ -23,7 +23,8 @@
 #include "transport.h"
 #include "util.h"
 
-#define LOGIN_EMAIL_FIELD_MAX 1024 /* bytes; longer is a bad request, not a failed login */
+/* Bytes of an email field: longer is a bad request, not a failed login. */
+#define LOGIN_EMAIL_FIELD_MAX 1024
 #define LOGOUT_TYPE_MAX 32
 #define EVENT_MESSAGE_MAX 1000
 #define EVENT_LOCATION_MAX 2048
@@ -105,7 +106,8 @@ h_login(struct ctx *c)
 	if (json_get_bool(c->body, "remember_me", &remember) < 0 ||
 	    json_get_text(c->body, "device_id", DEVICE_ID_MAX, &device) < 0 ||
 	    (device != NULL && !util_text_ok(device, DEVICE_ID_MAX))) {
-		reply_bad_request(c->resp, "remember_me must be a boolean and device_id short text.");
+		reply_bad_request(
+		    c->resp, "remember_me must be a boolean and device_id short text.");
 		return;
 	}
 	lr = login_check(c->cfg, c->req, email, pw, pwlen, &u, &retry);
@@ -209,8 +211,10 @@ h_refresh(struct ctx *c)
 		refresh_denied(c, &r);
 	else {
 		tokens_pair_sign(c->cfg, &p, &r.session, c->req->now);
-		reply_tokens(c->resp, c->cfg, c->req, &p, &r.session, &r.user, r.refresh_expires_at);
-		metrics_count(r.verdict == REFRESH_ROTATE ? M_REFRESH_ROTATED : M_REFRESH_GRACE);
+		reply_tokens(c->resp, c->cfg, c->req, &p, &r.session, &r.user,
+		    r.refresh_expires_at);
+		metrics_count(
+		    r.verdict == REFRESH_ROTATE ? M_REFRESH_ROTATED : M_REFRESH_GRACE);
 	}
 	tokens_pair_clear(&p);
 }
@@ -238,11 +242,11 @@ logout_target(struct ctx *c, char sid[SESSION_ID_LEN + 1], enum token_source *sr
 /* Ends session sid with reason for user_id (0: whoever owns it), telling
  * the caches and the log; *ended whether this call ended it. */
 static enum store_err
-end_session(struct ctx *c, const char *sid, int64_t user_id, enum end_reason reason,
-    bool *ended)
+end_session(
+    struct ctx *c, const char *sid, int64_t user_id, enum end_reason reason, bool *ended)
 {
-	enum store_err se = store_session_end(sid, user_id, reason, c->req->now,
-	    c->req->now, ended);
+	enum store_err se =
+	    store_session_end(sid, user_id, reason, c->req->now, c->req->now, ended);
 
 	if (se == STORE_OK && *ended) {
 		auth_sessions_ended(sid, reason, 1);
@@ -325,8 +329,9 @@ h_session_info(struct ctx *c)
 		reply_store_error(c->resp, se);
 		return;
 	}
-	reply_json(c->resp, 200, reply_view_session_info(c->cfg, &c->auth.session,
-	    c->auth.claims.iat, c->auth.claims.exp, rexp, c->req->now));
+	reply_json(c->resp, 200,
+	    reply_view_session_info(c->cfg, &c->auth.session, c->auth.claims.iat,
+	        c->auth.claims.exp, rexp, c->req->now));
 }
 
 static void
@@ -337,7 +342,8 @@ h_activity(struct ctx *c)
 	/* An explicit "I am here": write it even inside the coalescing step,
 	 * so the timers the user sees are exact after a "Stay signed in". */
 	if (c->auth.session.last_active_at < c->req->now) {
-		if ((se = store_session_touch(c->auth.session.id, c->req->now)) != STORE_OK) {
+		if ((se = store_session_touch(c->auth.session.id, c->req->now)) !=
+		    STORE_OK) {
 			reply_store_error(c->resp, se);
 			return;
 		}
@@ -363,7 +369,8 @@ h_sessions(struct ctx *c)
 	arr = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		one = reply_view_session(&list[i], true);
-		json_add_bool(one, "current", strcmp(list[i].id, c->auth.session.id) == 0);
+		json_add_bool(
+		    one, "current", strcmp(list[i].id, c->auth.session.id) == 0);
 		json_object_array_add(arr, one);
 	}
 	free(list);
@@ -410,7 +417,8 @@ h_password(struct ctx *c)
 	if (c->body == NULL ||
 	    json_get_string(c->body, "current_password", &cur, &curlen) != 0 ||
 	    json_get_string(c->body, "new_password", &next, &nextlen) != 0) {
-		reply_bad_request(c->resp, "current_password and new_password are required strings.");
+		reply_bad_request(
+		    c->resp, "current_password and new_password are required strings.");
 		return;
 	}
 	if ((pe = password_validate(next, nextlen)) != PW_OK) {
@@ -422,7 +430,8 @@ h_password(struct ctx *c)
 		reply_deny_reason(c->resp, REASON_TOKEN_INVALID);
 		return;
 	}
-	if (reply_login_refused(c->resp, lr, 0) || (hash = new_hash(c, next, nextlen)) == NULL)
+	if (reply_login_refused(c->resp, lr, 0) ||
+	    (hash = new_hash(c, next, nextlen)) == NULL)
 		return;
 	se = store_user_set_password(
 	    c->auth.user.id, hash, c->auth.session.id, c->req->now, &ended);
@@ -455,14 +464,17 @@ parse_report(struct ctx *c, struct logout_event *ev, enum logout_type *type)
 	    json_get_text(c->body, "location", EVENT_LOCATION_MAX, &loc) < 0 ||
 	    (loc != NULL && !util_text_ok(loc, EVENT_LOCATION_MAX)) ||
 	    json_get_number(c->body, "idle_minutes", &idle) < 0 || idle > 1e7) {
-		reply_bad_request(c->resp, "message, location or idle_minutes is invalid.");
+		reply_bad_request(
+		    c->resp, "message, location or idle_minutes is invalid.");
 		return false;
 	}
 	if (json_object_object_get_ex(c->body, "context", &ctxo) && ctxo != NULL) {
-		ev->context = (char *)json_object_to_json_string_ext(ctxo, JSON_C_TO_STRING_PLAIN);
+		ev->context =
+		    (char *)json_object_to_json_string_ext(ctxo, JSON_C_TO_STRING_PLAIN);
 		if (!json_object_is_type(ctxo, json_type_object) ||
 		    strlen(ev->context) > EVENT_CONTEXT_MAX) {
-			reply_bad_request(c->resp, "context must be an object of at most 4 KiB.");
+			reply_bad_request(
+			    c->resp, "context must be an object of at most 4 KiB.");
 			return false;
 		}
 	}
@@ -510,7 +522,8 @@ h_logout_events(struct ctx *c)
 
 	if ((se = store_logout_events_list(c->auth.user.id, EVENTS_LIMIT, &evs, &ne)) !=
 	        STORE_OK ||
-	    (se = store_sessions_ended(c->auth.user.id, EVENTS_LIMIT, &ends, &ns)) != STORE_OK) {
+	    (se = store_sessions_ended(c->auth.user.id, EVENTS_LIMIT, &ends, &ns)) !=
+	        STORE_OK) {
 		store_logout_events_free(evs, ne);
 		reply_store_error(c->resp, se);
 		return;
@@ -555,7 +568,8 @@ h_metrics(struct ctx *c)
 	struct metrics_db db;
 
 	if (!netaddr_allowed(c->cfg->metrics_allow, c->req->remote_addr)) {
-		reply_fail(c->resp, ERR_FORBIDDEN, "Metrics are not served to this address.");
+		reply_fail(
+		    c->resp, ERR_FORBIDDEN, "Metrics are not served to this address.");
 		return;
 	}
 	/* A database outage is itself a metric, not an error of /metrics. */

@@ -37,7 +37,8 @@ login_parse_registration(json_object *body, struct registration *r)
 	enum pw_err pe;
 
 	memset(r, 0, sizeof(*r));
-	if (json_get_text(body, "email", EMAIL_MAX, &r->email) != 0 || !login_email_ok(r->email))
+	if (json_get_text(body, "email", EMAIL_MAX, &r->email) != 0 ||
+	    !login_email_ok(r->email))
 		return "A valid email address is required.";
 	if (body == NULL ||
 	    json_get_string(body, "password", &r->password, &r->password_len) != 0)
@@ -106,7 +107,8 @@ succeeded(const struct config *cfg, const struct throttle *th, const char *ekey,
 		(void)store_login_clear(ekey);
 	if (rehash && (hash = password_hash(pw, pwlen, &cfg->scrypt)) != NULL) {
 		if (store_user_rehash(u->id, hash) != STORE_OK)
-			log_warn("user %lld: password rehash not saved", (long long)u->id);
+			log_warn(
+			    "user %lld: password rehash not saved", (long long)u->id);
 		util_free_secret(hash);
 	}
 }
@@ -126,8 +128,9 @@ login_check(const struct config *cfg, const struct req *req, const char *email,
 	*retry = 0;
 	throttle_keys(req, email, &ekey, &akey);
 	if (store_login_throttle(ekey, akey, req->now - (time_t)cfg->login_window, &th) !=
-	    STORE_OK || (login_email_ok(email) &&
-	    (se = store_credential_by_email(email, u, &cr)) == STORE_UNAVAILABLE))
+	        STORE_OK ||
+	    (login_email_ok(email) &&
+	        (se = store_credential_by_email(email, u, &cr)) == STORE_UNAVAILABLE))
 		goto out;
 	if ((*retry = retry_after(cfg, &th, req->now)) > 0) {
 		metrics_count(M_LOGIN_THROTTLED);

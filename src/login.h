@@ -21,10 +21,10 @@
 enum login_result {
 	LOGIN_OK = 0,
 	LOGIN_BAD_CREDENTIALS, /* wrong password, or no such account */
-	LOGIN_DISABLED,        /* the password is right, the account disabled */
-	LOGIN_THROTTLED,       /* too many failures: try again after a while */
-	LOGIN_NO_USER,         /* the user of a session is gone */
-	LOGIN_UNAVAILABLE      /* database fault */
+	LOGIN_DISABLED, /* the password is right, the account disabled */
+	LOGIN_THROTTLED, /* too many failures: try again after a while */
+	LOGIN_NO_USER, /* the user of a session is gone */
+	LOGIN_UNAVAILABLE /* database fault */
 };
 
 /* An email address we accept for an account: one '@' with text on both
@@ -55,7 +55,7 @@ enum login_result login_check(const struct config *cfg, const struct req *req,
 
 /* Checks the current password pw of user id before a change: LOGIN_OK,
  * LOGIN_BAD_CREDENTIALS, LOGIN_NO_USER or LOGIN_UNAVAILABLE. */
-enum login_result login_verify_current(const struct config *cfg, int64_t id,
-    const char *pw, size_t pwlen);
+enum login_result login_verify_current(
+    const struct config *cfg, int64_t id, const char *pw, size_t pwlen);
 
 #endif

@@ -223,8 +223,8 @@ end_json(const struct session *s)
 }
 
 json_object *
-reply_view_timeline(const struct logout_event *evs, size_t ne,
-    const struct session *ends, size_t ns)
+reply_view_timeline(
+    const struct logout_event *evs, size_t ne, const struct session *ends, size_t ns)
 {
 	json_object *arr = json_object_new_array();
 	size_t i = 0, j = 0;

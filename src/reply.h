@@ -62,8 +62,8 @@ json_object *reply_view_session_info(const struct config *cfg, const struct sess
 json_object *reply_view_settings(const struct config *cfg, time_t now);
 /* GET /logout-events: the reports evs[0..ne) and the ended sessions
  * ends[0..ns), both newest first, merged into one newest-first array. */
-json_object *reply_view_timeline(const struct logout_event *evs, size_t ne,
-    const struct session *ends, size_t ns);
+json_object *reply_view_timeline(
+    const struct logout_event *evs, size_t ne, const struct session *ends, size_t ns);
 
 /*
  * The answer of login and refresh: the new pair p, its session and user,

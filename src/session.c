@@ -28,15 +28,17 @@ session_idle_timeout(const struct config *cfg, bool remember_me)
 time_t
 session_absolute_expiry(const struct config *cfg, time_t created_at, bool remember_me)
 {
-	return created_at + (time_t)(remember_me ? cfg->session_max_age_remember_me :
-	    cfg->session_max_age);
+	return created_at +
+	    (time_t)(remember_me ? cfg->session_max_age_remember_me
+	                         : cfg->session_max_age);
 }
 
 time_t
 session_refresh_expiry(const struct config *cfg, const struct session *s, time_t now)
 {
-	time_t t = now + (time_t)(s->remember_me ? cfg->refresh_token_lifetime_remember_me :
-	    cfg->refresh_token_lifetime);
+	time_t t = now +
+	    (time_t)(s->remember_me ? cfg->refresh_token_lifetime_remember_me
+	                            : cfg->refresh_token_lifetime);
 
 	return t < s->absolute_expires_at ? t : s->absolute_expires_at;
 }
@@ -129,8 +131,8 @@ session_state(const struct session *s, bool user_disabled, time_t now,
 
 void
 session_decide_verify(const struct config *cfg, const struct session *s,
-    bool user_disabled, bool token_expired, bool token_revoked, bool activity,
-    time_t now, struct verify_decision *out)
+    bool user_disabled, bool token_expired, bool token_revoked, bool activity, time_t now,
+    struct verify_decision *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->deny.reason = session_state(s, user_disabled, now, &out->end, &out->end_at);
@@ -152,8 +154,8 @@ session_decide_refresh(const struct config *cfg, const struct session *s,
     struct refresh_decision *out)
 {
 	memset(out, 0, sizeof(*out));
-	if ((out->reason = session_state(s, user_disabled, now, &out->end,
-	    &out->end_at)) != REASON_NONE)
+	if ((out->reason = session_state(
+	         s, user_disabled, now, &out->end, &out->end_at)) != REASON_NONE)
 		return;
 	out->verdict = session_refresh_verdict(t, now, cfg->refresh_reuse_grace);
 	switch (out->verdict) {
@@ -186,8 +188,9 @@ session_refresh_verdict(const struct refresh_row *t, time_t now, int64_t grace)
 	if (t->revoked_at != 0)
 		return REFRESH_REVOKED;
 	if (t->rotated_at != 0)
-		return grace > 0 && (int64_t)(now - t->rotated_at) < grace ? REFRESH_GRACE :
-		    REFRESH_REUSED;
+		return grace > 0 && (int64_t)(now - t->rotated_at) < grace
+		    ? REFRESH_GRACE
+		    : REFRESH_REUSED;
 	if (now >= t->expires_at)
 		return REFRESH_EXPIRED;
 	return REFRESH_ROTATE;

@@ -103,8 +103,8 @@ store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *
 	st->logins_hour = db_int(res, 0, 2);
 	st->users = db_int(res, 0, 3);
 	PQclear(res);
-	*failures = db_rows(S_STATS_FAILURES, 1, v, sizeof(**failures), failure_row,
-	    nfailures, &err);
+	*failures = db_rows(
+	    S_STATS_FAILURES, 1, v, sizeof(**failures), failure_row, nfailures, &err);
 	return err;
 }
 
@@ -146,8 +146,8 @@ event_row(const PGresult *res, int i, void *out)
 }
 
 static enum store_err
-event_rows(enum stmt id, int nv, const char *const *v, struct logout_event **out,
-    size_t *n)
+event_rows(
+    enum stmt id, int nv, const char *const *v, struct logout_event **out, size_t *n)
 {
 	enum store_err err;
 
@@ -156,8 +156,7 @@ event_rows(enum stmt id, int nv, const char *const *v, struct logout_event **out
 }
 
 enum store_err
-store_logout_events_list(int64_t user_id, int limit, struct logout_event **out,
-    size_t *n)
+store_logout_events_list(int64_t user_id, int limit, struct logout_event **out, size_t *n)
 {
 	struct num uid, lim;
 	const char *v[] = { db_num(&uid, user_id), db_num(&lim, limit) };
@@ -215,7 +214,8 @@ store_metrics(time_t now, int64_t retention, struct metrics_db *out)
 	if ((res = db_run(S_METRICS_ENDED, 2, v, &err)) == NULL)
 		return err;
 	for (i = 0; i < PQntuples(res); i++)
-		out->ended_recent[end_reason_parse(PQgetvalue(res, i, 0))] = db_int(res, i, 1);
+		out->ended_recent[end_reason_parse(PQgetvalue(res, i, 0))] =
+		    db_int(res, i, 1);
 	PQclear(res);
 	out->ok = true;
 	return STORE_OK;
@@ -230,7 +230,9 @@ clean_loop(enum stmt id, time_t now, int batch, int64_t age, int64_t *count)
 	struct num t, b, a;
 	const char *v[] = { db_num(&t, now), db_num(&b, batch), db_num(&a, age) };
 	int nparams = id == S_CLEAN_EXPIRE_SESSIONS || id == S_CLEAN_BLACKLIST ||
-	    id == S_CLEAN_REFRESH ? 2 : 3;
+	        id == S_CLEAN_REFRESH
+	    ? 2
+	    : 3;
 	enum store_err err;
 	PGresult *res;
 	int64_t got;
@@ -238,8 +240,8 @@ clean_loop(enum stmt id, time_t now, int batch, int64_t age, int64_t *count)
 	do {
 		if ((res = db_run(id, nparams, v, &err)) == NULL)
 			return err;
-		got = id == S_CLEAN_EXPIRE_SESSIONS ? db_int(res, 0, 0) :
-		    strtoll(PQcmdTuples(res), NULL, 10);
+		got = id == S_CLEAN_EXPIRE_SESSIONS ? db_int(res, 0, 0)
+		                                    : strtoll(PQcmdTuples(res), NULL, 10);
 		*count += got;
 		PQclear(res);
 	} while (got >= batch);
@@ -247,8 +249,8 @@ clean_loop(enum stmt id, time_t now, int batch, int64_t age, int64_t *count)
 }
 
 enum store_err
-store_cleanup(const struct config *cfg, time_t now, int batch,
-    struct cleanup_counts *out, bool *ran)
+store_cleanup(const struct config *cfg, time_t now, int batch, struct cleanup_counts *out,
+    bool *ran)
 {
 	enum store_err err, unlock_err;
 	PGresult *res;
@@ -262,16 +264,17 @@ store_cleanup(const struct config *cfg, time_t now, int batch,
 	if (!*ran)
 		return STORE_OK;
 	if ((err = clean_loop(S_CLEAN_EXPIRE_SESSIONS, now, batch, 0,
-	    &out->sessions_expired)) == STORE_OK &&
-	    (err = clean_loop(S_CLEAN_BLACKLIST, now, batch, 0, &out->blacklist)) == STORE_OK &&
+	         &out->sessions_expired)) == STORE_OK &&
+	    (err = clean_loop(S_CLEAN_BLACKLIST, now, batch, 0, &out->blacklist)) ==
+	        STORE_OK &&
 	    (err = clean_loop(S_CLEAN_REFRESH, now, batch, 0, &out->refresh_tokens)) ==
-	    STORE_OK &&
+	        STORE_OK &&
 	    (err = clean_loop(S_CLEAN_SESSIONS, now, batch, cfg->session_retention,
-	    &out->sessions)) == STORE_OK &&
+	         &out->sessions)) == STORE_OK &&
 	    (err = clean_loop(S_CLEAN_LOGOUT_EVENTS, now, batch, cfg->event_retention,
-	    &out->logout_events)) == STORE_OK &&
+	         &out->logout_events)) == STORE_OK &&
 	    (err = clean_loop(S_CLEAN_AUTH_EVENTS, now, batch, cfg->event_retention,
-	    &out->auth_events)) == STORE_OK)
+	         &out->auth_events)) == STORE_OK)
 		err = clean_loop(S_CLEAN_ATTEMPTS, now, batch, cfg->login_window,
 		    &out->login_attempts);
 	/* Unlock even after a failed batch; the connection's end would too. */

@@ -20,10 +20,10 @@ static struct {
 	bool prepared[STMT__MAX];
 	bool in_tx;
 	bool want_listen; /* LISTEN for session ends on every connection */
-	bool listening;   /* ... and this connection does */
-	bool lost;        /* the server said FATAL between our queries */
+	bool listening; /* ... and this connection does */
+	bool lost; /* the server said FATAL between our queries */
 	uint64_t conn_id; /* counts successful (re)connections */
-	uint64_t sent;    /* statements sent (tests count round trips) */
+	uint64_t sent; /* statements sent (tests count round trips) */
 } db;
 
 const char *
@@ -381,8 +381,8 @@ session_row(const PGresult *res, int row, void *out)
 }
 
 enum store_err
-db_session_rows(enum stmt id, int n, const char *const *vals, struct session **out,
-    size_t *count)
+db_session_rows(
+    enum stmt id, int n, const char *const *vals, struct session **out, size_t *count)
 {
 	enum store_err err;
 

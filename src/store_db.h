@@ -19,18 +19,18 @@
 #include "store.h"
 
 /* The columns of a session row, in the order read_session() expects. */
-#define SESSION_COLS \
-	"s.id, s.user_id, extract(epoch from s.created_at)::bigint, " \
-	"extract(epoch from s.last_active_at)::bigint, s.idle_timeout_s, " \
-	"extract(epoch from s.absolute_expires_at)::bigint, s.remember_me, " \
-	"coalesce(extract(epoch from s.ended_at)::bigint, 0), " \
-	"coalesce(s.end_reason, ''), coalesce(s.device_id, ''), " \
+#define SESSION_COLS                                                                     \
+	"s.id, s.user_id, extract(epoch from s.created_at)::bigint, "                    \
+	"extract(epoch from s.last_active_at)::bigint, s.idle_timeout_s, "               \
+	"extract(epoch from s.absolute_expires_at)::bigint, s.remember_me, "             \
+	"coalesce(extract(epoch from s.ended_at)::bigint, 0), "                          \
+	"coalesce(s.end_reason, ''), coalesce(s.device_id, ''), "                        \
 	"coalesce(s.user_agent, ''), coalesce(s.ip, '')"
 #define SESSION_NCOLS 12
 
-#define USER_COLS \
-	"u.id, u.email, u.display_name, u.disabled, " \
-	"extract(epoch from u.created_at)::bigint, " \
+#define USER_COLS                                                                        \
+	"u.id, u.email, u.display_name, u.disabled, "                                    \
+	"extract(epoch from u.created_at)::bigint, "                                     \
 	"extract(epoch from u.password_changed_at)::bigint"
 #define USER_NCOLS 6
 
@@ -130,11 +130,11 @@ typedef void (*db_row_reader)(const PGresult *res, int row, void *out);
  * new array of size-byte elements (at least one, zeroed), which it returns
  * (the caller frees it); *count rows. NULL with *err set on a fault.
  */
-void *db_rows(enum stmt id, int n, const char *const *vals, size_t size, db_row_reader read,
-    size_t *count, enum store_err *err);
+void *db_rows(enum stmt id, int n, const char *const *vals, size_t size,
+    db_row_reader read, size_t *count, enum store_err *err);
 /* db_rows() of a statement returning SESSION_COLS rows. */
-enum store_err db_session_rows(enum stmt id, int n, const char *const *vals,
-    struct session **out, size_t *count);
+enum store_err db_session_rows(
+    enum stmt id, int n, const char *const *vals, struct session **out, size_t *count);
 /* Runs a statement that changes one user and ends sessions, returning
  * (users changed, sessions ended): NOTFOUND when no user changed. */
 enum store_err db_user_change(enum stmt id, int n, const char *const *v, int *ended);

@@ -142,8 +142,8 @@ store_migrate(const char *dir, FILE *out)
 	/* Why a lock: two hosts running migrate at once must not both apply. */
 	if (!db_exec("SELECT pg_advisory_lock(7364001)", out, "lock") ||
 	    !db_exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version text PRIMARY KEY, applied_at timestamptz NOT NULL)", out,
-	    "schema_migrations")) {
+	             "version text PRIMARY KEY, applied_at timestamptz NOT NULL)",
+	        out, "schema_migrations")) {
 		err = STORE_UNAVAILABLE;
 		goto out;
 	}

@@ -32,8 +32,8 @@ one_user(enum stmt id, int n, const char *const *vals, struct user *out)
 }
 
 enum store_err
-store_user_create(const char *email, const char *password_hash,
-    const char *display_name, time_t now, struct user *out)
+store_user_create(const char *email, const char *password_hash, const char *display_name,
+    time_t now, struct user *out)
 {
 	struct num t;
 	const char *v[] = { email, password_hash, display_name ? display_name : "",
@@ -107,8 +107,8 @@ store_user_rehash(int64_t id, const char *password_hash)
 }
 
 enum store_err
-store_user_set_password(int64_t id, const char *password_hash,
-    const char *keep_sid, time_t now, int *ended)
+store_user_set_password(
+    int64_t id, const char *password_hash, const char *keep_sid, time_t now, int *ended)
 {
 	struct num n, t;
 	const char *v[] = { db_num(&n, id), db_uuid_ok(keep_sid) ? keep_sid : NULL,
@@ -142,8 +142,8 @@ store_session_create(struct session *s, const struct token_issue *t)
 }
 
 enum store_err
-store_auth_lookup(const char *sid, const char *jti, struct session *s,
-    struct user *u, bool *jti_revoked)
+store_auth_lookup(const char *sid, const char *jti, struct session *s, struct user *u,
+    bool *jti_revoked)
 {
 	const char *v[] = { sid, jti };
 	enum store_err err;
@@ -203,12 +203,13 @@ store_session_end(const char *sid, int64_t user_id, enum end_reason reason,
 }
 
 enum store_err
-store_sessions_end_all(int64_t user_id, const char *except_sid,
-    enum end_reason reason, time_t now, int *ended)
+store_sessions_end_all(int64_t user_id, const char *except_sid, enum end_reason reason,
+    time_t now, int *ended)
 {
 	struct num uid, t;
-	const char *v[] = { db_num(&uid, user_id), db_uuid_ok(except_sid) ? except_sid : NULL,
-		end_reason_name(reason), db_num(&t, now) };
+	const char *v[] = { db_num(&uid, user_id),
+		db_uuid_ok(except_sid) ? except_sid : NULL, end_reason_name(reason),
+		db_num(&t, now) };
 	enum store_err err;
 	PGresult *res = db_run(S_SESSIONS_END_ALL, 4, v, &err);
 
@@ -256,8 +257,8 @@ issue_in_tx(int64_t parent, const struct session *s, const struct token_issue *n
     const struct refresh_decision *d, time_t now)
 {
 	struct num p, t, e, a;
-	const char *v[] = { db_num(&p, parent), s->id, db_num(&t, now), next->refresh_hash,
-		db_num(&e, d->refresh_expires_at), next->access_jti,
+	const char *v[] = { db_num(&p, parent), s->id, db_num(&t, now),
+		next->refresh_hash, db_num(&e, d->refresh_expires_at), next->access_jti,
 		db_num(&a, next->access_expires_at), d->rotate ? "t" : "f",
 		d->touch ? "t" : "f" };
 	enum store_err err;
@@ -274,8 +275,7 @@ issue_in_tx(int64_t parent, const struct session *s, const struct token_issue *n
  */
 static enum store_err
 refresh_write(const struct config *cfg, const struct refresh_row *t,
-    const struct token_issue *next, time_t now, bool activity,
-    struct refresh_result *res)
+    const struct token_issue *next, time_t now, bool activity, struct refresh_result *res)
 {
 	struct session *s = &res->session;
 	struct refresh_decision d;
@@ -298,8 +298,7 @@ refresh_write(const struct config *cfg, const struct refresh_row *t,
 
 enum store_err
 store_refresh(const struct config *cfg, const char *old_hash,
-    const struct token_issue *next, time_t now, bool activity,
-    struct refresh_result *res)
+    const struct token_issue *next, time_t now, bool activity, struct refresh_result *res)
 {
 	const char *v[] = { old_hash };
 	struct refresh_row t;
@@ -380,8 +379,8 @@ store_logout_event_add(const struct logout_event *ev)
 /* ---- audit ---- */
 
 enum store_err
-store_auth_event(const char *kind, int64_t user_id, const char *sid,
-    const char *reason, const char *ip, const char *user_agent, time_t now)
+store_auth_event(const char *kind, int64_t user_id, const char *sid, const char *reason,
+    const char *ip, const char *user_agent, time_t now)
 {
 	struct num t, uid;
 	const char *v[] = { db_num(&t, now), kind, db_num(&uid, user_id),
@@ -396,8 +395,8 @@ store_auth_event(const char *kind, int64_t user_id, const char *sid,
 /* ---- login throttling ---- */
 
 enum store_err
-store_login_throttle(const char *email_key, const char *addr_key, time_t since,
-    struct throttle *out)
+store_login_throttle(
+    const char *email_key, const char *addr_key, time_t since, struct throttle *out)
 {
 	struct num t;
 	const char *v[] = { email_key, addr_key, db_num(&t, since) };

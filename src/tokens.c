@@ -52,8 +52,8 @@ tokens_pair_new(const struct config *cfg, time_t now, struct token_pair *p)
 }
 
 void
-tokens_pair_sign(const struct config *cfg, struct token_pair *p, const struct session *s,
-    time_t now)
+tokens_pair_sign(
+    const struct config *cfg, struct token_pair *p, const struct session *s, time_t now)
 {
 	struct jwt_claims cl;
 

@@ -18,7 +18,7 @@ _Static_assert(TOKEN_HASH_HEX == 2 * UTIL_SHA256_LEN, "a token hash is hex SHA-2
 
 #define REFRESH_TOKEN_BYTES 32 /* 256 bits */
 #define REFRESH_TOKEN_CHARS 43 /* base64url of REFRESH_TOKEN_BYTES, unpadded */
-#define JTI_BYTES 16           /* 128 bits */
+#define JTI_BYTES 16 /* 128 bits */
 
 /* A fresh token pair; the strings are owned by the struct and freed (and
  * wiped) by tokens_pair_clear(). issue is what the store records. */
@@ -32,8 +32,8 @@ struct token_pair {
  * The caller sets issue.refresh_expires_at. */
 void tokens_pair_new(const struct config *cfg, time_t now, struct token_pair *p);
 /* Signs the access token for session s (its id and user) at now. */
-void tokens_pair_sign(const struct config *cfg, struct token_pair *p, const struct session *s,
-    time_t now);
+void tokens_pair_sign(
+    const struct config *cfg, struct token_pair *p, const struct session *s, time_t now);
 /* Wipes and frees the strings; p may then be reused. */
 void tokens_pair_clear(struct token_pair *p);
 

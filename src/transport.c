@@ -26,8 +26,8 @@ use_cookies(const struct config *cfg)
 }
 
 const char *
-transport_access_token(const struct config *cfg, const struct req *req,
-    enum token_source *src)
+transport_access_token(
+    const struct config *cfg, const struct req *req, enum token_source *src)
 {
 	const char *h = req_header(req, "Authorization");
 	const char *c;
@@ -43,7 +43,8 @@ transport_access_token(const struct config *cfg, const struct req *req,
 			return h;
 		}
 	}
-	if (use_cookies(cfg) && (c = req_cookie(req, COOKIE_ACCESS)) != NULL && *c != '\0') {
+	if (use_cookies(cfg) && (c = req_cookie(req, COOKIE_ACCESS)) != NULL &&
+	    *c != '\0') {
 		*src = TOKEN_SRC_COOKIE;
 		return c;
 	}
@@ -64,7 +65,8 @@ transport_refresh_token(const struct config *cfg, const struct req *req,
 		*src = TOKEN_SRC_BODY;
 		return t;
 	}
-	if (use_cookies(cfg) && (t = req_cookie(req, COOKIE_REFRESH)) != NULL && *t != '\0') {
+	if (use_cookies(cfg) && (t = req_cookie(req, COOKIE_REFRESH)) != NULL &&
+	    *t != '\0') {
 		*src = TOKEN_SRC_COOKIE;
 		return t;
 	}
@@ -114,8 +116,8 @@ cookie_opts(const struct config *cfg, struct cookie_opts *o, const char *path,
 
 /* The refresh cookie goes only to the two routes that need it. */
 static void
-set_refresh_cookies(const struct config *cfg, struct resp *resp, const char *value,
-    int64_t max_age)
+set_refresh_cookies(
+    const struct config *cfg, struct resp *resp, const char *value, int64_t max_age)
 {
 	static const char *const routes[] = { "/refresh", "/logout" };
 	struct cookie_opts o;
@@ -131,8 +133,8 @@ set_refresh_cookies(const struct config *cfg, struct resp *resp, const char *val
 }
 
 void
-transport_set_cookies(const struct config *cfg, const struct req *req,
-    struct resp *resp, const char *access, const char *refresh, int64_t max_age)
+transport_set_cookies(const struct config *cfg, const struct req *req, struct resp *resp,
+    const char *access, const char *refresh, int64_t max_age)
 {
 	const char *have = req_cookie(req, COOKIE_CSRF);
 	struct cookie_opts o;

@@ -22,15 +22,20 @@
 #define COOKIE_CSRF "tether_csrf"
 
 /* Where a token came from. */
-enum token_source { TOKEN_SRC_NONE = 0, TOKEN_SRC_BEARER, TOKEN_SRC_COOKIE, TOKEN_SRC_BODY };
+enum token_source {
+	TOKEN_SRC_NONE = 0,
+	TOKEN_SRC_BEARER,
+	TOKEN_SRC_COOKIE,
+	TOKEN_SRC_BODY
+};
 
 /*
  * The request's access token: Authorization: Bearer (unless the transport
  * is cookie), then the access cookie (unless it is body). Borrowed from
  * req; NULL (and TOKEN_SRC_NONE) if there is none.
  */
-const char *transport_access_token(const struct config *cfg, const struct req *req,
-    enum token_source *src);
+const char *transport_access_token(
+    const struct config *cfg, const struct req *req, enum token_source *src);
 
 /*
  * The request's refresh token: the body's "refresh_token" (unless the
