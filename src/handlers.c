@@ -17,6 +17,7 @@
 #include "netaddr.h"
 #include "password.h"
 #include "reply.h"
+#include "report.h"
 #include "session.h"
 #include "store.h"
 #include "tokens.h"
@@ -25,10 +26,6 @@
 
 /* Bytes of an email field: longer is a bad request, not a failed login. */
 #define LOGIN_EMAIL_FIELD_MAX 1024
-#define LOGOUT_TYPE_MAX 32
-#define EVENT_MESSAGE_MAX 1000
-#define EVENT_LOCATION_MAX 2048
-#define EVENT_CONTEXT_MAX 4096
 #define EVENTS_LIMIT 20
 
 /* ---- routes ---- */
@@ -443,58 +440,19 @@ h_password(struct ctx *c)
 	reply_ended(c, END_PASSWORD_CHANGED, ended);
 }
 
-/* Reads the body of a logout report into *ev (strings borrowed from the
- * body); false with a 400 sent if it is not valid. */
-static bool
-parse_report(struct ctx *c, struct logout_event *ev, enum logout_type *type)
-{
-	const char *t, *msg = NULL, *loc = NULL;
-	json_object *ctxo = NULL;
-	double idle = -1;
-
-	if (json_get_text(c->body, "type", LOGOUT_TYPE_MAX, &t) != 0 ||
-	    logout_type_parse(t, type) != 0) {
-		reply_bad_request(c->resp,
-		    "type must be one of USER_ACTION, TOKEN_EXPIRED, "
-		    "IDLE_TIMEOUT, REFRESH_FAILED, SESSION_ENDED, AUTH_ERROR, UNKNOWN.");
-		return false;
-	}
-	if (json_get_text(c->body, "message", EVENT_MESSAGE_MAX, &msg) < 0 ||
-	    (msg != NULL && !util_utf8_valid(msg, strlen(msg))) ||
-	    json_get_text(c->body, "location", EVENT_LOCATION_MAX, &loc) < 0 ||
-	    (loc != NULL && !util_text_ok(loc, EVENT_LOCATION_MAX)) ||
-	    json_get_number(c->body, "idle_minutes", &idle) < 0 || idle > 1e7) {
-		reply_bad_request(
-		    c->resp, "message, location or idle_minutes is invalid.");
-		return false;
-	}
-	if (json_object_object_get_ex(c->body, "context", &ctxo) && ctxo != NULL) {
-		ev->context =
-		    (char *)json_object_to_json_string_ext(ctxo, JSON_C_TO_STRING_PLAIN);
-		if (!json_object_is_type(ctxo, json_type_object) ||
-		    strlen(ev->context) > EVENT_CONTEXT_MAX) {
-			reply_bad_request(
-			    c->resp, "context must be an object of at most 4 KiB.");
-			return false;
-		}
-	}
-	ev->type = (char *)t;
-	ev->message = (char *)msg;
-	ev->idle_minutes = idle < 0 ? -1 : idle;
-	ev->location = (char *)loc;
-	return true;
-}
-
 static void
 h_logout_event(struct ctx *c)
 {
 	struct logout_event ev;
 	enum logout_type type;
 	enum store_err se;
+	const char *bad;
 
 	memset(&ev, 0, sizeof(ev));
-	if (!parse_report(c, &ev, &type))
+	if ((bad = report_parse(c->body, &ev, &type)) != NULL) {
+		reply_bad_request(c->resp, bad);
 		return;
+	}
 	ev.created_at = c->req->now;
 	/* A report usually comes just after its session ended: a genuine
 	 * token of an ended session still says whose report it is. */
