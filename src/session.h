@@ -1,7 +1,8 @@
 /*
  * session: the session rules of DESIGN section 3 as pure functions of
- * (session, now, config). No I/O: the store reads and writes, the handlers
- * ask these functions what the rules say.
+ * (session, now, config). No I/O: auth (verify) and the store's refresh
+ * transaction load the rows, ask session_decide_verify() or
+ * session_decide_refresh(), and write what they say.
  */
 #ifndef TETHER_SESSION_H
 #define TETHER_SESSION_H
