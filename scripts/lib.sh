@@ -11,6 +11,10 @@
 #   users      tether_pg_prepare          who runs PostgreSQL (never root)
 #   postgres   tether_pg_init/start/stop  a private cluster on a Unix socket
 #   lighttpd   tether_lighttpd_conf/start/stop  the web server and its workers
+#   apache     tether_apache_conf/start/stop    Apache 2.4 + mod_fcgid, or
+#                                               Apache running plain CGI
+#   server     tether_server_conf/start/stop/track  whichever TETHER_SERVER
+#                                               names (lighttpd, apache, cgi)
 #
 # Every process started here is stopped by its PID (pg_ctl uses the PID in
 # postmaster.pid), never by name: other tether or PostgreSQL instances on
@@ -373,13 +377,13 @@ tether_lighttpd_start() {
 	TETHER_LIGHTTPD_START=$(tether_proc_start "$TETHER_LIGHTTPD_PID") || TETHER_LIGHTTPD_START=
 }
 
-# tether_wait_http URL SECONDS: waits until URL answers 200 while lighttpd
-# is alive. Returns 1 on timeout or when lighttpd died.
+# tether_wait_http URL SECONDS: waits until URL answers 200 while the web
+# server is alive. Returns 1 on timeout or when the server died.
 tether_wait_http() {
-	local url=$1 secs=$2 i
+	local url=$1 secs=$2 i pid=${TETHER_LIGHTTPD_PID:-$TETHER_APACHE_PID}
 	for i in $(seq $((secs * 5))); do
 		curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
-		if [ -n "$TETHER_LIGHTTPD_PID" ] && ! kill -0 "$TETHER_LIGHTTPD_PID" 2>/dev/null; then
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			return 1
 		fi
 		sleep 0.2
@@ -461,4 +465,229 @@ s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 s.close()'
+}
+
+# ---------------------------------------------------------------- apache
+
+# Debian's Apache: the binary and the module directory.
+TETHER_APACHE_BIN=/usr/sbin/apache2
+TETHER_APACHE_MODULES=/usr/lib/apache2/modules
+
+# Quotes a value for an Apache configuration argument ("..."). Apache knows
+# no escape a value with a newline, a double quote or a backslash could
+# rely on everywhere: refuse it.
+tether_apache_quote() {
+	case $1 in
+	*$'\n'* | *'"'* | *\\*) die "cannot put this value in an Apache configuration: $1" ;;
+	esac
+	printf '"%s"' "$1"
+}
+
+# Set by tether_apache_conf: the account Apache's children and the workers
+# run as.
+TETHER_APACHE_USER=
+
+# tether_apache_conf OUT PORT DOCROOT FCGI_BIN STATEDIR MODE
+# Writes OUT (a private Apache: conf/apache/httpd-private.conf) and, beside
+# it, the site and API files it includes, from conf/apache/. MODE is fcgid
+# (persistent workers under mod_fcgid) or cgi (tether.fcgi run once per
+# request by mod_cgid). STATEDIR gets log/ (Apache's error log, where the
+# workers' stderr goes too) and run/ (pid file, sockets).
+# Every TETHER_* variable exported at the time of the call reaches the
+# workers by name, its value read from Apache's environment when it starts
+# (FcgidInitialEnv NAME "${NAME}", or PassEnv NAME): secrets never land in
+# the written files.
+#
+# As root, Apache's children run as the service user (Apache refuses to
+# serve as root). When that user cannot reach DOCROOT or FCGI_BIN (a
+# checkout under /root, say), both are copied into STATEDIR/www first.
+tether_apache_conf() {
+	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 mode=$6 dir name
+	local priv="# User: not set, Apache runs as $(id -un)" env_lines=() api_mod api_tpl site api
+	mkdir -p "$state/log" "$state/run" || return 1
+	dir=$(cd "$(dirname "$out")" && pwd -P) || return 1
+	TETHER_APACHE_USER=$(id -un)
+	if tether_is_root; then
+		if ! { tether_service_can -r "$docroot" && tether_service_can -x "$bin" &&
+			tether_service_can -x "$state"; }; then
+			rm -rf "$state/www" && mkdir -p "$state/www/htdocs" || return 1
+			cp -R "$docroot/." "$state/www/htdocs/" && cp "$bin" "$state/www/" || return 1
+			chmod -R a+rX "$state/www" && chmod 0755 "$state"
+			docroot=$state/www/htdocs bin=$state/www/$(basename "$bin")
+			tether_service_can -x "$bin" ||
+				die "user $TETHER_SERVICE_USER cannot reach $state: Apache cannot serve it"
+		fi
+		TETHER_APACHE_USER=$TETHER_SERVICE_USER
+		priv="User $TETHER_SERVICE_USER
+Group $TETHER_SERVICE_USER"
+		# The children open the FastCGI and CGI sockets after dropping.
+		chown "$TETHER_SERVICE_USER:$TETHER_SERVICE_USER" "$state/run" || return 1
+	fi
+	chmod 0700 "$state/run"
+	while IFS= read -r name; do
+		[[ $name =~ ^TETHER_[A-Za-z0-9_]+$ ]] || continue
+		tether_apache_quote "${!name}" >/dev/null
+		if [ "$mode" = cgi ]; then
+			env_lines+=("PassEnv $name")
+		else
+			env_lines+=("FcgidInitialEnv $name \"\${$name}\"")
+		fi
+	done < <(compgen -e)
+	case $mode in
+	fcgid)
+		api_mod="LoadModule fcgid_module $TETHER_APACHE_MODULES/mod_fcgid.so
+FcgidIPCDir $(tether_apache_quote "$state/run/fcgid")
+FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
+		api_tpl=$TETHER_ROOT/conf/apache/tether-fcgid.conf
+		;;
+	cgi)
+		api_mod="LoadModule cgid_module $TETHER_APACHE_MODULES/mod_cgid.so
+ScriptSock $(tether_apache_quote "$state/run/cgid.sock")"
+		api_tpl=$TETHER_ROOT/conf/apache/tether-cgi.conf
+		;;
+	*) die "tether_apache_conf: mode is fcgid or cgi, not $mode" ;;
+	esac
+	site=$(cat "$TETHER_ROOT/conf/apache/tether-site.conf") || return 1
+	api=$(cat "$api_tpl") || return 1
+	site=${site//@DOCROOT@/"$(tether_apache_quote "$docroot")"}
+	api=${api//@MOUNT@/"$(tether_apache_quote "${TETHER_MOUNT_PATH:-/api/auth}")"}
+	api=${api//@FCGI_BIN@/"$(tether_apache_quote "$bin")"}
+	api=${api//@FCGI_DIR@/"$(tether_apache_quote "$(dirname "$bin")")"}
+	api=${api//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
+	api=${api//@WORKER_ENV@/"$(printf '%s\n' "${env_lines[@]}")"}
+	printf '%s\n' "$site" >"$dir/tether-site.conf" || return 1
+	printf '%s\n' "$api" >"$dir/tether-api.conf" || return 1
+	local tpl
+	tpl=$(cat "$TETHER_ROOT/conf/apache/httpd-private.conf") || return 1
+	tether_apache_quote "$state" >/dev/null
+	tpl=${tpl//@STATE@/"$state"}
+	tpl=${tpl//@PORT@/"$port"}
+	tpl=${tpl//@MODULES@/"$TETHER_APACHE_MODULES"}
+	tpl=${tpl//@PRIVILEGES@/"$priv"}
+	tpl=${tpl//@API_MODULE@/"$api_mod"}
+	tpl=${tpl//@SITE@/"$(tether_apache_quote "$dir/tether-site.conf")"}
+	tpl=${tpl//@API@/"$(tether_apache_quote "$dir/tether-api.conf")"}
+	for name in "$tpl" "$site" "$api"; do
+		[[ $name == *@[A-Z_]*@* ]] && die "unreplaced placeholder in $out or beside it"
+	done
+	printf '%s\n' "$tpl" >"$out" || return 1
+	"$TETHER_APACHE_BIN" -t -f "$out" >/dev/null 2>&1 ||
+		die "Apache rejects $out: $("$TETHER_APACHE_BIN" -t -f "$out" 2>&1 | tail -n 3)"
+}
+
+# PID of the Apache started by tether_apache_start (empty: none), its
+# start time, and its descendants seen so far ("PID:START" each).
+TETHER_APACHE_PID=
+TETHER_APACHE_START=
+TETHER_APACHE_KIDS=()
+
+# tether_apache_start CONF LOGFILE
+# Starts Apache in the foreground (-DFOREGROUND: its PID is ours to track)
+# in the background. Its own stderr is appended to LOGFILE.
+tether_apache_start() {
+	local conf=$1 logf=$2
+	touch "$logf" || return 1
+	"$TETHER_APACHE_BIN" -f "$conf" -DFOREGROUND </dev/null >>"$logf" 2>&1 &
+	TETHER_APACHE_PID=$!
+	TETHER_APACHE_START=$(tether_proc_start "$TETHER_APACHE_PID") || TETHER_APACHE_START=
+}
+
+# Remembers every process below Apache (its children, mod_fcgid's process
+# manager, the workers it started), so that they can be stopped by PID even
+# if Apache dies first and they are left to init.
+tether_apache_track() {
+	local queue=("$TETHER_APACHE_PID") p k st
+	[ -n "$TETHER_APACHE_PID" ] || return 0
+	while [ ${#queue[@]} -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		for k in $(ps -o pid= --ppid "$p" 2>/dev/null); do
+			queue+=("$k")
+			st=$(tether_proc_start "$k") || continue
+			[[ " ${TETHER_APACHE_KIDS[*]} " == *" $k:$st "* ]] ||
+				TETHER_APACHE_KIDS+=("$k:$st")
+		done
+	done
+}
+
+# Stops the Apache started by tether_apache_start: SIGTERM (Apache stops
+# its children; mod_fcgid sends the workers SIGTERM), then any process seen
+# below it that is still alive, by PID.
+tether_apache_stop() {
+	local pid=$TETHER_APACHE_PID k
+	if [ -n "$pid" ]; then
+		tether_apache_track
+		TETHER_APACHE_PID=
+		say "stopping Apache (pid $pid) and its workers"
+		tether_stop_pid "$pid" "$TETHER_APACHE_START"
+		wait "$pid" 2>/dev/null
+	fi
+	for k in "${TETHER_APACHE_KIDS[@]}"; do
+		tether_stop_pid "${k%%:*}" "${k#*:}"
+	done
+	TETHER_APACHE_KIDS=()
+	return 0
+}
+
+# ---------------------------------------------------------------- server
+
+# The web server ./quickstart and the tests run: lighttpd (default), apache
+# (Apache 2.4 + mod_fcgid) or cgi (Apache running tether.fcgi as plain CGI).
+TETHER_SERVER=${TETHER_SERVER:-lighttpd}
+
+# The Debian packages a server needs.
+tether_server_packages() {
+	case ${1:-$TETHER_SERVER} in
+	lighttpd) echo lighttpd ;;
+	apache) echo apache2 libapache2-mod-fcgid ;;
+	cgi) echo apache2 ;;
+	*) die "TETHER_SERVER is lighttpd, apache or cgi, not ${1:-$TETHER_SERVER}" ;;
+	esac
+}
+
+# tether_server_conf OUT_DIR PORT DOCROOT FCGI_BIN STATEDIR: writes the
+# server's configuration into OUT_DIR; prints the path of its main file.
+tether_server_conf() {
+	local dir=$1 port=$2 docroot=$3 bin=$4 state=$5
+	case $TETHER_SERVER in
+	lighttpd)
+		tether_lighttpd_conf "$dir/lighttpd.conf" "$port" "$docroot" "$bin" "$state" &&
+			echo "$dir/lighttpd.conf"
+		;;
+	apache | cgi)
+		tether_apache_conf "$dir/apache.conf" "$port" "$docroot" "$bin" "$state" \
+			"$([ "$TETHER_SERVER" = cgi ] && echo cgi || echo fcgid)" &&
+			echo "$dir/apache.conf"
+		;;
+	*) die "TETHER_SERVER is lighttpd, apache or cgi, not $TETHER_SERVER" ;;
+	esac
+}
+
+# The log the server and the workers write to, under STATEDIR.
+tether_server_log() {
+	case $TETHER_SERVER in
+	lighttpd) echo "$1/log/lighttpd.log" ;;
+	*) echo "$1/log/apache.log" ;;
+	esac
+}
+
+# tether_server_start CONF STATEDIR
+tether_server_start() {
+	case $TETHER_SERVER in
+	lighttpd) tether_lighttpd_start "$1" "$(tether_server_log "$2")" ;;
+	*) tether_apache_start "$1" "$(tether_server_log "$2")" ;;
+	esac
+}
+
+# The PID of the running server (empty: none).
+tether_server_pid() { echo "${TETHER_LIGHTTPD_PID:-$TETHER_APACHE_PID}"; }
+
+tether_server_track() {
+	tether_lighttpd_track
+	tether_apache_track
+}
+
+tether_server_stop() {
+	tether_lighttpd_stop
+	tether_apache_stop
 }

@@ -1,12 +1,14 @@
 """e2e: the small shared helper of the end-to-end scenarios.
 
 Each tests/e2e/test_<scenario>.py talks to a running tether through the
-real web server (lighttpd + tether.fcgi), counts its checks with a
-Scenario, and ends with the line "RESULT e2e_<scenario>: N passed,
-N failed" (exit status 0 only when nothing failed). scripts/test starts
-the server and passes, in the environment:
+real web server (lighttpd, Apache + mod_fcgid, or Apache running plain
+CGI), counts its checks with a Scenario, and ends with the line
+"RESULT e2e_<scenario>: N passed, N failed" (e2e_apache_<scenario>,
+e2e_cgi_<scenario> through the others; exit status 0 only when nothing
+failed). scripts/test starts the server and passes, in the environment:
 
   TETHER_E2E_URL          base URL, e.g. http://127.0.0.1:41234
+  TETHER_E2E_SERVER       lighttpd (default), apache or cgi
   TETHER_E2E_MOUNT        the API mount point (default /api/auth)
   TETHER_E2E_SIGNING_KEY  the workers' signing key, "kid:base64url-secret"
   TETHER_E2E_REFRESH_REUSE_GRACE  the workers' refresh_reuse_grace, seconds
@@ -33,6 +35,10 @@ import urllib.request
 import uuid
 
 BASE_URL = os.environ.get("TETHER_E2E_URL", "http://127.0.0.1:8080").rstrip("/")
+# The web server in front (lighttpd, apache, cgi): the same scenarios run
+# through each, and their RESULT lines say which.
+SERVER = os.environ.get("TETHER_E2E_SERVER", "lighttpd")
+RESULT_PREFIX = "e2e_" if SERVER == "lighttpd" else "e2e_%s_" % SERVER
 MOUNT = os.environ.get("TETHER_E2E_MOUNT", "/api/auth").rstrip("/")
 SIGNING_KEY = os.environ.get("TETHER_E2E_SIGNING_KEY", "")
 REUSE_GRACE = float(os.environ.get("TETHER_E2E_REFRESH_REUSE_GRACE", "10"))
@@ -181,7 +187,7 @@ class Scenario:
         sys.stdout.flush()
 
     def finish(self):
-        print("RESULT e2e_%s: %d passed, %d failed" % (self.name, self.passed, self.failed))
+        print("RESULT %s%s: %d passed, %d failed" % (RESULT_PREFIX, self.name, self.passed, self.failed))
         sys.stdout.flush()
         return 0 if self.failed == 0 else 1
 
