@@ -31,13 +31,14 @@ TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc libc6-dev make libfcgi
 	libjson-c-dev libpq-dev libssl-dev libcunit1-dev postgresql lighttpd
 	curl python3 python3-jwt valgrind)
 
-# What only the test suite adds (./quickstart test, .ci/run): wrk for the
+# What only the test suite adds (./quickstart test, .ci/run): Apache with
+# mod_fcgid for the e2e passes through Apache, wrk for the
 # benchmarks' tiny run, Debian's Chromium for the browser tests (driven by
 # playwright-core from package.json: playwright's own browser downloads
 # cannot be used), and node with npm for the js and browser suites. Debian's
 # nodejs (18) only where there is no node at all: one installed otherwise
 # (a newer one, say) is kept, and Debian's would fight it over /usr/bin/node.
-TETHER_TEST_PACKAGES=(wrk chromium)
+TETHER_TEST_PACKAGES=(apache2 libapache2-mod-fcgid wrk chromium)
 command -v node >/dev/null 2>&1 || TETHER_TEST_PACKAGES+=(nodejs npm)
 
 # The unprivileged account PostgreSQL (and, where it can, lighttpd) runs as
@@ -646,18 +647,20 @@ tether_server_packages() {
 }
 
 # tether_server_conf OUT_DIR PORT DOCROOT FCGI_BIN STATEDIR: writes the
-# server's configuration into OUT_DIR; prints the path of its main file.
+# server's configuration into OUT_DIR and sets TETHER_SERVER_CONF to its
+# main file. (Not in a subshell: it also sets who the server runs as.)
+TETHER_SERVER_CONF=
 tether_server_conf() {
-	local dir=$1 port=$2 docroot=$3 bin=$4 state=$5
+	local dir=$1 port=$2 docroot=$3 bin=$4 state=$5 mode=fcgid
 	case $TETHER_SERVER in
 	lighttpd)
-		tether_lighttpd_conf "$dir/lighttpd.conf" "$port" "$docroot" "$bin" "$state" &&
-			echo "$dir/lighttpd.conf"
+		TETHER_SERVER_CONF=$dir/lighttpd.conf
+		tether_lighttpd_conf "$TETHER_SERVER_CONF" "$port" "$docroot" "$bin" "$state"
 		;;
 	apache | cgi)
-		tether_apache_conf "$dir/apache.conf" "$port" "$docroot" "$bin" "$state" \
-			"$([ "$TETHER_SERVER" = cgi ] && echo cgi || echo fcgid)" &&
-			echo "$dir/apache.conf"
+		[ "$TETHER_SERVER" = cgi ] && mode=cgi
+		TETHER_SERVER_CONF=$dir/apache.conf
+		tether_apache_conf "$TETHER_SERVER_CONF" "$port" "$docroot" "$bin" "$state" "$mode"
 		;;
 	*) die "TETHER_SERVER is lighttpd, apache or cgi, not $TETHER_SERVER" ;;
 	esac
@@ -671,11 +674,11 @@ tether_server_log() {
 	esac
 }
 
-# tether_server_start CONF STATEDIR
+# tether_server_start STATEDIR: starts the server tether_server_conf wrote.
 tether_server_start() {
 	case $TETHER_SERVER in
-	lighttpd) tether_lighttpd_start "$1" "$(tether_server_log "$2")" ;;
-	*) tether_apache_start "$1" "$(tether_server_log "$2")" ;;
+	lighttpd) tether_lighttpd_start "$TETHER_SERVER_CONF" "$(tether_server_log "$1")" ;;
+	*) tether_apache_start "$TETHER_SERVER_CONF" "$(tether_server_log "$1")" ;;
 	esac
 }
 
