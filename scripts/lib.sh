@@ -33,7 +33,7 @@ TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc libc6-dev make libfcgi
 # cannot be used), and node with npm for the js and browser suites. Debian's
 # nodejs (18) only where there is no node at all: one installed otherwise
 # (a newer one, say) is kept, and Debian's would fight it over /usr/bin/node.
-TETHER_TEST_PACKAGES=(wrk chromium)
+TETHER_TEST_PACKAGES=(wrk chromium man-db groff-base)
 command -v node >/dev/null 2>&1 || TETHER_TEST_PACKAGES+=(nodejs npm)
 
 # The unprivileged account PostgreSQL (and, where it can, lighttpd) runs as
