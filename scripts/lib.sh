@@ -35,10 +35,12 @@ TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc libc6-dev make libfcgi
 # mod_fcgid for the e2e passes through Apache, wrk for the
 # benchmarks' tiny run, Debian's Chromium for the browser tests (driven by
 # playwright-core from package.json: playwright's own browser downloads
-# cannot be used), and node with npm for the js and browser suites. Debian's
+# cannot be used), man-db and groff-base for the install suite's reading of
+# the installed manual pages, and node with npm for the js and browser
+# suites. Debian's
 # nodejs (18) only where there is no node at all: one installed otherwise
 # (a newer one, say) is kept, and Debian's would fight it over /usr/bin/node.
-TETHER_TEST_PACKAGES=(apache2 libapache2-mod-fcgid wrk chromium)
+TETHER_TEST_PACKAGES=(apache2 libapache2-mod-fcgid wrk chromium man-db groff-base)
 command -v node >/dev/null 2>&1 || TETHER_TEST_PACKAGES+=(nodejs npm)
 
 # The unprivileged account PostgreSQL (and, where it can, lighttpd) runs as
