@@ -309,7 +309,7 @@ tether_lighttpd_quote() {
 TETHER_LIGHTTPD_USER=
 
 # tether_lighttpd_conf OUT PORT DOCROOT FCGI_BIN STATEDIR
-# Writes OUT from conf/lighttpd.conf. STATEDIR gets log/ (error log and the
+# Writes OUT from conf/lighttpd/tether.conf. STATEDIR gets log/ (error log and the
 # workers' stderr), run/ (FastCGI sockets, pid file) and tmp/ (uploads).
 # Every TETHER_* variable exported at the time of the call is named in
 # bin-copy-environment, so the workers get its value from lighttpd's
@@ -321,7 +321,7 @@ TETHER_LIGHTTPD_USER=
 # and says so.
 tether_lighttpd_conf() {
 	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 tpl name names=() envlist priv
-	tpl=$(cat "$TETHER_ROOT/conf/lighttpd.conf") || return 1
+	tpl=$(cat "$TETHER_ROOT/conf/lighttpd/tether.conf") || return 1
 	mkdir -p "$state/log" "$state/run" "$state/tmp" || return 1
 	TETHER_LIGHTTPD_USER=$(id -un)
 	priv="# server.username: not set, lighttpd runs as $(id -un)"
