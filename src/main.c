@@ -1,14 +1,23 @@
 /*
- * main: tether.fcgi. Reads the configuration (a bad value stops the worker
- * here, before it accepts anything), opens the database, then serves one
- * FastCGI request at a time: read -> api_handle -> send -> free.
- * The worker keeps nothing between requests but its configuration and its
- * database connection.
+ * main: tether.fcgi. Reads the configuration (a bad value stops the
+ * process here, before it serves anything), opens the database, then
+ * serves: read -> api_handle -> send -> free. Two ways to be run, told
+ * apart by libfcgi's FCGX_IsCGI() (is fd 0 a listening socket?):
+ *
+ *  - FastCGI (lighttpd's bin-path, mod_fcgid): a persistent worker, one
+ *    request at a time, that keeps nothing between requests but its
+ *    configuration, its database connection and its caches.
+ *  - plain CGI (anything else, e.g. Apache's mod_cgi): the one request in
+ *    the environment and on stdin, the answer on stdout, exit 0. The same
+ *    rules on the same path; the caches start cold and die with it, and
+ *    the TTL cleanup is left to the workers or to tetherctl cleanup (see
+ *    serve_cgi).
  */
 #include <fcgiapp.h>
 #include <malloc.h>
 #include <openssl/crypto.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,28 +35,39 @@
 #include "sesscache.h"
 #include "store.h"
 
+/* The CGI request's parameters. */
+extern char **environ;
+
 static struct config cfg;
 
+/* One request, from libfcgi (fr) or, when fr is NULL, as plain CGI. */
 static void
 serve_one(FCGX_Request *fr)
 {
+	const int64_t max = cfg.max_body_bytes;
+	struct timespec t0, t1;
 	struct req req;
 	struct resp resp;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	resp_init(&resp);
-	if (req_init(&req, fr->envp, cfg.mount_path, time(NULL)) != 0)
+	if (req_init(&req, fr ? fr->envp : environ, cfg.mount_path, time(NULL)) != 0)
 		reply_fail(&resp, ERR_NOT_FOUND, NULL);
-	else if ((rc = http_fcgi_read_body(fr, &req, cfg.max_body_bytes)) == 413)
+	else if ((rc = fr ? http_fcgi_read_body(fr, &req, max)
+	                  : http_cgi_read_body(STDIN_FILENO, &req, max)) == 413)
 		reply_fail(&resp, ERR_TOO_LARGE, NULL);
 	else if (rc != 0)
 		reply_bad_request(&resp, "The request body could not be read.");
 	else
 		api_handle(&cfg, &req, &resp);
-	if (http_fcgi_send(fr, &resp) != 0)
+	if ((fr ? http_fcgi_send(fr, &resp) : http_cgi_send(STDOUT_FILENO, &resp)) != 0)
 		log_warn("could not send the response to %s", req.remote_addr);
 	req_clear(&req);
 	resp_clear(&resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metrics_observe(
+	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 static const char *
@@ -72,7 +92,9 @@ config_path(int argc, char **argv)
  * if it is ever asked for LDAP). The constructor has run before main, so
  * the worker sets GNUTLS_NO_IMPLICIT_INIT and executes itself once more;
  * the FastCGI socket (fd 0) and the PID carry over. If that fails, it
- * simply goes on with GnuTLS initialised.
+ * simply goes on with GnuTLS initialised. Not for a CGI process: its
+ * memory is gone a few milliseconds later, and a second exec costs more
+ * time than GnuTLS's constructor (8 ms against 0.4 ms, measured).
  */
 static void
 skip_gnutls_init(char **argv)
@@ -89,15 +111,63 @@ skip_gnutls_init(char **argv)
 	execv(self, argv);
 }
 
+/*
+ * Plain CGI: one request, then exit. No cleanup_maybe: its first call in
+ * a process only draws the time of the first run, so in a process that
+ * lives for one request it would never clean anything (where no FastCGI
+ * worker runs, tetherctl cleanup from cron does the job). No LISTEN
+ * either: within one request there is nothing to hear, so the session
+ * cache is never consulted; its end log is still written, so a logout
+ * answered here is seen at once by this host's FastCGI workers, if any.
+ */
+static int
+serve_cgi(void)
+{
+	serve_one(NULL);
+	return 0;
+}
+
+/* The FastCGI worker: requests until accepting fails (libfcgi's stop). */
+static int
+serve_fcgi(void)
+{
+	FCGX_Request fr;
+	time_t next_cleanup = 0;
+
+	if (FCGX_InitRequest(&fr, STDIN_FILENO, 0) != 0) {
+		log_error("cannot initialise the FastCGI request");
+		return 1;
+	}
+	if (sesscache_enabled())
+		store_listen_session_ends();
+	log_info("worker ready");
+	while (FCGX_Accept_r(&fr) >= 0) {
+		serve_one(&fr);
+		FCGX_Finish_r(&fr);
+		/* After the response is sent: the client never waits for it. */
+		cleanup_maybe(&cfg, time(NULL), &next_cleanup);
+	}
+	FCGX_Free(&fr, 1);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	FCGX_Request fr;
 	char err[512];
-	time_t next_cleanup = 0;
-	struct timespec t0, t1;
+	bool cgi;
+	int rc;
 
-	skip_gnutls_init(argv);
+	cgi = FCGX_IsCGI() != 0;
+	if (cgi) {
+		/* libfcgi's handlers only set a flag a CGI process never reads. */
+		if (signal(SIGTERM, SIG_DFL) == SIG_ERR ||
+		    signal(SIGUSR1, SIG_DFL) == SIG_ERR) {
+			fprintf(stderr, "tether: cannot restore the signals\n");
+			return 1;
+		}
+	} else
+		skip_gnutls_init(argv);
 	if (cryptomem_install() != 0)
 		fprintf(stderr, "tether: OpenSSL allocated early; scrypt buffers use malloc\n");
 	/* Before any other OpenSSL call: no openssl.cnf (nothing in it applies
@@ -125,34 +195,18 @@ main(int argc, char **argv)
 	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1)
 		log_warn("mallopt failed; scrypt buffers may stay resident");
 	/* A client that goes away mid-response must not kill the worker. */
-	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
-		fprintf(stderr, "tether: cannot initialise FastCGI\n");
-		config_clear(&cfg);
-		return 1;
-	}
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		log_warn("cannot ignore SIGPIPE");
 	if (metrics_open(cfg.metrics_file) != 0)
 		log_warn("metrics: cannot map the counters file; /metrics shows zeros");
 	if (cfg.session_cache && sesscache_open(cfg.session_cache_file) != 0)
 		log_warn("session cache: cannot map the end log; every verify asks the database");
-	if (store_open(cfg.database_url) != STORE_OK)
+	if (store_open(cfg.database_url) != STORE_OK && !cgi)
 		log_warn("database unavailable at start; requests get 503 until it is back");
-	if (sesscache_enabled())
-		store_listen_session_ends();
-	log_info("worker ready");
-	while (FCGX_Accept_r(&fr) >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		serve_one(&fr);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		metrics_observe((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-		FCGX_Finish_r(&fr);
-		/* After the response is sent: the client never waits for it. */
-		cleanup_maybe(&cfg, time(NULL), &next_cleanup);
-	}
-	FCGX_Free(&fr, 1);
+	rc = cgi ? serve_cgi() : serve_fcgi();
 	store_close();
 	sesscache_close();
 	metrics_close();
 	config_clear(&cfg);
-	return 0;
+	return rc;
 }
