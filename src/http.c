@@ -1,17 +1,21 @@
 /*
  * http: requests and responses as plain data, built from CGI-style
- * parameters so that tests need no FastCGI; the FastCGI glue is the two
- * http_fcgi_* functions at the end, the only code besides main.c that
- * sees libfcgi. Header values are stripped of CR and LF: nothing a client
- * sends can split a response.
+ * parameters so that tests need no FastCGI. The server glue is at the end:
+ * http_fcgi_* (the only code besides main.c that sees libfcgi) and
+ * http_cgi_* (stdin and stdout of a plain CGI process), one body reader and
+ * one response writer for both. Header values are stripped of CR and LF:
+ * nothing a client sends can split a response.
  */
 #include <ctype.h>
-#include <stdbool.h>
+#include <errno.h>
 #include <fcgiapp.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "util.h"
@@ -294,14 +298,23 @@ resp_set_cookie(struct resp *resp, const char *name, const char *value,
 	util_free_secret(c);
 }
 
-/* ---- FastCGI ---- */
+/* ---- The server glue: FastCGI and plain CGI ----
+ *
+ * Both read the body the same way (declared length first, then exactly
+ * that many bytes) and write the same response; only the stream differs:
+ * libfcgi's for a FastCGI request, stdin and stdout for a CGI one. */
 
-int
-http_fcgi_read_body(struct FCGX_Request *fr, struct req *req, int64_t max_bytes)
+/* Reads at most n bytes into buf: the count, 0 at the end, -1 on an error. */
+typedef ssize_t (*body_reader)(void *src, char *buf, size_t n);
+/* Writes all len bytes of buf: 0 or -1. */
+typedef int (*resp_writer)(void *dst, const char *buf, size_t len);
+
+static int
+read_body(struct req *req, int64_t max_bytes, body_reader rd, void *src)
 {
 	int64_t len;
 	char *buf;
-	int got, n;
+	ssize_t got;
 	size_t off = 0;
 
 	if (req_content_length(req, &len) != 0)
@@ -312,14 +325,10 @@ http_fcgi_read_body(struct FCGX_Request *fr, struct req *req, int64_t max_bytes)
 	if (len > max_bytes)
 		return 413;
 	buf = xmalloc((size_t)len + 1);
-	while (off < (size_t)len) {
-		n = (int)((size_t)len - off);
-		got = FCGX_GetStr(buf + off, n, fr->in);
-		if (got <= 0)
-			break;
+	while (off < (size_t)len && (got = rd(src, buf + off, (size_t)len - off)) > 0)
 		off += (size_t)got;
-	}
 	if (off != (size_t)len) {
+		util_wipe(buf, off);
 		free(buf);
 		return 400;
 	}
@@ -351,22 +360,120 @@ status_text(int status)
 	}
 }
 
+static size_t
+put(char *dst, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(dst, s, n);
+	return n;
+}
+
+/*
+ * The CGI response head, "Status: 200 OK", the headers, Content-Length and
+ * the blank line, in one buffer of exactly its size (it may carry cookies:
+ * the caller wipes and frees it, and no copy is left behind by a realloc).
+ */
+static char *
+response_head(const struct resp *resp, size_t *len)
+{
+	char status[64], length[64];
+	size_t i, n;
+	char *head;
+
+	snprintf(status, sizeof(status), "Status: %d %s\r\n", resp->status,
+	    status_text(resp->status));
+	snprintf(length, sizeof(length), "Content-Length: %zu\r\n\r\n", resp->body_len);
+	n = strlen(status) + strlen(length);
+	for (i = 0; i < resp->nheaders; i++)
+		n += strlen(resp->headers[i].name) + strlen(resp->headers[i].value) + 4;
+	head = xmalloc(n + 1);
+	*len = put(head, status);
+	for (i = 0; i < resp->nheaders; i++) {
+		*len += put(head + *len, resp->headers[i].name);
+		*len += put(head + *len, ": ");
+		*len += put(head + *len, resp->headers[i].value);
+		*len += put(head + *len, "\r\n");
+	}
+	*len += put(head + *len, length);
+	head[*len] = '\0';
+	return head;
+}
+
+static int
+send_resp(const struct resp *resp, resp_writer wr, void *dst)
+{
+	size_t len;
+	char *head = response_head(resp, &len);
+	int rc = wr(dst, head, len);
+
+	util_wipe(head, len);
+	free(head);
+	if (rc == 0 && resp->body_len > 0)
+		rc = wr(dst, resp->body, resp->body_len);
+	return rc;
+}
+
+static ssize_t
+fcgi_read(void *src, char *buf, size_t n)
+{
+	return FCGX_GetStr(buf, n > INT_MAX ? INT_MAX : (int)n, src);
+}
+
+static int
+fcgi_write(void *dst, const char *buf, size_t len)
+{
+	return len <= INT_MAX && FCGX_PutStr(buf, (int)len, dst) == (int)len ? 0 : -1;
+}
+
+int
+http_fcgi_read_body(struct FCGX_Request *fr, struct req *req, int64_t max_bytes)
+{
+	return read_body(req, max_bytes, fcgi_read, fr->in);
+}
+
 int
 http_fcgi_send(struct FCGX_Request *fr, const struct resp *resp)
 {
-	size_t i;
+	return send_resp(resp, fcgi_write, fr->out);
+}
 
-	if (FCGX_FPrintF(fr->out, "Status: %d %s\r\n", resp->status,
-	    status_text(resp->status)) < 0)
-		return -1;
-	for (i = 0; i < resp->nheaders; i++)
-		if (FCGX_FPrintF(fr->out, "%s: %s\r\n", resp->headers[i].name,
-		    resp->headers[i].value) < 0)
+static ssize_t
+fd_read(void *src, char *buf, size_t n)
+{
+	ssize_t got;
+
+	do
+		got = read(*(int *)src, buf, n);
+	while (got < 0 && errno == EINTR);
+	return got;
+}
+
+static int
+fd_write(void *dst, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(*(int *)dst, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			return -1;
-	if (FCGX_FPrintF(fr->out, "Content-Length: %lu\r\n\r\n", (unsigned long)resp->body_len) < 0)
-		return -1;
-	if (resp->body_len > 0 &&
-	    FCGX_PutStr(resp->body, (int)resp->body_len, fr->out) != (int)resp->body_len)
-		return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
 	return 0;
+}
+
+int
+http_cgi_read_body(int fd, struct req *req, int64_t max_bytes)
+{
+	return read_body(req, max_bytes, fd_read, &fd);
+}
+
+int
+http_cgi_send(int fd, const struct resp *resp)
+{
+	return send_resp(resp, fd_write, &fd);
 }

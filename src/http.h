@@ -1,9 +1,9 @@
 /*
  * http: the request and response of one call, independent of how they
  * arrive. A request is built from CGI-style parameters (what FastCGI hands
- * the worker) and a body; a response is a status, headers and a body.
- * Only http.c and main.c see libfcgi: the FastCGI glue is the http_fcgi_*
- * functions at the bottom.
+ * the worker, or a CGI process's environment) and a body; a response is a
+ * status, headers and a body. Only http.c and main.c see libfcgi: the
+ * server glue is the http_fcgi_* and http_cgi_* functions at the bottom.
  */
 #ifndef TETHER_HTTP_H
 #define TETHER_HTTP_H
@@ -21,7 +21,7 @@ struct cookie {
 };
 
 /*
- * One request. env is borrowed (it belongs to libfcgi or the test); every
+ * One request. env is borrowed (libfcgi's, the process's or a test's); every
  * other pointer is owned and released by req_clear().
  */
 struct req {
@@ -55,7 +55,12 @@ struct resp {
 /*
  * Fills req from the CGI parameters in env (REQUEST_METHOD, REQUEST_URI,
  * SCRIPT_NAME, PATH_INFO, HTTP_COOKIE, REMOTE_ADDR, HTTP_USER_AGENT).
- * path is REQUEST_URI without the query and without the mount prefix.
+ * path is REQUEST_URI without the query and without the mount prefix:
+ * the URL the browser asked for, which is what mount_path (and the cookies'
+ * paths built from it) must match, whatever the server mapped it to
+ * (lighttpd's fastcgi.server prefix, ScriptAlias /api/auth or a rewrite to
+ * /cgi-bin/tether.fcgi). Only a server that sends no REQUEST_URI (it is not
+ * in RFC 3875) gets SCRIPT_NAME followed by PATH_INFO instead.
  * Returns 0, or -1 if the path does not lie under mount (req is still valid
  * and must be cleared). The body is not read here.
  */
@@ -107,7 +112,15 @@ struct cookie_opts {
 void resp_set_cookie(struct resp *resp, const char *name, const char *value,
     const struct cookie_opts *opts);
 
-/* ---- FastCGI glue (http.c only; main.c calls it) ---- */
+/*
+ * ---- The server glue (http.c only; main.c calls it) ----
+ * A request arrives either from libfcgi (a persistent FastCGI worker: the
+ * parameters are FCGX_Request.envp, the body its input stream) or as plain
+ * CGI (one request per process: the parameters are the process
+ * environment, the body is stdin, the answer goes to stdout). Both read and
+ * write alike: the same Content-Length rules, the same response head
+ * ("Status: 200 OK", the headers, Content-Length, a blank line).
+ */
 struct FCGX_Request;
 /*
  * Reads the body of a FastCGI request into req, after checking the declared
@@ -117,5 +130,9 @@ struct FCGX_Request;
 int http_fcgi_read_body(struct FCGX_Request *fr, struct req *req, int64_t max_bytes);
 /* Writes status line, headers and body to the FastCGI stream: 0 or -1. */
 int http_fcgi_send(struct FCGX_Request *fr, const struct resp *resp);
+/* http_fcgi_read_body for a CGI request: the body is read from fd (stdin). */
+int http_cgi_read_body(int fd, struct req *req, int64_t max_bytes);
+/* http_fcgi_send for a CGI request: the response is written to fd (stdout). */
+int http_cgi_send(int fd, const struct resp *resp);
 
 #endif

@@ -1,17 +1,40 @@
 /*
- * main: tether.fcgi. Reads the configuration (a bad value stops the worker
- * here, before it accepts anything), opens the database, then serves one
- * FastCGI request at a time: read -> api_handle -> send -> free.
- * The worker keeps nothing between requests but its configuration and its
- * database connection.
+ * main: tether.fcgi. Reads the configuration (a bad value stops the
+ * process here, before it serves anything), opens the database, then
+ * serves: read -> api_handle -> send -> free. Two ways to be run, told
+ * apart by libfcgi's FCGX_IsCGI() (is fd 0 a listening socket?):
+ *
+ *  - FastCGI (lighttpd's bin-path, mod_fcgid): a persistent worker, one
+ *    request at a time, that keeps nothing between requests but its
+ *    configuration, its database connection and its caches.
+ *  - plain CGI (anything else, e.g. Apache's mod_cgi): the one request in
+ *    the environment and on stdin, the answer on stdout, exit 0. The same
+ *    rules on the same path; the caches start cold and die with it, and
+ *    the TTL cleanup is left to the workers or to tetherctl cleanup (see
+ *    serve_cgi).
+ *
+ * Signals (a worker): SIGTERM (mod_fcgid's stop, restart and reaping;
+ * lighttpd's kill-signal), SIGUSR1 and SIGINT end the worker after the
+ * request in progress: it closes the database connection, logs "worker
+ * stopping (signal N)" and exits 0. They are blocked from the start and
+ * let in only while the worker waits for a connection (pselect), so a
+ * request is never cut short by one (libfcgi's reads and writes give up on
+ * EINTR) and one that arrives just before the wait is not lost. A worker
+ * also asks for SIGTERM when its parent dies (PR_SET_PDEATHSIG): a web
+ * server killed with SIGKILL leaves no worker behind. A CGI process keeps
+ * the default actions: a server that signals it wants it gone.
  */
+#include <errno.h>
 #include <fcgiapp.h>
 #include <malloc.h>
 #include <openssl/crypto.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,28 +49,45 @@
 #include "sesscache.h"
 #include "store.h"
 
-static struct config cfg;
+/* The CGI request's parameters. */
+extern char **environ;
 
+static struct config cfg;
+/* What stops a worker after its request: mod_fcgid's and lighttpd's stop
+ * (TERM), libfcgi's own (USR1), and Ctrl-C on a foreground server (INT). */
+static const int stop_signals[] = { SIGTERM, SIGUSR1, SIGINT };
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+/* The stop signal a worker received, 0 until then. */
+static volatile sig_atomic_t stop_signal;
+
+/* One request, from libfcgi (fr) or, when fr is NULL, as plain CGI. */
 static void
 serve_one(FCGX_Request *fr)
 {
+	const int64_t max = cfg.max_body_bytes;
+	struct timespec t0, t1;
 	struct req req;
 	struct resp resp;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	resp_init(&resp);
-	if (req_init(&req, fr->envp, cfg.mount_path, time(NULL)) != 0)
+	if (req_init(&req, fr ? fr->envp : environ, cfg.mount_path, time(NULL)) != 0)
 		reply_fail(&resp, ERR_NOT_FOUND, NULL);
-	else if ((rc = http_fcgi_read_body(fr, &req, cfg.max_body_bytes)) == 413)
+	else if ((rc = fr ? http_fcgi_read_body(fr, &req, max)
+	                  : http_cgi_read_body(STDIN_FILENO, &req, max)) == 413)
 		reply_fail(&resp, ERR_TOO_LARGE, NULL);
 	else if (rc != 0)
 		reply_bad_request(&resp, "The request body could not be read.");
 	else
 		api_handle(&cfg, &req, &resp);
-	if (http_fcgi_send(fr, &resp) != 0)
+	if ((fr ? http_fcgi_send(fr, &resp) : http_cgi_send(STDOUT_FILENO, &resp)) != 0)
 		log_warn("could not send the response to %s", req.remote_addr);
 	req_clear(&req);
 	resp_clear(&resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metrics_observe(
+	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 static const char *
@@ -71,8 +111,11 @@ config_path(int argc, char **argv)
  * (libpq's own TLS is OpenSSL, and libldap initialises GnuTLS explicitly
  * if it is ever asked for LDAP). The constructor has run before main, so
  * the worker sets GNUTLS_NO_IMPLICIT_INIT and executes itself once more;
- * the FastCGI socket (fd 0) and the PID carry over. If that fails, it
- * simply goes on with GnuTLS initialised.
+ * the FastCGI socket (fd 0), the PID, the blocked signals and the parent
+ * death signal carry over. If that fails, it simply goes on with GnuTLS
+ * initialised. Not for a CGI process: its memory is gone a few
+ * milliseconds later, and a second exec costs more time than GnuTLS's
+ * constructor (8 ms against 0.4 ms, measured).
  */
 static void
 skip_gnutls_init(char **argv)
@@ -89,15 +132,176 @@ skip_gnutls_init(char **argv)
 	execv(self, argv);
 }
 
+/*
+ * A worker ends with its parent. Why: a web server killed with SIGKILL
+ * cannot stop its workers, and one blocked waiting for a connection that
+ * will never come would stay for good. The parent death signal is
+ * SIGTERM, the usual stop. A parent that died before this call is seen by
+ * getppid() changing across it; a parent that is init (PID 1) is kept as
+ * it is, since that may be the web server itself (lighttpd as a
+ * container's first process) or systemd.
+ * Returns 0, or -1 when the parent is already gone.
+ */
+static int
+follow_parent(void)
+{
+	pid_t parent = getppid();
+
+	if (parent == 1)
+		return 0;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) {
+		fprintf(stderr, "tether: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
+		return 0;
+	}
+	return getppid() == parent ? 0 : -1;
+}
+
+static void
+on_stop(int signo)
+{
+	stop_signal = signo;
+	/* libfcgi's own flag: its accept loop gives up if it is ever there. */
+	FCGX_ShutdownPending();
+}
+
+/*
+ * The stop signals call on_stop, without SA_RESTART: a wait they
+ * interrupt ends with EINTR instead of going on. Returns 0 or -1.
+ */
+static int
+catch_stop_signals(const sigset_t *stops)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sa.sa_mask = *stops;
+	for (i = 0; i < NSTOP; i++)
+		if (sigaction(stop_signals[i], &sa, NULL) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Waits for a connection on the listening socket with the stop signals
+ * let in for the wait only (pselect swaps the mask atomically: one that
+ * came while the last request was served is taken here, at once). Returns
+ * true when a connection is waiting, false on a stop signal or an error.
+ * The one wait left outside: a connection that closes before it brings a
+ * request sends libfcgi back to accept(), where a stop signal then waits
+ * for the next connection (or the server's SIGKILL).
+ */
+static bool
+wait_for_request(const sigset_t *waiting)
+{
+	fd_set rd;
+	int n;
+
+	while (stop_signal == 0) {
+		FD_ZERO(&rd);
+		FD_SET(STDIN_FILENO, &rd); /* the listening socket */
+		n = pselect(STDIN_FILENO + 1, &rd, NULL, NULL, NULL, waiting);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR) {
+			log_error("waiting for a connection: %s", strerror(errno));
+			return false;
+		}
+	}
+	return false;
+}
+
+/*
+ * Plain CGI: one request, then exit. No cleanup_maybe: its first call in
+ * a process only draws the time of the first run, so in a process that
+ * lives for one request it would never clean anything (where no FastCGI
+ * worker runs, tetherctl cleanup from cron does the job). No LISTEN
+ * either: within one request there is nothing to hear, so the session
+ * cache is never consulted; its end log is still written, so a logout
+ * answered here is seen at once by this host's FastCGI workers, if any.
+ */
+static int
+serve_cgi(void)
+{
+	serve_one(NULL);
+	return 0;
+}
+
+/*
+ * The FastCGI worker: requests until a stop signal (or a failing accept).
+ * The stop signals are blocked (by main) and only let in while waiting.
+ */
+static int
+serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
+{
+	FCGX_Request fr;
+	time_t next_cleanup = 0;
+
+	if (FCGX_InitRequest(&fr, STDIN_FILENO, 0) != 0) {
+		log_error("cannot initialise the FastCGI request");
+		return 1;
+	}
+	if (catch_stop_signals(stops) != 0) {
+		log_error("cannot catch the stop signals: %s", strerror(errno));
+		return 1;
+	}
+	if (sesscache_enabled())
+		store_listen_session_ends();
+	log_info("worker ready");
+	while (wait_for_request(waiting)) {
+		if (FCGX_Accept_r(&fr) < 0) {
+			log_error("accepting a connection failed: %s", strerror(errno));
+			break;
+		}
+		serve_one(&fr);
+		FCGX_Finish_r(&fr);
+		/* After the response is sent: the client never waits for it. */
+		cleanup_maybe(&cfg, time(NULL), &next_cleanup);
+	}
+	if (stop_signal != 0)
+		log_info("worker stopping (signal %d)", (int)stop_signal);
+	FCGX_Free(&fr, 1);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	FCGX_Request fr;
+	sigset_t stops, waiting;
 	char err[512];
-	time_t next_cleanup = 0;
-	struct timespec t0, t1;
+	bool cgi;
+	size_t i;
+	int rc;
 
-	skip_gnutls_init(argv);
+	/* Blocked first: a stop signal from here on waits for the accept
+	 * loop, across the exec below too (the mask and what is pending
+	 * survive execv). waiting is the mask without them. */
+	rc = sigemptyset(&stops);
+	for (i = 0; i < NSTOP && rc == 0; i++)
+		rc = sigaddset(&stops, stop_signals[i]);
+	if (rc != 0 || sigprocmask(SIG_BLOCK, &stops, &waiting) != 0) {
+		fprintf(stderr, "tether: cannot block the stop signals\n");
+		return 1;
+	}
+	for (i = 0; i < NSTOP; i++)
+		(void)sigdelset(&waiting, stop_signals[i]);
+	cgi = FCGX_IsCGI() != 0;
+	if (cgi) {
+		/* libfcgi's handlers only set a flag a CGI process never reads. */
+		if (signal(SIGTERM, SIG_DFL) == SIG_ERR ||
+		    signal(SIGUSR1, SIG_DFL) == SIG_ERR ||
+		    sigprocmask(SIG_SETMASK, &waiting, NULL) != 0) {
+			fprintf(stderr, "tether: cannot restore the signals\n");
+			return 1;
+		}
+	} else {
+		if (follow_parent() != 0) {
+			fprintf(stderr, "tether: the parent process is gone\n");
+			return 0;
+		}
+		skip_gnutls_init(argv);
+	}
 	if (cryptomem_install() != 0)
 		fprintf(stderr, "tether: OpenSSL allocated early; scrypt buffers use malloc\n");
 	/* Before any other OpenSSL call: no openssl.cnf (nothing in it applies
@@ -125,34 +329,18 @@ main(int argc, char **argv)
 	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1)
 		log_warn("mallopt failed; scrypt buffers may stay resident");
 	/* A client that goes away mid-response must not kill the worker. */
-	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
-		fprintf(stderr, "tether: cannot initialise FastCGI\n");
-		config_clear(&cfg);
-		return 1;
-	}
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		log_warn("cannot ignore SIGPIPE");
 	if (metrics_open(cfg.metrics_file) != 0)
 		log_warn("metrics: cannot map the counters file; /metrics shows zeros");
 	if (cfg.session_cache && sesscache_open(cfg.session_cache_file) != 0)
 		log_warn("session cache: cannot map the end log; every verify asks the database");
-	if (store_open(cfg.database_url) != STORE_OK)
+	if (store_open(cfg.database_url) != STORE_OK && !cgi)
 		log_warn("database unavailable at start; requests get 503 until it is back");
-	if (sesscache_enabled())
-		store_listen_session_ends();
-	log_info("worker ready");
-	while (FCGX_Accept_r(&fr) >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		serve_one(&fr);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		metrics_observe((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-		FCGX_Finish_r(&fr);
-		/* After the response is sent: the client never waits for it. */
-		cleanup_maybe(&cfg, time(NULL), &next_cleanup);
-	}
-	FCGX_Free(&fr, 1);
+	rc = cgi ? serve_cgi() : serve_fcgi(&stops, &waiting);
 	store_close();
 	sesscache_close();
 	metrics_close();
 	config_clear(&cfg);
-	return 0;
+	return rc;
 }

@@ -14,6 +14,9 @@ failed). scripts/test starts the server and passes, in the environment:
   TETHER_E2E_REFRESH_REUSE_GRACE  the workers' refresh_reuse_grace, seconds
   TETHER_E2E_SESSION_RETENTION    the workers' session_retention, seconds
                                   (default 2592000, the default 30d)
+  TETHER_E2E_TETHERCTL    the built tetherctl; tether.fcgi is beside it
+  TETHER_E2E_DATABASE_URL the workers' database, for the scenarios that
+                          run tetherctl or tether.fcgi themselves
 
 and configures the workers with short lifetimes (2 s access tokens, 3 s
 idle timeout, 1 s reuse grace, no JWT leeway). Scenarios that wait for an
@@ -24,7 +27,9 @@ Python standard library only, plus PyJWT (Debian: python3-jwt).
 """
 
 import base64
+import http.client
 import http.cookiejar
+import io
 import json
 import os
 import sys
@@ -276,3 +281,71 @@ def sleep_until(t0, offset):
     d = t0 + offset - time.time()
     if d > 0:
         time.sleep(d)
+
+
+# ---- tether.fcgi run by a scenario itself (plain CGI, a FastCGI worker)
+
+DATABASE_URL = os.environ.get("TETHER_E2E_DATABASE_URL", "")
+
+
+def fcgi_binary():
+    """The built tether.fcgi, beside TETHER_E2E_TETHERCTL, or None."""
+    ctl = os.environ.get("TETHER_E2E_TETHERCTL", "")
+    path = os.path.join(os.path.dirname(os.path.abspath(ctl)), "tether.fcgi") if ctl else ""
+    return path if path and os.access(path, os.X_OK) else None
+
+
+def worker_env(state_dir, **config):
+    """The environment of a tether.fcgi a scenario starts.
+
+    The caller's variables less its TETHER_* ones, then the e2e database and
+    signing key, cheap scrypt, the settings of scripts/test's workers that
+    tests rely on, no TTL cleanup, the shared files (metrics, session-cache
+    end log) in state_dir, and config as TETHER_<KEY>=value.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TETHER_")}
+    env.update(TETHER_DATABASE_URL=DATABASE_URL, TETHER_SIGNING_KEYS=SIGNING_KEY,
+               TETHER_SCRYPT_N="1024", TETHER_SCRYPT_R="8", TETHER_SCRYPT_P="1",
+               TETHER_ALLOW_REGISTRATION="true", TETHER_COOKIE_SECURE="false",
+               TETHER_LOGIN_MAX_ATTEMPTS="1000", TETHER_CLEANUP_INTERVAL="0",
+               TETHER_METRICS_FILE=os.path.join(state_dir, "metrics"),
+               TETHER_SESSION_CACHE_FILE=os.path.join(state_dir, "sesscache"))
+    for k, v in config.items():
+        env["TETHER_" + k.upper()] = str(v)
+    return env
+
+
+def cgi_params(method, path, body=b"", headers=None):
+    """The CGI parameters of a request to MOUNT + path, as Apache's
+    ScriptAlias MOUNT gives them; headers become HTTP_* variables."""
+    p = {"GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1",
+         "SERVER_SOFTWARE": "e2e", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+         "REQUEST_METHOD": method, "SCRIPT_NAME": MOUNT, "PATH_INFO": path.split("?")[0],
+         "QUERY_STRING": path.partition("?")[2], "REQUEST_URI": MOUNT + path,
+         "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "40000",
+         "HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": "application/json"}
+    if body:
+        p["CONTENT_LENGTH"] = str(len(body))
+        p["CONTENT_TYPE"] = "application/json"
+    for k, v in (headers or {}).items():
+        k = k.upper().replace("-", "_")
+        p[k if k in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + k] = v
+    return p
+
+
+def parse_cgi_response(raw):
+    """A CGI response ("Status: 200 OK", headers, blank line, body) as a
+    Response, or None if raw is not exactly one: the head must end with a
+    blank line and the body be Content-Length bytes, nothing more."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep or not head.startswith(b"Status: "):
+        return None
+    headers = http.client.parse_headers(io.BytesIO(head + b"\r\n\r\n"))
+    try:
+        status = int(headers.get("Status", "").split()[0])
+        length = int(headers.get("Content-Length", ""))
+    except (ValueError, IndexError):
+        return None
+    if length != len(body):
+        return None
+    return Response(status, headers, body)

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "testutil.h"
@@ -52,6 +53,126 @@ test_without_request_uri_script_name_and_path_info_are_used(void)
 	CU_ASSERT_EQUAL(req_init(&r, env, "/api/auth", 0), 0);
 	TU_ASSERT_STR_EQ(r.path, "/me");
 	req_clear(&r);
+}
+
+static void
+test_under_a_script_alias_or_a_rewrite_request_uri_decides(void)
+{
+	/* ScriptAlias /api/auth /path/to/tether.fcgi */
+	char *alias[] = { "REQUEST_URI=/api/auth/me?a=b", "SCRIPT_NAME=/api/auth",
+		"PATH_INFO=/me", NULL };
+	/* A rewrite of /api/auth/ to /cgi-bin/tether.fcgi/ */
+	char *rewrite[] = { "REQUEST_URI=/api/auth/me",
+		"SCRIPT_NAME=/cgi-bin/tether.fcgi", "PATH_INFO=/me", NULL };
+	/* ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/, mount_path /cgi-bin/tether.fcgi */
+	char *cgibin[] = { "REQUEST_URI=/cgi-bin/tether.fcgi/login",
+		"SCRIPT_NAME=/cgi-bin/tether.fcgi", "PATH_INFO=/login", NULL };
+	struct req r;
+
+	CU_ASSERT_EQUAL(req_init(&r, alias, "/api/auth", 0), 0);
+	TU_ASSERT_STR_EQ(r.path, "/me");
+	TU_ASSERT_STR_EQ(r.query, "a=b");
+	req_clear(&r);
+	CU_ASSERT_EQUAL(req_init(&r, rewrite, "/api/auth", 0), 0);
+	TU_ASSERT_STR_EQ(r.path, "/me");
+	req_clear(&r);
+	CU_ASSERT_EQUAL(req_init(&r, cgibin, "/cgi-bin/tether.fcgi", 0), 0);
+	TU_ASSERT_STR_EQ(r.path, "/login");
+	req_clear(&r);
+	CU_ASSERT_EQUAL(req_init(&r, cgibin, "/api/auth", 0), -1);
+	req_clear(&r);
+}
+
+/* A pipe holding data; the write end closed if close_wr. */
+static void
+pipe_with(int fds[2], const char *data, bool close_wr)
+{
+	CU_ASSERT_FATAL(pipe(fds) == 0);
+	CU_ASSERT_FATAL(write(fds[1], data, strlen(data)) == (ssize_t)strlen(data));
+	if (close_wr) {
+		close(fds[1]);
+		fds[1] = -1;
+	}
+}
+
+static void
+pipe_close(int fds[2])
+{
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+}
+
+static void
+test_a_cgi_body_is_read_up_to_content_length_and_no_further(void)
+{
+	char *env[] = { "REQUEST_URI=/api/auth/login", "CONTENT_LENGTH=7", NULL };
+	struct req r;
+	char rest[8] = "";
+	int fds[2];
+
+	/* The write end stays open: waiting for EOF would hang the test. */
+	pipe_with(fds, "{\"a\":1}next", false);
+	req_init(&r, env, "/api/auth", 0);
+	CU_ASSERT_EQUAL(http_cgi_read_body(fds[0], &r, 16), 0);
+	CU_ASSERT_EQUAL(r.body_len, 7);
+	TU_ASSERT_STR_EQ(r.body, "{\"a\":1}");
+	CU_ASSERT_EQUAL(read(fds[0], rest, 4), 4);
+	TU_ASSERT_STR_EQ(rest, "next");
+	req_clear(&r);
+	pipe_close(fds);
+}
+
+static void
+test_a_cgi_body_over_the_limit_or_short_is_refused(void)
+{
+	char *big[] = { "REQUEST_URI=/api/auth/login", "CONTENT_LENGTH=17", NULL };
+	char *shorter[] = { "REQUEST_URI=/api/auth/login", "CONTENT_LENGTH=9", NULL };
+	char *none[] = { "REQUEST_URI=/api/auth/login", NULL };
+	struct req r;
+	int fds[2];
+
+	pipe_with(fds, "{}", true);
+	req_init(&r, big, "/api/auth", 0);
+	CU_ASSERT_EQUAL(http_cgi_read_body(fds[0], &r, 16), 413);
+	CU_ASSERT_PTR_NULL(r.body);
+	req_clear(&r);
+	req_init(&r, shorter, "/api/auth", 0);
+	CU_ASSERT_EQUAL(http_cgi_read_body(fds[0], &r, 16), 400);
+	CU_ASSERT_PTR_NULL(r.body);
+	req_clear(&r);
+	req_init(&r, none, "/api/auth", 0);
+	CU_ASSERT_EQUAL(http_cgi_read_body(fds[0], &r, 16), 0);
+	CU_ASSERT_PTR_NULL(r.body);
+	req_clear(&r);
+	pipe_close(fds);
+}
+
+static void
+test_a_cgi_response_is_status_headers_length_and_body(void)
+{
+	static const char want[] = "Status: 401 Unauthorized\r\n"
+	                           "Set-Cookie: a=1\r\n"
+	                           "Set-Cookie: b=2\r\n"
+	                           "Content-Type: application/json\r\n"
+	                           "Content-Length: 2\r\n\r\n"
+	                           "{}";
+	struct resp resp;
+	char got[sizeof(want) + 16] = "";
+	int fds[2];
+
+	pipe_with(fds, "", false);
+	resp_init(&resp);
+	resp_add_header(&resp, "Set-Cookie", "a=1");
+	resp_add_header(&resp, "Set-Cookie", "b=2");
+	resp_set_body(&resp, 401, "application/json", strdup("{}"));
+	CU_ASSERT_EQUAL(http_cgi_send(fds[1], &resp), 0);
+	close(fds[1]);
+	fds[1] = -1;
+	CU_ASSERT_EQUAL(read(fds[0], got, sizeof(got)), (ssize_t)strlen(want));
+	TU_ASSERT_STR_EQ(got, want);
+	resp_clear(&resp);
+	pipe_close(fds);
 }
 
 static void
@@ -181,17 +302,29 @@ test_cookies_are_formatted_with_their_attributes(void)
 }
 
 static const struct tu_test tests[] = {
-	{ "the path is taken below the mount point", test_the_path_is_taken_below_the_mount_point },
-	{ "a path outside the mount point is refused", test_a_path_outside_the_mount_point_is_refused },
+	{ "the path is taken below the mount point",
+	    test_the_path_is_taken_below_the_mount_point },
+	{ "a path outside the mount point is refused",
+	    test_a_path_outside_the_mount_point_is_refused },
 	{ "without REQUEST_URI, SCRIPT_NAME and PATH_INFO are used",
 	    test_without_request_uri_script_name_and_path_info_are_used },
-	{ "cookies are parsed, the first one wins", test_cookies_are_parsed_first_one_wins },
+	{ "under a ScriptAlias or a rewrite, REQUEST_URI decides",
+	    test_under_a_script_alias_or_a_rewrite_request_uri_decides },
+	{ "a CGI body is read up to Content-Length and no further",
+	    test_a_cgi_body_is_read_up_to_content_length_and_no_further },
+	{ "a CGI body over the limit or short is refused",
+	    test_a_cgi_body_over_the_limit_or_short_is_refused },
+	{ "a CGI response is status, headers, length and body",
+	    test_a_cgi_response_is_status_headers_length_and_body },
+	{ "cookies are parsed, the first one wins",
+	    test_cookies_are_parsed_first_one_wins },
 	{ "many cookies are capped", test_many_cookies_are_capped },
 	{ "headers map to CGI parameters", test_headers_map_to_cgi_parameters },
 	{ "Content-Length is parsed strictly", test_content_length_is_parsed_strictly },
 	{ "response headers are set, replaced and cleaned",
 	    test_response_headers_are_set_replaced_and_cleaned },
-	{ "cookies are formatted with their attributes", test_cookies_are_formatted_with_their_attributes },
+	{ "cookies are formatted with their attributes",
+	    test_cookies_are_formatted_with_their_attributes },
 	{ NULL, NULL }
 };
 
