@@ -12,6 +12,7 @@ import sys
 (tmp, tiny, dur, reps, threads, conns, procs, scrypt_s, rss0, rss1, rss2, rssr, rssl,
  verify_n, refresh_n, cost, floor) = sys.argv[1:18]
 tiny = tiny == "1"
+apache_conns = sys.argv[18] if len(sys.argv) > 18 else procs
 
 
 def runs(name):
@@ -67,6 +68,17 @@ rows = [
     ("tether refresh (rotation, each token once)", "refresh", B, "ceiling B"),
     ("tether login (scrypt %s)" % cost, "login", bound, "scrypt bound"),
 ]
+if runs("ceilingApache"):
+    AA = med("ceilingApache", 0)
+    rows += [
+        ("ceiling A (Apache): Apache + mod_fcgid + trivial FastCGI *", "ceilingApache",
+         None, None),
+        ("tether verify through Apache + mod_fcgid *", "verifyApache", AA,
+         "ceiling A (Apache)"),
+        ("tether refresh through Apache + mod_fcgid *", "refreshApache", B, "ceiling B"),
+        ("tether verify as plain CGI (Apache + mod_cgid) *", "verifyCgi", AA,
+         "ceiling A (Apache)"),
+    ]
 now = datetime.datetime.now(datetime.timezone.utc)
 out = []
 out.append("# tether benchmarks, %s%s\n" % (now.strftime("%Y-%m-%d %H:%M UTC"),
@@ -90,6 +102,11 @@ for label, name, ceil, of in rows:
         label, rps, p50, "%.2f" % p99 if name != "ceilingB" else "-", errors(name), ratio,
         of or ""))
 out.append("")
+if runs("ceilingApache"):
+    out.append("\\* Through Apache, wrk -c%s: as many connections as workers. mod_fcgid "
+               "makes a request that finds every worker busy wait for one in steps of a "
+               "second, so it is run with as many workers as concurrent requests.\n"
+               % apache_conns)
 out.append("One scrypt hash at %s: %.1f ms; the login bound is cores / hash time = %.1f/s.\n"
            % (cost, scrypt_s * 1000, bound))
 r0, r1, r2, rr, rl = (kib_list(x) for x in (rss0, rss1, rss2, rssr, rssl))
