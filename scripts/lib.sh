@@ -548,10 +548,19 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 ScriptSock $(tether_apache_quote "$state/run/cgid.sock")"
 		api_tpl=$TETHER_ROOT/conf/apache/tether-cgi.conf
 		;;
-	*) die "tether_apache_conf: mode is fcgid or cgi, not $mode" ;;
+	htaccess)
+		api_mod="LoadModule fcgid_module $TETHER_APACHE_MODULES/mod_fcgid.so
+FcgidIPCDir $(tether_apache_quote "$state/run/fcgid")
+FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
+		api_tpl=$TETHER_ROOT/conf/apache/htaccess-host.conf
+		tether_htaccess_site "$docroot" "$bin" "$state" || return 1
+		docroot=$state/hosting/public_html
+		;;
+	*) die "tether_apache_conf: mode is fcgid, cgi or htaccess, not $mode" ;;
 	esac
 	site=$(cat "$TETHER_ROOT/conf/apache/tether-site.conf") || return 1
 	api=$(cat "$api_tpl") || return 1
+	api=${api//@DOCROOT@/"$(tether_apache_quote "$docroot")"}
 	site=${site//@DOCROOT@/"$(tether_apache_quote "$docroot")"}
 	api=${api//@MOUNT@/"$(tether_apache_quote "${TETHER_MOUNT_PATH:-/api/auth}")"}
 	api=${api//@FCGI_BIN@/"$(tether_apache_quote "$bin")"}
@@ -576,6 +585,39 @@ ScriptSock $(tether_apache_quote "$state/run/cgid.sock")"
 	printf '%s\n' "$tpl" >"$out" || return 1
 	"$TETHER_APACHE_BIN" -t -f "$out" >/dev/null 2>&1 ||
 		die "Apache rejects $out: $("$TETHER_APACHE_BIN" -t -f "$out" 2>&1 | tail -n 3)"
+}
+
+# tether_htaccess_site DOCROOT FCGI_BIN STATEDIR: lays out STATEDIR/hosting
+# as the README's shared-hosting steps do: the configuration outside the
+# web root (tether/tether.conf, mode 0600, written from every exported
+# TETHER_* variable), the front end in public_html/, and in public_html/api/
+# the worker, the wrapper that hands it the configuration, and the
+# .htaccess of conf/apache/htaccess.example.
+tether_htaccess_site() {
+	local docroot=$1 bin=$2 state=$3 h=$3/hosting name key
+	rm -rf "$h" && mkdir -p "$h/tether" "$h/public_html/api" || return 1
+	cp -R "$docroot/." "$h/public_html/" && cp "$bin" "$h/public_html/api/tether.fcgi" &&
+		cp "$TETHER_ROOT/conf/apache/htaccess.example" "$h/public_html/api/.htaccess" ||
+		return 1
+	printf '#!/bin/sh\nexec env TETHER_CONFIG=%s %s\n' \
+		"$(tether_shq "$h/tether/tether.conf")" \
+		"$(tether_shq "$h/public_html/api/tether.fcgi")" >"$h/public_html/api/auth.fcgi" ||
+		return 1
+	(
+		umask 077
+		while IFS= read -r name; do
+			[[ $name =~ ^TETHER_[A-Za-z0-9_]+$ ]] || continue
+			key=${name#TETHER_}
+			key=${key,,}
+			case $key in config | port | server | mount_path_*) continue ;; esac
+			printf '%s = %s\n' "$key" "${!name}"
+		done < <(compgen -e) >"$h/tether/tether.conf"
+	) || return 1
+	chmod -R a+rX "$h/public_html" && chmod 0755 "$h" "$h/public_html/api/auth.fcgi" \
+		"$h/public_html/api/tether.fcgi" && chmod 0700 "$h/tether" || return 1
+	if tether_is_root; then
+		chown -R "$TETHER_SERVICE_USER:" "$h/tether" || return 1
+	fi
 }
 
 # PID of the Apache started by tether_apache_start (empty: none), its
@@ -642,9 +684,9 @@ TETHER_SERVER=${TETHER_SERVER:-lighttpd}
 tether_server_packages() {
 	case ${1:-$TETHER_SERVER} in
 	lighttpd) echo lighttpd ;;
-	apache) echo apache2 libapache2-mod-fcgid ;;
+	apache | htaccess) echo apache2 libapache2-mod-fcgid ;;
 	cgi) echo apache2 ;;
-	*) die "TETHER_SERVER is lighttpd, apache or cgi, not ${1:-$TETHER_SERVER}" ;;
+	*) die "TETHER_SERVER is lighttpd, apache, cgi or htaccess, not ${1:-$TETHER_SERVER}" ;;
 	esac
 }
 
@@ -659,12 +701,12 @@ tether_server_conf() {
 		TETHER_SERVER_CONF=$dir/lighttpd.conf
 		tether_lighttpd_conf "$TETHER_SERVER_CONF" "$port" "$docroot" "$bin" "$state"
 		;;
-	apache | cgi)
-		[ "$TETHER_SERVER" = cgi ] && mode=cgi
+	apache | cgi | htaccess)
+		[ "$TETHER_SERVER" = apache ] || mode=$TETHER_SERVER
 		TETHER_SERVER_CONF=$dir/apache.conf
 		tether_apache_conf "$TETHER_SERVER_CONF" "$port" "$docroot" "$bin" "$state" "$mode"
 		;;
-	*) die "TETHER_SERVER is lighttpd, apache or cgi, not $TETHER_SERVER" ;;
+	*) die "TETHER_SERVER is lighttpd, apache, cgi or htaccess, not $TETHER_SERVER" ;;
 	esac
 }
 
