@@ -432,12 +432,23 @@ TETHER_LIGHTTPD_KIDS=()
 # can be stopped by PID even if lighttpd itself dies first and they are
 # left to init.
 tether_lighttpd_track() {
-	local k st
+	local k
 	[ -n "$TETHER_LIGHTTPD_PID" ] || return 0
-	for k in $(ps -o pid= --ppid "$TETHER_LIGHTTPD_PID" 2>/dev/null); do
-		st=$(tether_proc_start "$k") || continue
-		[[ " ${TETHER_LIGHTTPD_KIDS[*]} " == *" $k:$st "* ]] ||
-			TETHER_LIGHTTPD_KIDS+=("$k:$st")
+	for k in $(tether_descendants "$TETHER_LIGHTTPD_PID"); do
+		[[ " ${TETHER_LIGHTTPD_KIDS[*]} " == *" $k "* ]] || TETHER_LIGHTTPD_KIDS+=("$k")
+	done
+}
+
+# Prints "PID:START" for every process below PID (see tether_proc_start).
+tether_descendants() {
+	local queue=("$1") p k st
+	while [ ${#queue[@]} -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		for k in $(ps -o pid= --ppid "$p" 2>/dev/null); do
+			queue+=("$k")
+			st=$(tether_proc_start "$k") && echo "$k:$st"
+		done
 	done
 }
 
@@ -446,18 +457,26 @@ tether_lighttpd_track() {
 # that (a child of lighttpd seen now or by tether_lighttpd_track) is
 # stopped by PID.
 tether_lighttpd_stop() {
-	local pid=$TETHER_LIGHTTPD_PID k
+	local pid=$TETHER_LIGHTTPD_PID
+	[ -n "$pid" ] && tether_lighttpd_track
+	TETHER_LIGHTTPD_PID=
+	tether_stop_server lighttpd "$pid" "$TETHER_LIGHTTPD_START" "${TETHER_LIGHTTPD_KIDS[@]}"
+	TETHER_LIGHTTPD_KIDS=()
+}
+
+# tether_stop_server NAME PID START [PID:START...]: stops the server PID
+# (when not empty), then every process seen below it that is still alive.
+tether_stop_server() {
+	local name=$1 pid=$2 start=$3 k
+	shift 3
 	if [ -n "$pid" ]; then
-		tether_lighttpd_track
-		TETHER_LIGHTTPD_PID=
-		say "stopping lighttpd (pid $pid) and its workers"
-		tether_stop_pid "$pid" "$TETHER_LIGHTTPD_START"
+		say "stopping $name (pid $pid) and its workers"
+		tether_stop_pid "$pid" "$start"
 		wait "$pid" 2>/dev/null
 	fi
-	for k in "${TETHER_LIGHTTPD_KIDS[@]}"; do
+	for k in "$@"; do
 		tether_stop_pid "${k%%:*}" "${k#*:}"
 	done
-	TETHER_LIGHTTPD_KIDS=()
 	return 0
 }
 
@@ -641,17 +660,10 @@ tether_apache_start() {
 # manager, the workers it started), so that they can be stopped by PID even
 # if Apache dies first and they are left to init.
 tether_apache_track() {
-	local queue=("$TETHER_APACHE_PID") p k st
+	local k
 	[ -n "$TETHER_APACHE_PID" ] || return 0
-	while [ ${#queue[@]} -gt 0 ]; do
-		p=${queue[0]}
-		queue=("${queue[@]:1}")
-		for k in $(ps -o pid= --ppid "$p" 2>/dev/null); do
-			queue+=("$k")
-			st=$(tether_proc_start "$k") || continue
-			[[ " ${TETHER_APACHE_KIDS[*]} " == *" $k:$st "* ]] ||
-				TETHER_APACHE_KIDS+=("$k:$st")
-		done
+	for k in $(tether_descendants "$TETHER_APACHE_PID"); do
+		[[ " ${TETHER_APACHE_KIDS[*]} " == *" $k "* ]] || TETHER_APACHE_KIDS+=("$k")
 	done
 }
 
@@ -659,19 +671,11 @@ tether_apache_track() {
 # its children; mod_fcgid sends the workers SIGTERM), then any process seen
 # below it that is still alive, by PID.
 tether_apache_stop() {
-	local pid=$TETHER_APACHE_PID k
-	if [ -n "$pid" ]; then
-		tether_apache_track
-		TETHER_APACHE_PID=
-		say "stopping Apache (pid $pid) and its workers"
-		tether_stop_pid "$pid" "$TETHER_APACHE_START"
-		wait "$pid" 2>/dev/null
-	fi
-	for k in "${TETHER_APACHE_KIDS[@]}"; do
-		tether_stop_pid "${k%%:*}" "${k#*:}"
-	done
+	local pid=$TETHER_APACHE_PID
+	[ -n "$pid" ] && tether_apache_track
+	TETHER_APACHE_PID=
+	tether_stop_server Apache "$pid" "$TETHER_APACHE_START" "${TETHER_APACHE_KIDS[@]}"
 	TETHER_APACHE_KIDS=()
-	return 0
 }
 
 # ---------------------------------------------------------------- server
