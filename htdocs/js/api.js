@@ -56,7 +56,9 @@ export function shouldRefreshAhead({ nowMs, accessExpiresAt, accessLifetimeS, la
   const expMs = accessExpiresAt * 1000;
   const marginMs = Math.min(60000, Math.max(2000, (accessLifetimeS * 1000) / 4));
   const issuedMs = expMs - accessLifetimeS * 1000;
-  return expMs - nowMs <= marginMs && lastActivityMs > issuedMs;
+  // Not once it has expired: the next request's 401 refreshes then, and a
+  // second path to the same refresh only races the other tabs'.
+  return nowMs < expMs && expMs - nowMs <= marginMs && lastActivityMs > issuedMs;
 }
 
 /** The session's deadlines in a tokens answer (login, refresh). Times in server seconds. */

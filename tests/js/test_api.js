@@ -58,6 +58,9 @@ test('refresh ahead only near expiry and only after activity since the token was
   const short = { accessExpiresAt: exp, accessLifetimeS: 6 };
   assert.equal(shouldRefreshAhead({ ...short, nowMs: (exp - 2) * 1000, lastActivityMs: (exp - 5) * 1000 }), true);
   assert.equal(shouldRefreshAhead({ ...short, nowMs: (exp - 3) * 1000, lastActivityMs: (exp - 5) * 1000 }), false);
+  // expired: the next request's 401 refreshes, not the timer
+  assert.equal(shouldRefreshAhead({ ...short, nowMs: exp * 1000, lastActivityMs: (exp - 1) * 1000 }), false);
+  assert.equal(shouldRefreshAhead({ ...short, nowMs: (exp + 9) * 1000, lastActivityMs: (exp + 8) * 1000 }), false);
 });
 
 test('the tokens answer gives deadlines and never a token', () => {
