@@ -221,13 +221,12 @@ enum auth_result
 auth_explain(
     const struct config *cfg, const struct req *req, struct denial *d, struct session *s)
 {
-	enum token_source src;
 	struct auth_info a;
-	enum auth_result ar = AUTH_DENIED;
+	enum auth_result ar;
 
 	memset(d, 0, sizeof(*d));
-	if (transport_access_token(cfg, req, &src) == NULL ||
-	    (ar = auth_access(cfg, req, false, &a)) != AUTH_DENIED ||
+	/* No token at all is a denial without an end: nothing to explain. */
+	if ((ar = auth_access(cfg, req, false, &a)) != AUTH_DENIED ||
 	    a.deny.ended_reason == END_NONE)
 		return ar;
 	*d = a.deny;
