@@ -89,13 +89,14 @@ static const struct key keys[] = {
 	K(debug_panel, C_BOOL, "false"),
 	K(log_level, C_LOGLEVEL, "info"),
 	K(sql_dir, C_STRING, TETHER_SQLDIR),
+	K(setup_code, C_STRING, ""),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* Keys whose value in the file is the whole rest of the line, '#' and all:
  * a database password or a signing key may contain " #", and cutting it
  * there would connect or sign with a different value. */
-static const char *const whole_line[] = { "database_url", "signing_keys" };
+static const char *const whole_line[] = { "database_url", "signing_keys", "setup_code" };
 
 /* Durations that must be positive: a zero here would make every token
  * or session dead on arrival. */
@@ -471,6 +472,13 @@ check(struct config *cfg, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: must be more than 0", positive[i]);
 			return -1;
 		}
+	}
+	/* A short code could be guessed through /setup before the owner
+	 * uses it; 20 characters of a password generator are out of reach. */
+	len = strlen(cfg->setup_code);
+	if (len > 0 && len < SETUP_CODE_MIN) {
+		snprintf(err, errlen, "setup_code: at least %d characters", SETUP_CODE_MIN);
+		return -1;
 	}
 	if (cfg->cookie_samesite == SAMESITE_NONE && !cfg->cookie_secure) {
 		snprintf(err, errlen, "cookie_samesite: None requires cookie_secure = true");

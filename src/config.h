@@ -18,6 +18,8 @@
 
 #define CONFIG_MAX_KEYS 8
 #define CONFIG_MAX_CIDRS 16
+/* The shortest setup_code accepted. */
+#define SETUP_CODE_MIN 20
 
 enum token_transport { TRANSPORT_COOKIE = 0, TRANSPORT_BODY, TRANSPORT_BOTH };
 enum samesite { SAMESITE_LAX = 0, SAMESITE_STRICT, SAMESITE_NONE };
@@ -62,6 +64,10 @@ struct config {
 	bool debug_panel;
 	enum log_level log_level;
 	char *sql_dir; /* where tetherctl migrate finds the migrations */
+	/* "" = POST /setup is off (404). Otherwise the secret that lets
+	 * /setup apply the migrations and create the first user, for a host
+	 * with no shell (see README, Shared hosting). */
+	char *setup_code;
 };
 
 /* Sets every key to its default; strings are allocated. */

@@ -536,6 +536,100 @@ h_metrics(struct ctx *c)
 	    metrics_render(&db));
 }
 
+/* The migrations store_migrate() printed ("applied NNN_x.sql" lines) as a
+ * JSON array of the file names; the other lines (failures) go to the log. */
+static json_object *
+applied_list(char *text)
+{
+	json_object *a = json_object_new_array();
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "applied ", 8) == 0)
+			json_object_array_add(a, json_object_new_string(line + 8));
+		else
+			log_error("setup: %s", line);
+	}
+	return a;
+}
+
+/*
+ * First setup on a host with no shell (setup_code set): the migrations,
+ * then, when the body names one, the first user. Refused without the
+ * code, and for a user once any user exists; off (404) without a code.
+ */
+static void
+h_setup(struct ctx *c)
+{
+	const char *code = NULL;
+	struct registration r;
+	const char *bad = NULL;
+	char *out = NULL, *hash = NULL;
+	size_t outlen = 0;
+	FILE *fp;
+	enum store_err se;
+	struct user u;
+	json_object *o; /* the answer's body, ours until reply_json takes it */
+	bool first_user;
+
+	if (*c->cfg->setup_code == '\0') {
+		reply_fail(c->resp, ERR_NOT_FOUND, NULL);
+		return;
+	}
+	if (json_get_text(c->body, "setup_code", 1024, &code) != 0) {
+		reply_bad_request(c->resp, "setup_code is required.");
+		return;
+	}
+	if (strlen(code) != strlen(c->cfg->setup_code) ||
+	    !util_ct_equal(code, c->cfg->setup_code, strlen(code))) {
+		log_warn("setup: a wrong setup code from %s", c->req->remote_addr);
+		reply_fail(c->resp, ERR_SETUP_CODE_WRONG, NULL);
+		return;
+	}
+	/* No email: only the migrations (an upgrade). */
+	first_user = c->body != NULL && json_object_object_get_ex(c->body, "email", NULL);
+	if (first_user && (bad = login_parse_registration(c->body, &r)) != NULL) {
+		reply_bad_request(c->resp, bad);
+		return;
+	}
+	if ((fp = open_memstream(&out, &outlen)) == NULL) {
+		reply_fail(c->resp, ERR_INTERNAL, NULL);
+		return;
+	}
+	se = store_migrate(c->cfg->sql_dir, fp);
+	if (fclose(fp) != 0) /* out stays valid: it is what was written */
+		log_warn("setup: the migration report is incomplete");
+	o = json_object_new_object();
+	json_object_object_add(o, "migrations", applied_list(out));
+	free(out);
+	if (se == STORE_NOTFOUND || se == STORE_CONFLICT)
+		reply_fail(c->resp, ERR_INTERNAL,
+		    se == STORE_NOTFOUND ? "The migrations directory (sql_dir) cannot be read."
+		                         : "A migration failed; the error log says why.");
+	else if (se != STORE_OK)
+		reply_store_error(c->resp, se);
+	else if (!first_user) {
+		reply_json(c->resp, 200, o);
+		o = NULL;
+	} else if ((hash = new_hash(c, r.password, r.password_len)) != NULL) {
+		se = store_user_create_first(r.email, hash, r.display_name, c->req->now, &u);
+		if (se == STORE_CONFLICT)
+			reply_fail(c->resp, ERR_SETUP_DONE, NULL);
+		else if (se != STORE_OK)
+			reply_store_error(c->resp, se);
+		else {
+			json_object_object_add(o, "user", reply_view_user(&u));
+			reply_json(c->resp, 201, o);
+			o = NULL;
+			log_info("setup: user %lld created from %s", (long long)u.id,
+			    c->req->remote_addr);
+		}
+	}
+	util_free_secret(hash);
+	json_object_put(o);
+}
+
 static const struct route routes[] = {
 	{ "POST", "/register", AUTH_NONE, h_register },
 	{ "POST", "/login", AUTH_NONE, h_login },
@@ -553,6 +647,7 @@ static const struct route routes[] = {
 	{ "GET", "/health", AUTH_NONE, h_health },
 	{ "GET", "/settings", AUTH_NONE, h_settings },
 	{ "GET", "/metrics", AUTH_NONE, h_metrics },
+	{ "POST", "/setup", AUTH_NONE, h_setup },
 };
 
 const struct route *

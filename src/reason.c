@@ -81,6 +81,10 @@ static const struct api_error_def api_errors[ERR__MAX] = {
 	[ERR_INTERNAL] = { 500, "internal", "An internal error occurred." },
 	[ERR_UNAVAILABLE] = { 503, "unavailable",
 	    "The service is temporarily unavailable; try again shortly." },
+	[ERR_SETUP_CODE_WRONG] = { 403, "setup_code_wrong",
+	    "The setup code is not the one in the configuration." },
+	[ERR_SETUP_DONE] = { 409, "setup_done",
+	    "Setup is done: the first user exists. Delete setup_code from the configuration." },
 };
 
 const struct api_error_def *

@@ -95,6 +95,10 @@ enum store_err store_migrate(const char *dir, FILE *out);
 /* Creates a user; STORE_CONFLICT if the email exists (case-insensitively). */
 enum store_err store_user_create(const char *email, const char *password_hash,
     const char *display_name, time_t now, struct user *out);
+/* Creates the first user of an empty users table (POST /setup);
+ * STORE_CONFLICT if there is any user already. */
+enum store_err store_user_create_first(const char *email, const char *password_hash,
+    const char *display_name, time_t now, struct user *out);
 /* STORE_NOTFOUND if no such user. */
 enum store_err store_user_by_email(const char *email, struct user *out);
 enum store_err store_user_by_id(int64_t id, struct user *out);

@@ -281,3 +281,35 @@ store_cleanup(const struct config *cfg, time_t now, int batch, struct cleanup_co
 	PQclear(db_run(S_CLEAN_UNLOCK, 0, NULL, &unlock_err));
 	return err;
 }
+
+/* ---- first setup ---- */
+
+enum store_err
+store_user_create_first(const char *email, const char *password_hash,
+    const char *display_name, time_t now, struct user *out)
+{
+	struct num t;
+	const char *v[] = { email, password_hash, display_name ? display_name : "",
+		db_num(&t, now) };
+	enum store_err err;
+	PGresult *r = NULL;
+
+	if ((err = db_tx("BEGIN")) != STORE_OK)
+		return err;
+	if ((r = db_run(S_SETUP_LOCK, 0, NULL, &err)) == NULL)
+		goto out;
+	PQclear(r);
+	if ((r = db_run(S_SETUP_FIRST_USER, 4, v, &err)) == NULL)
+		goto out;
+	if (PQntuples(r) == 1)
+		db_read_user(r, 0, 0, out);
+	else
+		err = STORE_CONFLICT;
+out:
+	PQclear(r);
+	if (err == STORE_OK)
+		err = db_tx("COMMIT");
+	else if (db_in_tx())
+		(void)db_tx("ROLLBACK");
+	return err;
+}

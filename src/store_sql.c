@@ -239,6 +239,13 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "SELECT 1 FROM schema_migrations WHERE version = $1" },
 	[S_MIGRATION_RECORD] = { "migration_record",
 	    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())" },
+	/* Two setups at once: the second waits here, then sees the first's
+	 * user in its own (later) snapshot and inserts nothing. */
+	[S_SETUP_LOCK] = { "setup_lock", "SELECT pg_advisory_xact_lock(7364003)" },
+	[S_SETUP_FIRST_USER] = { "setup_first_user",
+	    "INSERT INTO users AS u (email, password_hash, display_name, created_at, "
+	    "password_changed_at) SELECT $1, $2, $3, to_timestamp($4), to_timestamp($4) "
+	    "WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING " USER_COLS },
 };
 
 /* ---- benchmarks ---- */

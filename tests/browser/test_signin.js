@@ -223,3 +223,38 @@ test('the sign-in page that cannot reach the server says so in its banner, not a
   await shot(page, 'signin-banner-unavailable');
   await context.close();
 });
+
+test('first setup page: keyboard only, a wrong code, then "already done", axe-clean', async () => {
+  const code = process.env.TETHER_BROWSER_SETUP_CODE;
+  assert.ok(code && code.length >= 20, 'TETHER_BROWSER_SETUP_CODE is set');
+  const { context, page } = await newPage(browser);
+  await page.goto('/setup.html');
+  await shot(page, 'setup');
+  await assertAxeClean(page, 'setup page');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'tether-skip');
+  await page.keyboard.press('Enter');
+  const fill = async (id, text) => {
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), id);
+    await page.keyboard.type(text);
+  };
+  await fill('code', 'not-the-setup-code-at-all');
+  await fill('email', `setup-${Date.now()}@example.com`);
+  await fill('name', 'Owner');
+  await fill('password', 'correct horse battery');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.getElementById('form-error').hidden);
+  assert.match(await page.textContent('#form-error'), /not the one in tether\.conf/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'form-error');
+  await shot(page, 'setup-wrong-code');
+  // The right code, but this site has users: refused, and said so.
+  await page.fill('#code', code);
+  await page.click('#submit');
+  await page.waitForFunction(() => /already done/.test(document.getElementById('form-error').textContent));
+  assert.equal(await page.isVisible('#setup'), true, 'the form stays for another try');
+  await shot(page, 'setup-done-already');
+  await assertAxeClean(page, 'setup page with an error');
+  assert.equal(await sql('SELECT count(*) FROM users WHERE display_name = $1', ['Owner']), '0');
+  await context.close();
+});

@@ -245,6 +245,14 @@ test_inconsistent_values_are_refused(void)
 	config_clear(&c);
 	CU_ASSERT_EQUAL(load(&c, "max_body_bytes = 10\n", required, err), -1);
 	config_clear(&c);
+	/* A setup code short enough to guess through /setup; never echoed. */
+	CU_ASSERT_EQUAL(load(&c, "setup_code = 0123456789abcdefghi\n", required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "setup_code"));
+	CU_ASSERT_PTR_NULL(strstr(err, "0123456789"));
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "setup_code = 0123456789abcdefghij # kept\n", required, err), 0);
+	TU_ASSERT_STR_EQ(c.setup_code, "0123456789abcdefghij # kept");
+	config_clear(&c);
 	CU_ASSERT_EQUAL(load(&c, "token_transport = cookie\ncookie_samesite = strict\n", required,
 	    err), 0);
 	CU_ASSERT_EQUAL(c.token_transport, TRANSPORT_COOKIE);
