@@ -140,11 +140,13 @@ export async function signIn(page, user, { remember = false } = {}) {
 	]);
 }
 
-// A full-page screenshot, kept in cfg.shots/NAME.png (it survives the run).
-export async function shot(page, name) {
+// A full-page screenshot, kept in cfg.shots/NAME.png (it survives the run);
+// { fullPage: false }: only the viewport, as a person sees it (a fixed
+// backdrop covers the viewport, not the whole page of a full-page shot).
+export async function shot(page, name, { fullPage = true } = {}) {
 	await mkdir(cfg.shots, { recursive: true });
 	const path = join(cfg.shots, `${name}.png`);
-	await page.screenshot({ path, fullPage: true });
+	await page.screenshot({ path, fullPage });
 	return path;
 }
 

@@ -74,6 +74,7 @@ test('warning at the right time, "Stay signed in" by keyboard slides the server 
   await page.keyboard.press('Escape');
   assert.equal(await modal.isVisible(), true, 'Escape does not close the timeout modal');
   await shot(page, 'timeout-modal');
+  await shot(page, 'timeout-modal-viewport', { fullPage: false });
   await assertAxeClean(page, 'timeout modal');
   await clean(context, page);
 
