@@ -103,10 +103,11 @@ for label, name, ceil, of in rows:
         of or ""))
 out.append("")
 if runs("ceilingApache"):
-    out.append("\\* Through Apache, wrk -c%s: as many connections as workers. mod_fcgid "
-               "makes a request that finds every worker busy wait for one in steps of a "
-               "second, so it is run with as many workers as concurrent requests.\n"
-               % apache_conns)
+    out.append("\\* Through Apache, wrk -c%s with %s workers. mod_fcgid makes a request "
+               "that finds every worker busy wait for one in steps of a second, and it "
+               "starts workers only on demand, so it is run with no more connections than "
+               "workers; the p99 near one second is that wait, hit by the few requests that "
+               "arrive while every started worker is busy.\n" % (apache_conns, procs))
 out.append("One scrypt hash at %s: %.1f ms; the login bound is cores / hash time = %.1f/s.\n"
            % (cost, scrypt_s * 1000, bound))
 r0, r1, r2, rr, rl = (kib_list(x) for x in (rss0, rss1, rss2, rssr, rssl))
