@@ -350,6 +350,8 @@ server.groupname = \"$TETHER_SERVICE_USER\""
 	tpl=${tpl//@PORT@/"$port"}
 	tpl=${tpl//@DOCROOT@/"$(tether_lighttpd_quote "$docroot")"}
 	tpl=${tpl//@ERRORLOG@/"$(tether_lighttpd_quote "$state/log/lighttpd.log")"}
+	# lighttpd runs with -D here: its stderr is already lighttpd.log.
+	tpl=${tpl//@BREAKAGELOG@/"$(tether_lighttpd_quote "$state/log/lighttpd.log")"}
 	tpl=${tpl//@PIDFILE@/"$(tether_lighttpd_quote "$state/run/lighttpd.pid")"}
 	tpl=${tpl//@UPLOAD_DIR@/"$(tether_lighttpd_quote "$state/tmp")"}
 	tpl=${tpl//@FCGI_SOCKET@/"$(tether_lighttpd_quote "$state/run/tether.fcgi.sock")"}
