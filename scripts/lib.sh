@@ -29,7 +29,7 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 # The Debian 12 packages the build, the quickstart and the tests need.
 TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc libc6-dev make libfcgi-dev
 	libjson-c-dev libpq-dev libssl-dev libcunit1-dev postgresql lighttpd
-	curl python3 python3-jwt valgrind)
+	curl python3 python3-jwt valgrind php-cgi)
 
 # What only the test suite adds (./quickstart test, .ci/run): Apache with
 # mod_fcgid for the e2e passes through Apache, wrk for the
@@ -320,7 +320,7 @@ TETHER_LIGHTTPD_USER=
 # checkout under /root, mode 0700) it stays root, bound to 127.0.0.1 only,
 # and says so.
 tether_lighttpd_conf() {
-	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 tpl name names=() envlist priv
+	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 tpl name names=() envlist priv prot
 	tpl=$(cat "$TETHER_ROOT/conf/lighttpd/tether.conf") || return 1
 	mkdir -p "$state/log" "$state/run" "$state/tmp" || return 1
 	TETHER_LIGHTTPD_USER=$(id -un)
@@ -359,6 +359,19 @@ server.groupname = \"$TETHER_SERVICE_USER\""
 	tpl=${tpl//@MOUNT@/"$(tether_lighttpd_quote "${TETHER_MOUNT_PATH:-/api/auth}")"}
 	tpl=${tpl//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
 	tpl=${tpl//@COPY_ENV@/"$envlist"}
+	# The demo folder /protected/ (demo/protected: PHP and a static file),
+	# guarded by the authorizer (conf/lighttpd/tether-protect.conf).
+	prot=$(cat "$TETHER_ROOT/conf/lighttpd/tether-protect.conf") || return 1
+	prot=${prot//@PROTECT_URL@/'"/protected/"'}
+	prot=${prot//@PROTECT_DIR@/"$(tether_lighttpd_quote "$TETHER_ROOT/demo/protected/")"}
+	prot=${prot//@AUTHZ_SOCKET@/"$(tether_lighttpd_quote "$state/run/tether-authz.sock")"}
+	prot=${prot//@FCGI_BIN@/"$(tether_lighttpd_quote "$bin")"}
+	prot=${prot//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
+	prot=${prot//@COPY_ENV@/"$envlist"}
+	prot=${prot//@RULES@/"${TETHER_PROTECT_RULES:-# no per-folder rules}"}
+	[[ $prot == *@[A-Z_]*@* ]] && die "unreplaced placeholder in ${out%.conf}-protect.conf"
+	printf '%s\n' "$prot" >"${out%.conf}-protect.conf" || return 1
+	tpl+=$'\n'"include $(tether_lighttpd_quote "${out%.conf}-protect.conf")"
 	[[ $tpl == *@[A-Z_]*@* ]] && die "unreplaced placeholder in $out"
 	printf '%s\n' "$tpl" >"$out" || return 1
 	lighttpd -tt -f "$out" >/dev/null || die "lighttpd rejects $out"

@@ -90,6 +90,7 @@ static const struct key keys[] = {
 	K(log_level, C_LOGLEVEL, "info"),
 	K(sql_dir, C_STRING, TETHER_SQLDIR),
 	K(setup_code, C_STRING, ""),
+	K(authz_signin, C_STRING, "/"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -478,6 +479,12 @@ check(struct config *cfg, char *err, size_t errlen)
 	len = strlen(cfg->setup_code);
 	if (len > 0 && len < SETUP_CODE_MIN) {
 		snprintf(err, errlen, "setup_code: at least %d characters", SETUP_CODE_MIN);
+		return -1;
+	}
+	/* A path of this site only: the redirect must not leave it. */
+	if (cfg->authz_signin[0] != '/' || cfg->authz_signin[1] == '/' ||
+	    cfg->authz_signin[1] == '\\' || strpbrk(cfg->authz_signin, "\r\n ") != NULL) {
+		snprintf(err, errlen, "authz_signin: a path of this site, starting with one '/'");
 		return -1;
 	}
 	if (cfg->cookie_samesite == SAMESITE_NONE && !cfg->cookie_secure) {

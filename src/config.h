@@ -68,6 +68,9 @@ struct config {
 	 * /setup apply the migrations and create the first user, for a host
 	 * with no shell (see README, Shared hosting). */
 	char *setup_code;
+	/* Where the authorizer sends a signed-out page load: a path of this
+	 * site ("/": htdocs/index.html), given ?next= the page asked for. */
+	char *authz_signin;
 };
 
 /* Sets every key to its default; strings are allocated. */

@@ -25,6 +25,7 @@
  * the default actions: a server that signals it wants it gone.
  */
 #include <errno.h>
+#include <fastcgi.h>
 #include <fcgiapp.h>
 #include <malloc.h>
 #include <openssl/crypto.h>
@@ -39,6 +40,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "authz.h"
 #include "cleanup.h"
 #include "config.h"
 #include "cryptomem.h"
@@ -72,7 +74,12 @@ serve_one(FCGX_Request *fr)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	resp_init(&resp);
-	if (req_init(&req, fr ? fr->envp : environ, cfg.mount_path, time(NULL)) != 0)
+	if (fr != NULL && fr->role == FCGI_AUTHORIZER) {
+		/* The server asks about a request to a protected path: it sent
+		 * no body, and none is read (DESIGN §8). */
+		(void)req_init(&req, fr->envp, "", time(NULL));
+		authz_handle(&cfg, &req, &resp);
+	} else if (req_init(&req, fr ? fr->envp : environ, cfg.mount_path, time(NULL)) != 0)
 		reply_fail(&resp, ERR_NOT_FOUND, NULL);
 	else if ((rc = fr ? http_fcgi_read_body(fr, &req, max)
 	                  : http_cgi_read_body(STDIN_FILENO, &req, max)) == 413)

@@ -245,6 +245,16 @@ test_inconsistent_values_are_refused(void)
 	config_clear(&c);
 	CU_ASSERT_EQUAL(load(&c, "max_body_bytes = 10\n", required, err), -1);
 	config_clear(&c);
+	/* The authorizer's redirect must stay on the site. */
+	CU_ASSERT_EQUAL(load(&c, "authz_signin = //evil.example/\n", required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "authz_signin"));
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "authz_signin = https://evil.example/\n", required, err), -1);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "authz_signin = /\\evil.example\n", required, err), -1);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "authz_signin = /signin.html?from=authz\n", required, err), 0);
+	config_clear(&c);
 	/* A setup code short enough to guess through /setup; never echoed. */
 	CU_ASSERT_EQUAL(load(&c, "setup_code = 0123456789abcdefghi\n", required, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "setup_code"));

@@ -1,0 +1,183 @@
+"""e2e protect: the demo folder /protected/ (a PHP page run by php-cgi and
+a static file) guarded by tether.fcgi as a FastCGI authorizer. Signed out:
+a page load goes to the sign-in page with ?next=, anything else gets the
+API's 401 with its reason, never the content. Signed in (cookie or
+Bearer): the content, and the PHP page prints the session's user. A client
+can never smuggle identity in with headers named like the variables, and
+no Variable- or TETHER_ header ever reaches the client. After a logout, a
+revoke from another session and an idle timeout, the reasons are right;
+background requests do not slide the idle timer; a database outage is a
+503, never the sign-in page."""
+
+import http.client
+import os
+import re
+import subprocess
+import time
+import urllib.parse
+
+import e2e
+
+PG_STOP = os.environ.get("TETHER_E2E_PG_STOP", "")
+PG_START = os.environ.get("TETHER_E2E_PG_START", "")
+PAGE = "/protected/index.php"
+FILE = "/protected/hello.txt"
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+SECRET_PAGE = "A protected PHP page"
+SECRET_FILE = "Hello from a protected static file."
+LEAKS = []  # (what, header) of every response that named a variable
+
+
+def raw(path, headers=None, method="GET"):
+    """One request to the site (not the API), redirects not followed."""
+    u = urllib.parse.urlsplit(e2e.BASE_URL)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=15)
+    try:
+        conn.request(method, path, headers=dict(headers or {}))
+        r = conn.getresponse()
+        resp = e2e.Response(r.status, r.headers, r.read())
+    finally:
+        conn.close()
+    for name in resp.headers.keys():
+        if name.lower().startswith("variable-") or "tether_" in name.lower():
+            LEAKS.append((path, name))
+    return resp
+
+
+def text(r):
+    return r.body.decode("utf-8", "replace")
+
+
+def page_user(r):
+    m = re.search(r'id="user-id">([^<]*)<', text(r))
+    return m.group(1) if m else None
+
+
+def signed_out(s, what, headers=None):
+    """Neither file is given out; a page load is sent to sign in."""
+    r = raw(PAGE, dict(HTML, **(headers or {})))
+    s.status(r, 302, "%s: a page load" % what)
+    s.eq(r.header("Location"), "/?next=" + PAGE, "%s: to the sign-in page, back here after" % what)
+    s.check(SECRET_PAGE not in text(r), "%s: not the page" % what)
+    r = raw(FILE, dict({"Accept": "*/*"}, **(headers or {})))
+    s.status(r, 401, "%s: the static file, not a page load" % what)
+    s.check(SECRET_FILE not in text(r), "%s: not the file" % what)
+    return r
+
+
+def cookie_header(client):
+    return "; ".join("%s=%s" % (c.name, c.value) for c in client.jar
+                     if c.path in ("/", ""))
+
+
+def main(s):
+    c = e2e.Client(cookies=True)
+    email = e2e.new_user(s, c, "protect")
+    other = e2e.new_user(s, e2e.Client(), "protect-other")
+
+    # Signed out, with and without forged identity headers.
+    r = signed_out(s, "signed out")
+    s.eq((r.json or {}).get("reason"), "TOKEN_MISSING", "signed out: the 401's reason")
+    r = raw(PAGE, dict(HTML, **{"X-Requested-With": "XMLHttpRequest"}))
+    s.status(r, 401, "signed out: an XHR to the page gets the 401, not a redirect")
+    forged = {"TETHER_USER_ID": "1", "Tether-User-Id": "1", "Variable-TETHER_USER_ID": "1",
+              "Variable-TETHER_EMAIL": email, "TETHER-EMAIL": email}
+    signed_out(s, "signed out with forged identity headers", forged)
+    r = raw("//evil.example/x", HTML)
+    s.check(r.status != 302 or not (r.header("Location") or "").startswith("//"),
+            "a path like //host never becomes a redirect off the site",
+            r.header("Location"))
+
+    # Signed in by cookie (as a browser is).
+    r = e2e.login(c, email, headers={"X-Token-Transport": "cookie"})
+    s.status(r, 200, "login")
+    me = e2e.Client().get("/me", headers={"Cookie": cookie_header(c)})
+    uid = str(me.field("user", "id"))
+    cookies = {"Cookie": cookie_header(c)}
+    r = raw(PAGE, dict(HTML, **cookies))
+    if s.status(r, 200, "signed in: the PHP page"):
+        s.eq(page_user(r), uid, "the PHP page prints the session's user id")
+        s.check(email in text(r), "and its email")
+    r = raw(FILE, dict({"Accept": "*/*"}, **cookies))
+    s.status(r, 200, "signed in: the static file")
+    s.eq(text(r).strip(), SECRET_FILE, "the static file as it is")
+    # Forged headers naming another user change nothing.
+    other_id = str(e2e.Client().get("/me", token=e2e.login(e2e.Client(), other).field(
+        "access_token")).field("user", "id"))
+    r = raw(PAGE, dict(HTML, **cookies, **{"TETHER_USER_ID": other_id,
+                                            "Tether-User-Id": other_id,
+                                            "Variable-TETHER_USER_ID": other_id}))
+    s.eq(page_user(r), uid, "signed in, forged headers naming another user: still this user")
+
+    # Signed in by Bearer token (an API client).
+    tokens = e2e.login(e2e.Client(), email).json or {}
+    r = raw(FILE, {"Authorization": "Bearer %s" % tokens.get("access_token")})
+    s.status(r, 200, "a Bearer token opens the static file")
+
+    # Revoked from another session: that session's reason.
+    sid = tokens.get("session", {}).get("id") if isinstance(tokens.get("session"), dict) else None
+    if sid:
+        r = c.request("DELETE", "/sessions/%s" % sid,
+                      headers={"X-CSRF-Token": c.cookie("tether_csrf") or ""})
+        s.status(r, 200, "revoke the Bearer session from the cookie one")
+        r = raw(FILE, {"Authorization": "Bearer %s" % tokens.get("access_token")})
+        s.eq((r.json or {}).get("reason"), "SESSION_ENDED", "revoked: SESSION_ENDED")
+        s.eq((r.json or {}).get("ended_reason"), "REVOKED_BY_USER", "revoked: REVOKED_BY_USER")
+    else:
+        s.check(False, "the login answer names its session", tokens)
+
+    # Background requests do not slide the idle timer; the timeout's reason.
+    info = e2e.Client().get("/session-info", headers=cookies)
+    idle = info.field("session", "idle_timeout_s") or 0
+    if 0 < idle <= 10:
+        t0 = time.time()
+        while time.time() - t0 < idle + 1.5:
+            raw(FILE, dict({"X-Activity": "background"}, **cookies))
+            time.sleep(0.5)
+        r = raw(FILE, cookies)
+        s.status(r, 401, "background requests only: idle")
+        s.eq((r.json or {}).get("reason"), "SESSION_IDLE_TIMEOUT", "idle: the reason")
+        signed_out(s, "after the idle timeout", cookies)
+    else:
+        s.skip("idle timeout (%ss) too long to wait for" % idle)
+
+    # After a logout.
+    c2 = e2e.Client(cookies=True)
+    e2e.login(c2, email, headers={"X-Token-Transport": "cookie"})
+    cookies2 = {"Cookie": cookie_header(c2)}
+    s.status(raw(PAGE, dict(HTML, **cookies2)), 200, "signed in again")
+    r = c2.post("/logout", headers={"X-CSRF-Token": c2.cookie("tether_csrf") or ""})
+    s.status(r, 200, "logout")
+    r = raw(FILE, cookies2)
+    s.eq((r.json or {}).get("reason"), "SESSION_ENDED", "after logout: SESSION_ENDED")
+    s.eq((r.json or {}).get("ended_reason"), "USER_LOGOUT", "after logout: USER_LOGOUT")
+    signed_out(s, "after logout", cookies2)
+
+    # The database down: an outage, never the sign-in page.
+    if PG_STOP and PG_START:
+        c3 = e2e.Client(cookies=True)
+        e2e.login(c3, email, headers={"X-Token-Transport": "cookie"})
+        cookies3 = {"Cookie": cookie_header(c3)}
+        subprocess.run(PG_STOP, shell=True, check=False)
+        try:
+            r = raw(PAGE, dict(HTML, **cookies3))
+            s.status(r, 503, "database down: a page load gets 503")
+            s.check(r.header("Location") is None and SECRET_PAGE not in text(r),
+                    "database down: neither the sign-in page nor the content")
+            s.check(r.header("Retry-After") is not None, "503 with Retry-After")
+            r = raw(FILE, cookies3)
+            s.status(r, 503, "database down: the file gets 503, never 401")
+        finally:
+            subprocess.run(PG_START, shell=True, check=False)
+        for _ in range(50):
+            if e2e.Client().get("/health").status == 200:
+                break
+            time.sleep(0.2)
+        s.status(raw(PAGE, dict(HTML, **cookies3)), 200, "database back: the page again")
+    else:
+        s.skip("a database outage (no TETHER_E2E_PG_STOP/START)")
+
+    s.eq(LEAKS, [], "no Variable- or TETHER_ header in any response")
+
+
+e2e.run("protect", main)
