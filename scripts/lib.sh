@@ -308,8 +308,12 @@ tether_lighttpd_quote() {
 # Set by tether_lighttpd_conf: the account lighttpd and the workers run as.
 TETHER_LIGHTTPD_USER=
 
-# tether_lighttpd_conf OUT PORT DOCROOT FCGI_BIN STATEDIR
-# Writes OUT from conf/lighttpd/tether.conf. STATEDIR gets log/ (error log and the
+# tether_lighttpd_conf OUT PORT DOCROOT FCGI_BIN STATEDIR [noprotect]
+# Writes OUT from conf/lighttpd/tether.conf, and beside it OUT-protect.conf
+# (conf/lighttpd/tether-protect.conf: the demo folder /protected/ guarded by
+# the authorizer), included by OUT unless the sixth argument is
+# "noprotect" (the benchmarks: no authorizer workers beside the measured
+# ones). STATEDIR gets log/ (error log and the
 # workers' stderr), run/ (FastCGI sockets, pid file) and tmp/ (uploads).
 # Every TETHER_* variable exported at the time of the call is named in
 # bin-copy-environment, so the workers get its value from lighttpd's
@@ -320,7 +324,8 @@ TETHER_LIGHTTPD_USER=
 # checkout under /root, mode 0700) it stays root, bound to 127.0.0.1 only,
 # and says so.
 tether_lighttpd_conf() {
-	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 tpl name names=() envlist priv prot
+	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 protect=${6:-protect}
+	local tpl name names=() envlist priv prot
 	tpl=$(cat "$TETHER_ROOT/conf/lighttpd/tether.conf") || return 1
 	mkdir -p "$state/log" "$state/run" "$state/tmp" || return 1
 	TETHER_LIGHTTPD_USER=$(id -un)
@@ -371,7 +376,8 @@ server.groupname = \"$TETHER_SERVICE_USER\""
 	prot=${prot//@RULES@/"${TETHER_PROTECT_RULES:-# no per-folder rules}"}
 	[[ $prot == *@[A-Z_]*@* ]] && die "unreplaced placeholder in ${out%.conf}-protect.conf"
 	printf '%s\n' "$prot" >"${out%.conf}-protect.conf" || return 1
-	tpl+=$'\n'"include $(tether_lighttpd_quote "${out%.conf}-protect.conf")"
+	[ "$protect" = noprotect ] ||
+		tpl+=$'\n'"include $(tether_lighttpd_quote "${out%.conf}-protect.conf")"
 	[[ $tpl == *@[A-Z_]*@* ]] && die "unreplaced placeholder in $out"
 	printf '%s\n' "$tpl" >"$out" || return 1
 	lighttpd -tt -f "$out" >/dev/null || die "lighttpd rejects $out"
