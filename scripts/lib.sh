@@ -547,16 +547,19 @@ TETHER_APACHE_USER=
 tether_apache_conf() {
 	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 mode=$6 dir name
 	local priv="# User: not set, Apache runs as $(id -un)" env_lines=() api_mod api_tpl site api
+	local protect=$TETHER_ROOT/demo/protected prot
 	mkdir -p "$state/log" "$state/run" || return 1
 	dir=$(cd "$(dirname "$out")" && pwd -P) || return 1
 	TETHER_APACHE_USER=$(id -un)
 	if tether_is_root; then
 		if ! { tether_service_can -r "$docroot" && tether_service_can -x "$bin" &&
-			tether_service_can -x "$state"; }; then
-			rm -rf "$state/www" && mkdir -p "$state/www/htdocs" || return 1
-			cp -R "$docroot/." "$state/www/htdocs/" && cp "$bin" "$state/www/" || return 1
+			tether_service_can -r "$protect" && tether_service_can -x "$state"; }; then
+			rm -rf "$state/www" && mkdir -p "$state/www/htdocs" "$state/www/protected" || return 1
+			cp -R "$docroot/." "$state/www/htdocs/" && cp "$bin" "$state/www/" &&
+				cp -R "$protect/." "$state/www/protected/" || return 1
 			chmod -R a+rX "$state/www" && chmod 0755 "$state"
 			docroot=$state/www/htdocs bin=$state/www/$(basename "$bin")
+			protect=$state/www/protected
 			tether_service_can -x "$bin" ||
 				die "user $TETHER_SERVICE_USER cannot reach $state: Apache cannot serve it"
 		fi
@@ -607,6 +610,17 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 	api=${api//@FCGI_DIR@/"$(tether_apache_quote "$(dirname "$bin")")"}
 	api=${api//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
 	api=${api//@WORKER_ENV@/"$(printf '%s\n' "${env_lines[@]}")"}
+	# The demo folder /protected/ guarded by the authorizer
+	# (conf/apache/tether-protect.conf), under mod_fcgid.
+	if [ "$mode" = fcgid ]; then
+		prot=$(cat "$TETHER_ROOT/conf/apache/tether-protect.conf") || return 1
+		prot=${prot//@PROTECT_URL@/"/protected/"}
+		prot=${prot//@PROTECT_DIR@/"$(tether_apache_quote "$protect/")"}
+		prot=${prot//@FCGI_BIN@/"$(tether_apache_quote "$bin")"}
+		prot=${prot//@RULES@/"${TETHER_PROTECT_RULES_APACHE:-# no per-folder rules}"}
+		printf '%s\n' "$prot" >"$dir/tether-protect.conf" || return 1
+		api+=$'\n'"Include $(tether_apache_quote "$dir/tether-protect.conf")"
+	fi
 	printf '%s\n' "$site" >"$dir/tether-site.conf" || return 1
 	printf '%s\n' "$api" >"$dir/tether-api.conf" || return 1
 	local tpl
@@ -619,7 +633,7 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 	tpl=${tpl//@API_MODULE@/"$api_mod"}
 	tpl=${tpl//@SITE@/"$(tether_apache_quote "$dir/tether-site.conf")"}
 	tpl=${tpl//@API@/"$(tether_apache_quote "$dir/tether-api.conf")"}
-	for name in "$tpl" "$site" "$api"; do
+	for name in "$tpl" "$site" "$api" "${prot:-}"; do
 		[[ $name == *@[A-Z_]*@* ]] && die "unreplaced placeholder in $out or beside it"
 	done
 	printf '%s\n' "$tpl" >"$out" || return 1

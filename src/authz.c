@@ -105,6 +105,9 @@ grant(struct resp *resp, const struct auth_info *a)
 
 	snprintf(id, sizeof(id), "%lld", (long long)a->user.id);
 	resp_set_body(resp, 200, NULL, NULL);
+	/* Only the status and the variables: mod_fcgid copies any other
+	 * header of a grant into the response it lets through. */
+	resp->no_length = true;
 	resp_set_header(resp, "Variable-" AUTHZ_VAR_USER_ID, id);
 	resp_set_header(resp, "Variable-" AUTHZ_VAR_EMAIL, a->user.email);
 	resp_set_header(resp, "Variable-" AUTHZ_VAR_NAME, a->user.display_name);
@@ -149,6 +152,8 @@ authz_handle(const struct config *cfg, struct req *req, struct resp *resp)
 			reply_fail(resp, ERR_FORBIDDEN, "This account may not use this path.");
 	} else
 		grant(resp, &a);
-	/* An answer about one person's access is never cached. */
-	resp_set_header(resp, "Cache-Control", "no-store");
+	/* A refusal is about one person at one moment: never cached. (A grant
+	 * carries nothing but its variables: see grant().) */
+	if (resp->status != 200)
+		resp_set_header(resp, "Cache-Control", "no-store");
 }

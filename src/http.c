@@ -383,7 +383,10 @@ response_head(const struct resp *resp, size_t *len)
 
 	snprintf(status, sizeof(status), "Status: %d %s\r\n", resp->status,
 	    status_text(resp->status));
-	snprintf(length, sizeof(length), "Content-Length: %zu\r\n\r\n", resp->body_len);
+	if (resp->no_length)
+		snprintf(length, sizeof(length), "\r\n");
+	else
+		snprintf(length, sizeof(length), "Content-Length: %zu\r\n\r\n", resp->body_len);
 	n = strlen(status) + strlen(length);
 	for (i = 0; i < resp->nheaders; i++)
 		n += strlen(resp->headers[i].name) + strlen(resp->headers[i].value) + 4;

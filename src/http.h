@@ -50,6 +50,10 @@ struct resp {
 	size_t nheaders;
 	char *body;
 	size_t body_len;
+	/* No Content-Length line: for an authorizer's grant, whose headers
+	 * mod_fcgid copies into the response it lets through (a
+	 * "Content-Length: 0" there would cut that response to nothing). */
+	bool no_length;
 };
 
 /*

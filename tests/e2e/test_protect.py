@@ -7,7 +7,13 @@ can never smuggle identity in with headers named like the variables, and
 no Variable- or TETHER_ header ever reaches the client. After a logout, a
 revoke from another session and an idle timeout, the reasons are right;
 background requests do not slide the idle timer; a database outage is a
-503, never the sign-in page."""
+503, never the sign-in page.
+
+Through Apache + mod_fcgid (FcgidAccessChecker), which turns every refusal
+into a bare 401, the refusals are that 401 with tether's ErrorDocument page
+(htdocs/denied.html, which asks the API what happened), and the reasons are
+read where that page reads them: GET /session-info with the same
+credentials."""
 
 import http.client
 import os
@@ -26,6 +32,9 @@ HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 SECRET_PAGE = "A protected PHP page"
 SECRET_FILE = "Hello from a protected static file."
 LEAKS = []  # (what, header) of every response that named a variable
+# mod_fcgid answers every refusal with a bare 401 and the ErrorDocument.
+APACHE = e2e.SERVER == "apache"
+DENIED_PAGE = "Checking your sign-in"
 
 
 def raw(path, headers=None, method="GET"):
@@ -54,15 +63,30 @@ def page_user(r):
 
 
 def signed_out(s, what, headers=None):
-    """Neither file is given out; a page load is sent to sign in."""
+    """Neither file is given out; a page load is sent to sign in (through
+    Apache: the 401 page that does so)."""
     r = raw(PAGE, dict(HTML, **(headers or {})))
-    s.status(r, 302, "%s: a page load" % what)
-    s.eq(r.header("Location"), "/?next=" + PAGE, "%s: to the sign-in page, back here after" % what)
+    if APACHE:
+        s.status(r, 401, "%s: a page load" % what)
+        s.check(DENIED_PAGE in text(r), "%s: the 401 page that sends to sign in" % what)
+    else:
+        s.status(r, 302, "%s: a page load" % what)
+        s.eq(r.header("Location"), "/?next=" + PAGE,
+             "%s: to the sign-in page, back here after" % what)
     s.check(SECRET_PAGE not in text(r), "%s: not the page" % what)
     r = raw(FILE, dict({"Accept": "*/*"}, **(headers or {})))
     s.status(r, 401, "%s: the static file, not a page load" % what)
     s.check(SECRET_FILE not in text(r), "%s: not the file" % what)
     return r
+
+
+def reason(r, headers):
+    """The 401 reason of a refused request: its JSON (lighttpd passes
+    tether's answer through), or through Apache what the 401 page asks,
+    GET /session-info with the same credentials."""
+    if APACHE:
+        r = e2e.Client().get("/session-info", headers=headers)
+    return (r.json or {}).get("reason"), (r.json or {}).get("ended_reason")
 
 
 def cookie_header(client):
@@ -77,7 +101,7 @@ def main(s):
 
     # Signed out, with and without forged identity headers.
     r = signed_out(s, "signed out")
-    s.eq((r.json or {}).get("reason"), "TOKEN_MISSING", "signed out: the 401's reason")
+    s.eq(reason(r, {})[0], "TOKEN_MISSING", "signed out: the 401's reason")
     r = raw(PAGE, dict(HTML, **{"X-Requested-With": "XMLHttpRequest"}))
     s.status(r, 401, "signed out: an XHR to the page gets the 401, not a redirect")
     forged = {"TETHER_USER_ID": "1", "Tether-User-Id": "1", "Variable-TETHER_USER_ID": "1",
@@ -120,9 +144,11 @@ def main(s):
         r = c.request("DELETE", "/sessions/%s" % sid,
                       headers={"X-CSRF-Token": c.cookie("tether_csrf") or ""})
         s.status(r, 200, "revoke the Bearer session from the cookie one")
-        r = raw(FILE, {"Authorization": "Bearer %s" % tokens.get("access_token")})
-        s.eq((r.json or {}).get("reason"), "SESSION_ENDED", "revoked: SESSION_ENDED")
-        s.eq((r.json or {}).get("ended_reason"), "REVOKED_BY_USER", "revoked: REVOKED_BY_USER")
+        bearer = {"Authorization": "Bearer %s" % tokens.get("access_token")}
+        r = raw(FILE, bearer)
+        s.status(r, 401, "revoked: 401")
+        s.eq(reason(r, bearer), ("SESSION_ENDED", "REVOKED_BY_USER"),
+             "revoked: SESSION_ENDED, REVOKED_BY_USER")
     else:
         s.check(False, "the login answer names its session", tokens)
 
@@ -136,7 +162,7 @@ def main(s):
             time.sleep(0.5)
         r = raw(FILE, cookies)
         s.status(r, 401, "background requests only: idle")
-        s.eq((r.json or {}).get("reason"), "SESSION_IDLE_TIMEOUT", "idle: the reason")
+        s.eq(reason(r, cookies)[0], "SESSION_IDLE_TIMEOUT", "idle: the reason")
         signed_out(s, "after the idle timeout", cookies)
     else:
         s.skip("idle timeout (%ss) too long to wait for" % idle)
@@ -149,8 +175,8 @@ def main(s):
     r = c2.post("/logout", headers={"X-CSRF-Token": c2.cookie("tether_csrf") or ""})
     s.status(r, 200, "logout")
     r = raw(FILE, cookies2)
-    s.eq((r.json or {}).get("reason"), "SESSION_ENDED", "after logout: SESSION_ENDED")
-    s.eq((r.json or {}).get("ended_reason"), "USER_LOGOUT", "after logout: USER_LOGOUT")
+    s.eq(reason(r, cookies2), ("SESSION_ENDED", "USER_LOGOUT"),
+         "after logout: SESSION_ENDED, USER_LOGOUT")
     signed_out(s, "after logout", cookies2)
 
     # The database down: an outage, never the sign-in page.
@@ -161,12 +187,19 @@ def main(s):
         subprocess.run(PG_STOP, shell=True, check=False)
         try:
             r = raw(PAGE, dict(HTML, **cookies3))
-            s.status(r, 503, "database down: a page load gets 503")
-            s.check(r.header("Location") is None and SECRET_PAGE not in text(r),
-                    "database down: neither the sign-in page nor the content")
-            s.check(r.header("Retry-After") is not None, "503 with Retry-After")
-            r = raw(FILE, cookies3)
-            s.status(r, 503, "database down: the file gets 503, never 401")
+            s.check(SECRET_PAGE not in text(r) and r.header("Location") is None,
+                    "database down: neither the content nor a redirect to sign in")
+            if APACHE:
+                # mod_fcgid's 401; the page it shows asks /health first.
+                s.status(r, 401, "database down: the 401 page")
+                s.check(DENIED_PAGE in text(r), "database down: the page that asks /health")
+                s.status(e2e.Client().get("/health"), 503,
+                         "database down: /health says so (the page shows an outage)")
+            else:
+                s.status(r, 503, "database down: a page load gets 503")
+                s.check(r.header("Retry-After") is not None, "503 with Retry-After")
+                r = raw(FILE, cookies3)
+                s.status(r, 503, "database down: the file gets 503, never 401")
         finally:
             subprocess.run(PG_START, shell=True, check=False)
         for _ in range(50):
