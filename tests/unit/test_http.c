@@ -175,6 +175,30 @@ test_a_cgi_response_is_status_headers_length_and_body(void)
 	pipe_close(fds);
 }
 
+/* An authorizer's grant: the status and its variables, nothing else. */
+static void
+test_a_response_without_length_has_only_status_and_headers(void)
+{
+	static const char want[] = "Status: 200 OK\r\n"
+	                           "Variable-TETHER_USER_ID: 7\r\n\r\n";
+	struct resp resp;
+	char got[sizeof(want) + 16] = "";
+	int fds[2];
+
+	pipe_with(fds, "", false);
+	resp_init(&resp);
+	resp_set_body(&resp, 200, NULL, NULL);
+	resp_set_header(&resp, "Variable-TETHER_USER_ID", "7");
+	resp.no_length = true;
+	CU_ASSERT_EQUAL(http_cgi_send(fds[1], &resp), 0);
+	close(fds[1]);
+	fds[1] = -1;
+	CU_ASSERT_EQUAL(read(fds[0], got, sizeof(got)), (ssize_t)strlen(want));
+	TU_ASSERT_STR_EQ(got, want);
+	resp_clear(&resp);
+	pipe_close(fds);
+}
+
 static void
 test_cookies_are_parsed_first_one_wins(void)
 {
@@ -321,6 +345,8 @@ static const struct tu_test tests[] = {
 	{ "many cookies are capped", test_many_cookies_are_capped },
 	{ "headers map to CGI parameters", test_headers_map_to_cgi_parameters },
 	{ "Content-Length is parsed strictly", test_content_length_is_parsed_strictly },
+	{ "a response without length has only status and headers",
+	    test_a_response_without_length_has_only_status_and_headers },
 	{ "response headers are set, replaced and cleaned",
 	    test_response_headers_are_set_replaced_and_cleaned },
 	{ "cookies are formatted with their attributes",
