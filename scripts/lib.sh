@@ -373,7 +373,10 @@ server.groupname = \"$TETHER_SERVICE_USER\""
 	prot=${prot//@FCGI_BIN@/"$(tether_lighttpd_quote "$bin")"}
 	prot=${prot//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
 	prot=${prot//@COPY_ENV@/"$envlist"}
-	prot=${prot//@RULES@/"${TETHER_PROTECT_RULES:-# no per-folder rules}"}
+	# The demo's rule: /protected/staff/ only for emails @staff.example.
+	prot=${prot//@RULES@/'$HTTP["url"] =^ "/protected/staff/" {
+		setenv.add-environment = ( "TETHER_REQUIRE_DOMAIN" => "staff.example" )
+	}'}
 	[[ $prot == *@[A-Z_]*@* ]] && die "unreplaced placeholder in ${out%.conf}-protect.conf"
 	printf '%s\n' "$prot" >"${out%.conf}-protect.conf" || return 1
 	[ "$protect" = noprotect ] ||
@@ -617,7 +620,8 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 		prot=${prot//@PROTECT_URL@/"/protected/"}
 		prot=${prot//@PROTECT_DIR@/"$(tether_apache_quote "$protect/")"}
 		prot=${prot//@FCGI_BIN@/"$(tether_apache_quote "$bin")"}
-		prot=${prot//@RULES@/"${TETHER_PROTECT_RULES_APACHE:-# no per-folder rules}"}
+		# The demo's rule: /protected/staff/ only for emails @staff.example.
+		prot=${prot//@RULES@/'SetEnvIf Request_URI "^/protected/staff/" TETHER_REQUIRE_DOMAIN=staff.example'}
 		printf '%s\n' "$prot" >"$dir/tether-protect.conf" || return 1
 		api+=$'\n'"Include $(tether_apache_quote "$dir/tether-protect.conf")"
 	fi

@@ -133,6 +133,25 @@ def main(s):
                                             "Variable-TETHER_USER_ID": other_id}))
     s.eq(page_user(r), uid, "signed in, forged headers naming another user: still this user")
 
+    # The folder's rules: /protected/staff/ only for emails @staff.example.
+    staff_file = "/protected/staff/hello.txt"
+    r = raw(staff_file, dict(HTML, **cookies))
+    s.check("Staff only" not in text(r), "staff folder, another domain: not the file")
+    if APACHE:
+        s.status(r, 401, "staff folder, another domain: mod_fcgid's 401")
+    else:
+        s.status(r, 403, "staff folder, another domain, a page load: 403")
+        s.check("Not for this account" in text(r), "403: a plain page that says so")
+        r = raw(staff_file, cookies)
+        s.status(r, 403, "staff folder, another domain, not a page load: 403")
+        s.eq((r.json or {}).get("error"), "forbidden", "403: error forbidden")
+    staff = "e2e-staff-%s@staff.example" % os.urandom(4).hex()
+    s.status(e2e.register(e2e.Client(), staff), 201, "register a staff user")
+    staff_tokens = e2e.login(e2e.Client(), staff).json or {}
+    r = raw(staff_file, {"Authorization": "Bearer %s" % staff_tokens.get("access_token")})
+    s.status(r, 200, "staff folder, a staff user")
+    s.check("Staff only" in text(r), "staff folder: the file")
+
     # Signed in by Bearer token (an API client).
     tokens = e2e.login(e2e.Client(), email).json or {}
     r = raw(FILE, {"Authorization": "Bearer %s" % tokens.get("access_token")})
