@@ -67,6 +67,8 @@ rows = [
     ("tether verify (GET /me, Bearer)", "verify", A, "ceiling A"),
     ("tether refresh (rotation, each token once)", "refresh", B, "ceiling B"),
     ("tether login (scrypt %s)" % cost, "login", bound, "scrypt bound"),
+    ("a static file through lighttpd, unprotected", "static", None, None),
+    ("the same file protected by the authorizer (Bearer)", "protected", A, "ceiling A"),
 ]
 if runs("ceilingApache"):
     AA = med("ceilingApache", 0)
@@ -76,6 +78,9 @@ if runs("ceilingApache"):
         ("tether verify through Apache + mod_fcgid *", "verifyApache", AA,
          "ceiling A (Apache)"),
         ("tether refresh through Apache + mod_fcgid *", "refreshApache", B, "ceiling B"),
+        ("a static file through Apache, unprotected *", "staticApache", None, None),
+        ("the same file protected (FcgidAccessChecker, Bearer) *", "protectedApache", AA,
+         "ceiling A (Apache)"),
         ("tether verify as plain CGI (Apache + mod_cgid) *", "verifyCgi", AA,
          "ceiling A (Apache)"),
     ]
