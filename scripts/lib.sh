@@ -671,6 +671,19 @@ tether_htaccess_site() {
 			printf '%s = %s\n' "$key" "${!name}"
 		done < <(compgen -e) >"$h/tether/tether.conf"
 	) || return 1
+	# The README's protected folder: the demo's files under an .htaccess
+	# (conf/apache/htaccess-protect.example) naming this wrapper, and PHP
+	# as the host runs it here (php-cgi through mod_fcgid).
+	mkdir -p "$h/public_html/protected" && cp -R "$TETHER_ROOT/demo/protected/." \
+		"$h/public_html/protected/" || return 1
+	{
+		sed "s#/home/you/public_html/api/auth.fcgi#$h/public_html/api/auth.fcgi#" \
+			"$TETHER_ROOT/conf/apache/htaccess-protect.example" &&
+			printf '%s\n' "Options +ExecCGI" "AddHandler fcgid-script .php" \
+				"FcgidWrapper /usr/bin/php-cgi .php"
+	} >"$h/public_html/protected/.htaccess" &&
+		printf '%s\n' "SetEnvIf Request_URI . TETHER_REQUIRE_DOMAIN=staff.example" \
+			>"$h/public_html/protected/staff/.htaccess" || return 1
 	chmod -R a+rX "$h/public_html" && chmod 0755 "$h" "$h/public_html/api/auth.fcgi" \
 		"$h/public_html/api/tether.fcgi" && chmod 0700 "$h/tether" || return 1
 	if tether_is_root; then

@@ -33,7 +33,7 @@ SECRET_PAGE = "A protected PHP page"
 SECRET_FILE = "Hello from a protected static file."
 LEAKS = []  # (what, header) of every response that named a variable
 # mod_fcgid answers every refusal with a bare 401 and the ErrorDocument.
-APACHE = e2e.SERVER == "apache"
+APACHE = e2e.SERVER in ("apache", "htaccess")
 DENIED_PAGE = "Checking your sign-in"
 
 
