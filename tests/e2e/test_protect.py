@@ -198,6 +198,29 @@ def main(s):
          "after logout: SESSION_ENDED, USER_LOGOUT")
     signed_out(s, "after logout", cookies2)
 
+    # An expired access token of a live session: refused with
+    # TOKEN_EXPIRED (the sign-in page refreshes it and comes back); after
+    # one refresh, the page again.
+    ce = e2e.Client(cookies=True)
+    e2e.align_to_second()
+    t0 = time.time()
+    r = e2e.login(ce, email, headers={"X-Token-Transport": "cookie"})
+    life = r.field("expires_in") or 0
+    idle = r.field("session", "idle_timeout_s") or 0
+    if 0 < life < idle and life + 0.5 < e2e.MAX_WAIT:
+        e2e.sleep_until(t0, life + 0.3)
+        ck = {"Cookie": cookie_header(ce)}
+        r = raw(FILE, ck)
+        s.status(r, 401, "expired access token: 401")
+        s.eq(reason(r, ck)[0], "TOKEN_EXPIRED", "expired access token: TOKEN_EXPIRED")
+        r = ce.post("/refresh", headers={"X-CSRF-Token": ce.cookie("tether_csrf") or ""})
+        s.status(r, 200, "one refresh")
+        r = raw(PAGE, dict(HTML, **{"Cookie": cookie_header(ce)}))
+        s.status(r, 200, "after the refresh: the page")
+        s.eq(page_user(r), uid, "the same user")
+    else:
+        s.skip("an expired access token (lifetime %ss, idle timeout %ss)" % (life, idle))
+
     # The database down: an outage, never the sign-in page.
     if PG_STOP and PG_START:
         c3 = e2e.Client(cookies=True)
