@@ -148,6 +148,22 @@ test_a_cgi_body_over_the_limit_or_short_is_refused(void)
 	pipe_close(fds);
 }
 
+/* Sends resp as a CGI response through a pipe and checks the bytes. */
+static void
+assert_sent_as(const struct resp *resp, const char *want)
+{
+	char got[512] = "";
+	int fds[2];
+
+	pipe_with(fds, "", false);
+	CU_ASSERT_EQUAL(http_cgi_send(fds[1], resp), 0);
+	close(fds[1]);
+	fds[1] = -1;
+	CU_ASSERT_EQUAL(read(fds[0], got, sizeof(got) - 1), (ssize_t)strlen(want));
+	TU_ASSERT_STR_EQ(got, want);
+	pipe_close(fds);
+}
+
 static void
 test_a_cgi_response_is_status_headers_length_and_body(void)
 {
@@ -158,21 +174,13 @@ test_a_cgi_response_is_status_headers_length_and_body(void)
 	                           "Content-Length: 2\r\n\r\n"
 	                           "{}";
 	struct resp resp;
-	char got[sizeof(want) + 16] = "";
-	int fds[2];
 
-	pipe_with(fds, "", false);
 	resp_init(&resp);
 	resp_add_header(&resp, "Set-Cookie", "a=1");
 	resp_add_header(&resp, "Set-Cookie", "b=2");
 	resp_set_body(&resp, 401, "application/json", strdup("{}"));
-	CU_ASSERT_EQUAL(http_cgi_send(fds[1], &resp), 0);
-	close(fds[1]);
-	fds[1] = -1;
-	CU_ASSERT_EQUAL(read(fds[0], got, sizeof(got)), (ssize_t)strlen(want));
-	TU_ASSERT_STR_EQ(got, want);
+	assert_sent_as(&resp, want);
 	resp_clear(&resp);
-	pipe_close(fds);
 }
 
 /* An authorizer's grant: the status and its variables, nothing else. */
@@ -182,21 +190,13 @@ test_a_response_without_length_has_only_status_and_headers(void)
 	static const char want[] = "Status: 200 OK\r\n"
 	                           "Variable-TETHER_USER_ID: 7\r\n\r\n";
 	struct resp resp;
-	char got[sizeof(want) + 16] = "";
-	int fds[2];
 
-	pipe_with(fds, "", false);
 	resp_init(&resp);
 	resp_set_body(&resp, 200, NULL, NULL);
 	resp_set_header(&resp, "Variable-TETHER_USER_ID", "7");
 	resp.no_length = true;
-	CU_ASSERT_EQUAL(http_cgi_send(fds[1], &resp), 0);
-	close(fds[1]);
-	fds[1] = -1;
-	CU_ASSERT_EQUAL(read(fds[0], got, sizeof(got)), (ssize_t)strlen(want));
-	TU_ASSERT_STR_EQ(got, want);
+	assert_sent_as(&resp, want);
 	resp_clear(&resp);
-	pipe_close(fds);
 }
 
 static void
