@@ -141,6 +141,9 @@ api_handle(const struct config *cfg, struct req *req, struct resp *resp)
 	}
 	/* Nothing an auth API answers may be cached by a proxy or browser. */
 	resp_set_header(resp, "Cache-Control", "no-store");
+	/* Answers reflect client text (email, display_name, a report's
+	 * message): never let a browser sniff them into something active. */
+	resp_set_header(resp, "X-Content-Type-Options", "nosniff");
 	if (c.body != NULL)
 		json_object_put(c.body);
 }

@@ -41,12 +41,22 @@ fresh(void)
 static void
 assert_deny(const struct call *c, const char *reason)
 {
+	const char *www;
+
 	CU_ASSERT_EQUAL(c->status, 401);
 	TU_ASSERT_STR_EQ(call_str(c, "error"), "unauthorized");
 	TU_ASSERT_STR_EQ(call_str(c, "reason"), reason);
-	CU_ASSERT_PTR_NOT_NULL(call_header(c, "WWW-Authenticate"));
-	if (call_header(c, "WWW-Authenticate") != NULL)
-		CU_ASSERT_PTR_NOT_NULL(strstr(call_header(c, "WWW-Authenticate"), reason));
+	www = call_header(c, "WWW-Authenticate");
+	CU_ASSERT_PTR_NOT_NULL(www);
+	/* RFC 6750 §3.1: no credential at all, no error code; a bad one,
+	 * invalid_token with the reason. */
+	if (strcmp(reason, "TOKEN_MISSING") == 0) {
+		TU_ASSERT_STR_EQ(www, "Bearer realm=\"tether\"");
+	} else if (www != NULL) {
+		CU_ASSERT_PTR_NOT_NULL(strstr(www, "error=\"invalid_token\""));
+		CU_ASSERT_PTR_NOT_NULL(strstr(www, reason));
+	}
+	TU_ASSERT_STR_EQ(call_header(c, "X-Content-Type-Options"), "nosniff");
 }
 
 static void
@@ -83,6 +93,7 @@ test_health_reports_the_database(void)
 	CU_ASSERT_EQUAL(c.status, 200);
 	TU_ASSERT_STR_EQ(call_str(&c, "database"), "ok");
 	TU_ASSERT_STR_EQ(call_header(&c, "Cache-Control"), "no-store");
+	TU_ASSERT_STR_EQ(call_header(&c, "X-Content-Type-Options"), "nosniff");
 	call_clear(&c);
 }
 
