@@ -37,13 +37,19 @@ export function backoffMs(attempt) {
   return Math.min(30000, 1000 * 2 ** Math.max(0, attempt - 1));
 }
 
-/** The value of the CSRF cookie in a document.cookie string, or ''. */
+/**
+ * The value of the CSRF cookie in a document.cookie string, or ''. Its name
+ * is `__Host-tether_csrf` when the server's cookies are Secure, and
+ * `tether_csrf` on plain http; the prefixed one wins if both are there.
+ */
 export function csrfFrom(cookieString) {
+  let plain = '';
   for (const part of (cookieString || '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === 'tether_csrf') return decodeURIComponent(v.join('='));
+    if (k === '__Host-tether_csrf') return decodeURIComponent(v.join('='));
+    if (k === 'tether_csrf' && !plain) plain = decodeURIComponent(v.join('='));
   }
-  return '';
+  return plain;
 }
 
 /**

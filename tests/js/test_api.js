@@ -44,6 +44,13 @@ test('the CSRF value comes from the tether_csrf cookie only', () => {
   assert.equal(csrfFrom(''), '');
 });
 
+test('with Secure cookies the CSRF cookie is __Host-tether_csrf, and it wins', () => {
+  assert.equal(csrfFrom('a=1; __Host-tether_csrf=hostval; b=2'), 'hostval');
+  assert.equal(csrfFrom('tether_csrf=plain; __Host-tether_csrf=hostval'), 'hostval');
+  assert.equal(csrfFrom('__Host-tether_csrf=hostval; tether_csrf=plain'), 'hostval');
+  assert.equal(csrfFrom('__Secure-tether_csrf=x'), '');
+});
+
 test('refresh ahead only near expiry and only after activity since the token was issued', () => {
   const exp = 10_000; // server s
   const base = { accessExpiresAt: exp, accessLifetimeS: 900 };
