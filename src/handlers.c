@@ -460,6 +460,7 @@ h_logout_event(struct ctx *c)
 	enum logout_type type;
 	enum store_err se;
 	const char *bad;
+	bool mine;
 
 	memset(&ev, 0, sizeof(ev));
 	if ((bad = report_parse(c->body, &ev, &type)) != NULL) {
@@ -468,9 +469,13 @@ h_logout_event(struct ctx *c)
 	}
 	ev.created_at = c->req->now;
 	/* A report usually comes just after its session ended: a genuine
-	 * token of an ended session still says whose report it is. */
-	ev.user_id = c->auth.identified ? c->auth.user.id : 0;
-	ev.session_id = c->auth.identified ? c->auth.session.id : NULL;
+	 * token of an ended session still says whose report it is, but only
+	 * with a proof the request is not forged (the route is exempt from
+	 * CSRF): else anyone could write into a user's timeline. */
+	mine = c->auth.identified &&
+	    transport_unforged(c->cfg, c->req, c->body, c->auth.source);
+	ev.user_id = mine ? c->auth.user.id : 0;
+	ev.session_id = mine ? c->auth.session.id : NULL;
 	ev.ip = (char *)c->req->remote_addr;
 	ev.user_agent = (char *)c->req->user_agent;
 	if ((se = store_logout_event_add(&ev)) != STORE_OK) {

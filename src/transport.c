@@ -163,6 +163,27 @@ transport_csrf_ok(const struct config *cfg, const struct req *req, enum token_so
 }
 
 bool
+transport_unforged(const struct config *cfg, const struct req *req, json_object *body,
+    enum token_source src)
+{
+	const char *c, *v = NULL;
+	size_t len;
+
+	if (src == TOKEN_SRC_BEARER)
+		return true;
+	if (src != TOKEN_SRC_COOKIE)
+		return false;
+	if (req_header(req, "X-CSRF-Token") != NULL)
+		return transport_csrf_ok(cfg, req, src);
+	c = cookie(cfg, req, COOKIE_CSRF);
+	if (body == NULL || !transport_csrf_shape_ok(c) ||
+	    json_get_string(body, "csrf", &v, &len) != 0 || v == NULL ||
+	    len != CSRF_TOKEN_LEN)
+		return false;
+	return util_ct_equal(v, c, CSRF_TOKEN_LEN);
+}
+
+bool
 transport_body_tokens(const struct config *cfg, const struct req *req)
 {
 	const char *want = req_header(req, "X-Token-Transport");

@@ -86,6 +86,16 @@ enum token_source transport_credential(
 bool transport_csrf_ok(
     const struct config *cfg, const struct req *req, enum token_source src);
 
+/*
+ * Whether a request authenticated by src also proves it was not forged
+ * cross-site, for a route exempt from the CSRF rule (the logout report):
+ * a Bearer token, or a cookie credential with the CSRF value either in
+ * X-CSRF-Token or, for sendBeacon, which cannot set headers, in the body's
+ * "csrf" string (body may be NULL).
+ */
+bool transport_unforged(const struct config *cfg, const struct req *req,
+    json_object *body, enum token_source src);
+
 /* Whether the tokens go in the answer's body: body transport, or both
  * unless the client asked "X-Token-Transport: cookie". */
 bool transport_body_tokens(const struct config *cfg, const struct req *req);

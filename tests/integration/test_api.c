@@ -1262,26 +1262,50 @@ test_a_beacon_report_by_cookie_needs_no_csrf_and_is_no_activity(void)
 	static const char *const refused[] = { "text/plainx", "text/html", "text/plain-json",
 		NULL };
 	size_t i;
-	char id[24];
+	char id[24], *body;
 
 	fresh();
 	itest_login(&t, "alice@example.com", PW, false, T0);
 	o.cookie = t.cookie; /* access and CSRF cookies, no X-CSRF-Token */
+	/* L5: without a proof it is not forged (a same-site page can send
+	 * exactly this), the report is taken but not attributed, and it
+	 * never slides the idle timer. */
 	itest_call(&c, "POST", "/logout-event",
-	    "{\"type\":\"USER_ACTION\",\"message\":\"bye\"}", &o, T0 + 10 * MIN);
+	    "{\"type\":\"USER_ACTION\",\"message\":\"forged\"}", &o, T0 + 10 * MIN);
 	CU_ASSERT_EQUAL(c.status, 202);
 	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
 	call_clear(&c);
 	snprintf(id, sizeof(id), "%lld", (long long)uid);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE user_id IS NULL "
+	    "AND session_id IS NULL AND message = 'forged'", NULL), 1);
+	/* A wrong CSRF value in the body proves nothing either. */
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"USER_ACTION\",\"message\":\"forged2\","
+	    "\"csrf\":\"AAAAAAAAAAAAAAAAAAAAAA\"}", &o, T0 + 10 * MIN);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE user_id IS NULL "
+	    "AND message = 'forged2'", NULL), 1);
+	/* sendBeacon: the CSRF value in the body is the proof. */
+	body = xasprintf("{\"type\":\"USER_ACTION\",\"message\":\"bye\",\"csrf\":\"%s\"}",
+	    t.csrf);
+	itest_call(&c, "POST", "/logout-event", body, &o, T0 + 10 * MIN);
+	free(body);
+	CU_ASSERT_EQUAL(c.status, 202);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE user_id = "
 	    "$1::bigint AND session_id = $2::uuid AND type = 'USER_ACTION'", id, t.sid, NULL), 1);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint "
 	    "FROM sessions", NULL), T0);
-	/* Sent once the session idled out: still the user's own report. */
+	/* Sent once the session idled out, with X-CSRF-Token (fetch
+	 * keepalive): still the user's own report. */
+	o.csrf = t.csrf;
 	itest_call(&c, "POST", "/logout-event",
 	    "{\"type\":\"IDLE_TIMEOUT\",\"idle_minutes\":31}", &o, T0 + 31 * MIN);
 	CU_ASSERT_EQUAL(c.status, 202);
 	call_clear(&c);
+	o.csrf = NULL;
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events l JOIN sessions s "
 	    "ON s.id = l.session_id AND s.user_id = l.user_id WHERE s.id = $1::uuid", t.sid, NULL),
 	    2);
@@ -1999,7 +2023,7 @@ static const struct tu_test tests[] = {
 	{ "a password change ends the other sessions", test_password_change_ends_the_other_sessions },
 	{ "logout reports are validated, stored and listed",
 	    test_logout_reports_are_validated_stored_and_listed },
-	{ "a beacon report by cookie needs no CSRF and is no activity",
+	{ "a beacon report by cookie is attributed only with its CSRF value and is no activity",
 	    test_a_beacon_report_by_cookie_needs_no_csrf_and_is_no_activity },
 	{ "too many failures for an email get 429 and recover after the window",
 	    test_too_many_failures_for_an_email_get_429_and_recover_after_the_window },
