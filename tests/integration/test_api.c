@@ -1338,6 +1338,30 @@ test_logout_reports_are_validated_stored_and_listed(void)
 	itest_call(&c, "POST", "/logout-event", "{\"type\":\"NOPE\"}", NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 400);
 	call_clear(&c);
+	/* L1: no control character in message or location (ESC, CR/LF, C1
+	 * CSI), so none can reach an operator's terminal; other text is fine. */
+	{
+		static const char *const bad[] = {
+			"{\"type\":\"UNKNOWN\",\"message\":\"bye\\u001b[2J\"}",
+			"{\"type\":\"UNKNOWN\",\"message\":\"a\\r\\nLOGOUT EVENT\"}",
+			"{\"type\":\"UNKNOWN\",\"message\":\"csi\\u009b2J\"}",
+			"{\"type\":\"UNKNOWN\",\"message\":\"del\\u007f\"}",
+			"{\"type\":\"UNKNOWN\",\"location\":\"/x\\u0085\"}",
+			NULL };
+		size_t k;
+
+		for (k = 0; bad[k] != NULL; k++) {
+			itest_call(&c, "POST", "/logout-event", bad[k], NULL, T0);
+			CU_ASSERT_EQUAL(c.status, 400);
+			call_clear(&c);
+		}
+		itest_call(&c, "POST", "/logout-event",
+		    "{\"type\":\"UNKNOWN\",\"message\":\"Abgemeldet \\u2013 caf\\u00e9\"}",
+		    NULL, T0);
+		CU_ASSERT_EQUAL(c.status, 202);
+		call_clear(&c);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 2);
+	}
 	big = xmalloc(6000);
 	memset(big, 'x', 5999);
 	big[5999] = '\0';
