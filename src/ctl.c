@@ -269,8 +269,8 @@ user_disable(const char *email, bool disable)
 		return 1;
 	}
 	if (disable)
-		printf("disabled user %lld %s; %d sessions ended\n", (long long)u.id, vis(u.email),
-		    ended);
+		printf("disabled user %lld %s; %d sessions ended\n", (long long)u.id,
+		    vis(u.email), ended);
 	else
 		printf("enabled user %lld %s\n", (long long)u.id, vis(u.email));
 	return 0;
@@ -327,7 +327,8 @@ cmd_user(const struct cmd *self, int argc, char **argv)
 		else if (argc != 3)
 			goto bad;
 		if (strchr(argv[2], '@') == NULL) {
-			fprintf(stderr, "tetherctl: '%s' is not an email address\n", vis(argv[2]));
+			fprintf(stderr, "tetherctl: '%s' is not an email address\n",
+			    vis(argv[2]));
 			return 2;
 		}
 		return user_add(argv[2], name);

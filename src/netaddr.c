@@ -4,8 +4,9 @@
  * hang a worker, and a name proves nothing about who connects), and the
  * list is parsed at each call, because it is short and read once per
  * scrape, and checked with the same parser at start (config), so a
- * value that would match nothing stops the worker instead. The family of an entry is IPv6 if it has a
- * ':', so an IPv4 network never matches an IPv6 address or the reverse.
+ * value that would match nothing stops the worker instead. The family of
+ * an entry is IPv6 if it has a ':', so an IPv4 network never matches an
+ * IPv6 address or the reverse.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

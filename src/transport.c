@@ -31,7 +31,8 @@ transport_cookie_name(const struct config *cfg, enum tether_cookie which)
 {
 	static const char *const names[2][3] = {
 		{ "tether_access", "tether_refresh", "tether_csrf" },
-		{ "__Host-tether_access", "__Secure-tether_refresh", "__Host-tether_csrf" },
+		{ "__Host-tether_access", "__Secure-tether_refresh",
+		    "__Host-tether_csrf" },
 	};
 
 	return names[cfg->cookie_secure ? 1 : 0][which];
@@ -41,7 +42,7 @@ transport_cookie_name(const struct config *cfg, enum tether_cookie which)
  * (transport_cookies_problem has refused that request already; this is
  * the second line). */
 static const char *
-cookie(const struct config *cfg, const struct req *req, enum tether_cookie which)
+cookie_value(const struct config *cfg, const struct req *req, enum tether_cookie which)
 {
 	const char *name = transport_cookie_name(cfg, which);
 
@@ -103,7 +104,7 @@ transport_access_token(
 			return h;
 		}
 	}
-	if (use_cookies(cfg) && (c = cookie(cfg, req, COOKIE_ACCESS)) != NULL &&
+	if (use_cookies(cfg) && (c = cookie_value(cfg, req, COOKIE_ACCESS)) != NULL &&
 	    *c != '\0') {
 		*src = TOKEN_SRC_COOKIE;
 		return c;
@@ -125,7 +126,7 @@ transport_refresh_token(const struct config *cfg, const struct req *req,
 		*src = TOKEN_SRC_BODY;
 		return t;
 	}
-	if (use_cookies(cfg) && (t = cookie(cfg, req, COOKIE_REFRESH)) != NULL &&
+	if (use_cookies(cfg) && (t = cookie_value(cfg, req, COOKIE_REFRESH)) != NULL &&
 	    *t != '\0') {
 		*src = TOKEN_SRC_COOKIE;
 		return t;
@@ -156,7 +157,7 @@ transport_csrf_ok(const struct config *cfg, const struct req *req, enum token_so
 	    strcmp(req->method, "HEAD") == 0)
 		return true;
 	h = req_header(req, "X-CSRF-Token");
-	c = cookie(cfg, req, COOKIE_CSRF);
+	c = cookie_value(cfg, req, COOKIE_CSRF);
 	if (h == NULL || !transport_csrf_shape_ok(c) || strlen(h) != CSRF_TOKEN_LEN)
 		return false;
 	return util_ct_equal(h, c, CSRF_TOKEN_LEN);
@@ -175,7 +176,7 @@ transport_unforged(const struct config *cfg, const struct req *req, json_object 
 		return false;
 	if (req_header(req, "X-CSRF-Token") != NULL)
 		return transport_csrf_ok(cfg, req, src);
-	c = cookie(cfg, req, COOKIE_CSRF);
+	c = cookie_value(cfg, req, COOKIE_CSRF);
 	if (body == NULL || !transport_csrf_shape_ok(c) ||
 	    json_get_string(body, "csrf", &v, &len) != 0 || v == NULL ||
 	    len != CSRF_TOKEN_LEN)
@@ -221,7 +222,8 @@ set_refresh_cookies(
 	for (i = 0; i < 2; i++) {
 		path = xasprintf("%s%s", cfg->mount_path, routes[i]);
 		cookie_opts(cfg, &o, path, max_age, true);
-		resp_set_cookie(resp, transport_cookie_name(cfg, COOKIE_REFRESH), value, &o);
+		resp_set_cookie(
+		    resp, transport_cookie_name(cfg, COOKIE_REFRESH), value, &o);
 		free(path);
 	}
 }
@@ -230,7 +232,7 @@ void
 transport_set_cookies(const struct config *cfg, const struct req *req, struct resp *resp,
     const char *access, const char *refresh, int64_t max_age)
 {
-	const char *have = cookie(cfg, req, COOKIE_CSRF);
+	const char *have = cookie_value(cfg, req, COOKIE_CSRF);
 	struct cookie_opts o;
 	char *csrf; /* owned */
 

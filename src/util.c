@@ -329,7 +329,8 @@ util_text_ok(const char *s, size_t max_chars)
 	for (p = (const unsigned char *)s; *p != '\0'; p++)
 		/* C0, DEL, and C1 (U+0080..U+009F, "\xc2\x80".."\xc2\x9f" in
 		 * UTF-8): a terminal obeys CSI as it obeys ESC [. */
-		if (*p < ' ' || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+		if (*p < ' ' || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
 			return false;
 	return true;
 }

@@ -404,7 +404,8 @@ itest_login(struct tokens *t, const char *email, const char *password,
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t->refresh);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t->sid);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t->csrf);
-	t->cookie = xasprintf("__Host-tether_access=%s; __Host-tether_csrf=%s", t->access, t->csrf);
+	t->cookie = xasprintf(
+	    "__Host-tether_access=%s; __Host-tether_csrf=%s", t->access, t->csrf);
 	call_clear(&c);
 	free(body);
 }

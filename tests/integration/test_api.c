@@ -721,7 +721,8 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 	CU_ASSERT_EQUAL(refresh_paths, 2);
 	call_clear(&c);
 
-	cookie = xasprintf("__Host-tether_access=%s; __Host-tether_csrf=%s", access, csrf);
+	cookie =
+	    xasprintf("__Host-tether_access=%s; __Host-tether_csrf=%s", access, csrf);
 	memset(&o, 0, sizeof(o));
 	o.cookie = cookie;
 	itest_call(&c, "GET", "/me", NULL, &o, T0 + 1);
@@ -740,7 +741,8 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 	CU_ASSERT_EQUAL(c.status, 200);
 	call_clear(&c);
 
-	rcookie = xasprintf("__Secure-tether_refresh=%s; __Host-tether_csrf=%s", refresh, csrf);
+	rcookie =
+	    xasprintf("__Secure-tether_refresh=%s; __Host-tether_csrf=%s", refresh, csrf);
 	memset(&o, 0, sizeof(o));
 	o.cookie = rcookie;
 	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + 4);
@@ -831,8 +833,9 @@ cookie_login(bool remember, time_t now, char **csrf, int64_t *max_age)
 	/* Every cookie of a login lives as long. */
 	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Secure-tether_refresh"), *max_age);
 	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_csrf"), *max_age);
-	jar = xasprintf("__Host-tether_access=%s; __Secure-tether_refresh=%s; __Host-tether_csrf=%s", access,
-	    refresh, *csrf);
+	jar = xasprintf(
+	    "__Host-tether_access=%s; __Secure-tether_refresh=%s; __Host-tether_csrf=%s",
+	    access, refresh, *csrf);
 	call_clear(&c);
 	free(body);
 	free(access);
@@ -858,9 +861,12 @@ test_cookies_outlive_the_refresh_token_by_the_session_retention(void)
 	/* The new refresh token is capped at the session's end: so are they. */
 	CU_ASSERT_EQUAL(call_int(&c, "refresh_expires_at") - call_int(&c, "server_time"),
 	    12 * HOUR - 5 * MIN);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_access"), 12 * HOUR - 5 * MIN + 30 * DAY);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Secure-tether_refresh"), 12 * HOUR - 5 * MIN + 30 * DAY);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_csrf"), 12 * HOUR - 5 * MIN + 30 * DAY);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_access"),
+	    12 * HOUR - 5 * MIN + 30 * DAY);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Secure-tether_refresh"),
+	    12 * HOUR - 5 * MIN + 30 * DAY);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_csrf"),
+	    12 * HOUR - 5 * MIN + 30 * DAY);
 	call_clear(&c);
 	/* An explicit logout still deletes them. */
 	itest_call(&c, "POST", "/logout", NULL, &o, T0 + 6 * MIN);
@@ -1276,16 +1282,16 @@ test_a_beacon_report_by_cookie_needs_no_csrf_and_is_no_activity(void)
 	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
 	call_clear(&c);
 	snprintf(id, sizeof(id), "%lld", (long long)uid);
-	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE user_id IS NULL "
-	    "AND session_id IS NULL AND message = 'forged'", NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE "
+	    "user_id IS NULL AND session_id IS NULL AND message = 'forged'", NULL), 1);
 	/* A wrong CSRF value in the body proves nothing either. */
 	itest_call(&c, "POST", "/logout-event",
 	    "{\"type\":\"USER_ACTION\",\"message\":\"forged2\","
 	    "\"csrf\":\"AAAAAAAAAAAAAAAAAAAAAA\"}", &o, T0 + 10 * MIN);
 	CU_ASSERT_EQUAL(c.status, 202);
 	call_clear(&c);
-	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE user_id IS NULL "
-	    "AND message = 'forged2'", NULL), 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE "
+	    "user_id IS NULL AND message = 'forged2'", NULL), 1);
 	/* sendBeacon: the CSRF value in the body is the proof. */
 	body = xasprintf("{\"type\":\"USER_ACTION\",\"message\":\"bye\",\"csrf\":\"%s\"}",
 	    t.csrf);
@@ -1356,11 +1362,13 @@ test_logout_reports_are_validated_stored_and_listed(void)
 			call_clear(&c);
 		}
 		itest_call(&c, "POST", "/logout-event",
-		    "{\"type\":\"UNKNOWN\",\"message\":\"Abgemeldet \\u2013 caf\\u00e9\"}",
+		    "{\"type\":\"UNKNOWN\","
+		    "\"message\":\"Abgemeldet \\u2013 caf\\u00e9\"}",
 		    NULL, T0);
 		CU_ASSERT_EQUAL(c.status, 202);
 		call_clear(&c);
-		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 2);
+		CU_ASSERT_EQUAL(
+		    itest_sql_int("SELECT count(*) FROM logout_events", NULL), 2);
 	}
 	big = xmalloc(6000);
 	memset(big, 'x', 5999);
@@ -1787,7 +1795,8 @@ test_a_repeated_tether_cookie_is_refused_not_first_wins(void)
 	itest_login(&b, "bob@example.com", PW, false, T0);
 	/* What a cookie tossed for Path=/api/auth makes a browser send: the
 	 * tossed one first. Taking the first would make alice bob. */
-	jar = xasprintf("__Host-tether_access=%s; __Host-tether_access=%s", b.access, a.access);
+	jar = xasprintf(
+	    "__Host-tether_access=%s; __Host-tether_access=%s", b.access, a.access);
 	o.cookie = jar;
 	itest_call(&c, "GET", "/me", NULL, &o, T0 + 1);
 	CU_ASSERT_EQUAL(c.status, 400);
@@ -1798,7 +1807,8 @@ test_a_repeated_tether_cookie_is_refused_not_first_wins(void)
 	free(jar);
 	/* The same for the CSRF and refresh cookies, and for /logout, which
 	 * then ends neither session nor clears any cookie. */
-	jar = xasprintf("__Host-tether_access=%s; __Host-tether_csrf=%s; __Host-tether_csrf=%s",
+	jar = xasprintf(
+	    "__Host-tether_access=%s; __Host-tether_csrf=%s; __Host-tether_csrf=%s",
 	    a.access, a.csrf, a.csrf);
 	o.cookie = jar;
 	o.csrf = a.csrf;
@@ -1881,7 +1891,8 @@ test_cookie_names_have_host_and_secure_prefixes_when_secure(void)
 
 	/* cookie_secure = false (plain http on loopback): plain names, as
 	 * browsers refuse the prefixes without Secure. */
-	CU_ASSERT_EQUAL(config_set(&itest_cfg, "cookie_secure", "false", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(
+	    config_set(&itest_cfg, "cookie_secure", "false", err, sizeof(err)), 0);
 	itest_call(&c, "POST", "/login",
 	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0 + 2);
 	CU_ASSERT_EQUAL(c.status, 200);
@@ -1926,8 +1937,8 @@ test_a_csrf_cookie_not_of_tethers_shape_is_never_reflected(void)
 		csrf = call_cookie(&c, "__Host-tether_csrf");
 		CU_ASSERT_EQUAL(strlen(tu_s(csrf)), 22);
 		CU_ASSERT(strcmp(tu_s(csrf), planted[i]) != 0);
-		CU_ASSERT(strspn(tu_s(csrf), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		                             "0123456789-_") == 22);
+		CU_ASSERT(strspn(tu_s(csrf), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                             "abcdefghijklmnopqrstuvwxyz0123456789-_") == 22);
 		free(csrf);
 		call_clear(&c);
 		free(jar);
@@ -2047,7 +2058,7 @@ static const struct tu_test tests[] = {
 	{ "a password change ends the other sessions", test_password_change_ends_the_other_sessions },
 	{ "logout reports are validated, stored and listed",
 	    test_logout_reports_are_validated_stored_and_listed },
-	{ "a beacon report by cookie is attributed only with its CSRF value and is no activity",
+	{ "a beacon report is the user's only with its CSRF value, never activity",
 	    test_a_beacon_report_by_cookie_needs_no_csrf_and_is_no_activity },
 	{ "too many failures for an email get 429 and recover after the window",
 	    test_too_many_failures_for_an_email_get_429_and_recover_after_the_window },

@@ -339,8 +339,8 @@ test_a_bad_metrics_allow_stops_the_start_naming_the_key(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *env[] = { "TETHER_DATABASE_URL=x", "TETHER_SIGNING_KEYS=" KEY1, NULL,
-			NULL };
+		char *env[] = { "TETHER_DATABASE_URL=x", "TETHER_SIGNING_KEYS=" KEY1,
+			NULL, NULL };
 
 		env[2] = v = xasprintf("TETHER_METRICS_ALLOW=%s", bad[i]);
 		CU_ASSERT_EQUAL(load(&c, NULL, env, err), -1);
@@ -353,8 +353,8 @@ test_a_bad_metrics_allow_stops_the_start_naming_the_key(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "metrics_allow: entry 3"));
 	config_clear(&c);
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		char *env[] = { "TETHER_DATABASE_URL=x", "TETHER_SIGNING_KEYS=" KEY1, NULL,
-			NULL };
+		char *env[] = { "TETHER_DATABASE_URL=x", "TETHER_SIGNING_KEYS=" KEY1,
+			NULL, NULL };
 
 		env[2] = v = xasprintf("TETHER_METRICS_ALLOW=%s", good[i]);
 		CU_ASSERT_EQUAL(load(&c, NULL, env, err), 0);

@@ -28,9 +28,12 @@ test_the_escaper_turns_every_control_and_bad_byte_into_hex(void)
 	    "bye\\x1b[2J\\x1b]0;owned\\x07\\x0d\\x0aLOGOUT EVENT");
 	check_escape("tab\there\x7f", "tab\\x09here\\x7f");
 	/* C1 as UTF-8 (U+009B is CSI, U+0085 NEL). */
-	check_escape("a\xc2\x9b" "31mred\xc2\x85z", "a\\xc2\\x9b31mred\\xc2\\x85z");
+	check_escape("a\xc2\x9b"
+	             "31mred\xc2\x85z",
+	    "a\\xc2\\x9b31mred\\xc2\\x85z");
 	/* Printable non-ASCII stays readable: U+00E9, U+20AC, U+1F600. */
-	check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	check_escape("\xc2\xa0nbsp", "\xc2\xa0nbsp");
 	/* Bytes that are not UTF-8, and a sequence cut short. */
 	check_escape("\xff\xfe ok \xc3", "\\xff\\xfe ok \\xc3");
@@ -47,7 +50,9 @@ test_text_for_people_has_no_c0_del_or_c1_control(void)
 	CU_ASSERT_FALSE(util_text_ok("a\x1b[2J", 100));
 	CU_ASSERT_FALSE(util_text_ok("line\nline", 100));
 	CU_ASSERT_FALSE(util_text_ok("del\x7f", 100));
-	CU_ASSERT_FALSE(util_text_ok("csi\xc2\x9b" "2J", 100));
+	CU_ASSERT_FALSE(util_text_ok("csi\xc2\x9b"
+	                             "2J",
+	    100));
 	CU_ASSERT_FALSE(util_text_ok("nel\xc2\x85", 100));
 	CU_ASSERT_FALSE(util_text_ok("bad\xff", 100));
 	CU_ASSERT_FALSE(util_text_ok("toolong", 3));
