@@ -66,7 +66,7 @@ authenticate(struct ctx *c, const struct route *rt)
 	/* Not for a logout report: sendBeacon cannot send the header, and a
 	 * forged report changes nothing. */
 	(void)transport_access_token(c->cfg, c->req, &src);
-	if (rt->auth == AUTH_ACCESS && !transport_csrf_ok(c->req, src)) {
+	if (rt->auth == AUTH_ACCESS && !transport_csrf_ok(c->cfg, c->req, src)) {
 		reply_fail(c->resp, ERR_CSRF_FAILED, NULL);
 		return false;
 	}
@@ -120,6 +120,7 @@ void
 api_handle(const struct config *cfg, struct req *req, struct resp *resp)
 {
 	const struct route *table, *rt = NULL;
+	const char *bad;
 	struct ctx c;
 	char allow[128];
 	enum route_match m;
@@ -134,6 +135,9 @@ api_handle(const struct config *cfg, struct req *req, struct resp *resp)
 	    c.param, sizeof(c.param), allow, sizeof(allow));
 	if (m != ROUTE_FOUND)
 		route_error(resp, m, allow);
+	else if ((bad = transport_cookies_problem(cfg, req)) != NULL)
+		/* Before anything reads a cookie: no guess which one is real. */
+		reply_bad_request(resp, bad);
 	else if (parse_body(&c, rt) && authenticate(&c, rt)) {
 		rt->fn(&c);
 		if (c.authed && resp->status < 400)
@@ -141,6 +145,9 @@ api_handle(const struct config *cfg, struct req *req, struct resp *resp)
 	}
 	/* Nothing an auth API answers may be cached by a proxy or browser. */
 	resp_set_header(resp, "Cache-Control", "no-store");
+	/* Answers reflect client text (email, display_name, a report's
+	 * message): never let a browser sniff them into something active. */
+	resp_set_header(resp, "X-Content-Type-Options", "nosniff");
 	if (c.body != NULL)
 		json_object_put(c.body);
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "netaddr.h"
 #include "util.h"
 
 #ifndef TETHER_SQLDIR
@@ -456,7 +457,7 @@ out:
 static int
 check(struct config *cfg, char *err, size_t errlen)
 {
-	size_t i, len = strlen(cfg->mount_path);
+	size_t i, bad, len = strlen(cfg->mount_path);
 	const struct key *k;
 
 	if (*cfg->database_url == '\0') {
@@ -489,6 +490,15 @@ check(struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->cookie_samesite == SAMESITE_NONE && !cfg->cookie_secure) {
 		snprintf(err, errlen, "cookie_samesite: None requires cookie_secure = true");
+		return -1;
+	}
+	/* Checked here, not at the first scrape: an entry that does not parse
+	 * would silently allow nothing (or, read leniently, everything). */
+	if ((bad = netaddr_list_check(cfg->metrics_allow)) != 0) {
+		snprintf(err, errlen,
+		    "metrics_allow: entry %zu is not an address or a network "
+		    "(a.b.c.d/n or x::y/n, n in digits)",
+		    bad);
 		return -1;
 	}
 	return parse_keys(cfg, err, errlen);

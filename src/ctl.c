@@ -31,6 +31,42 @@ _Static_assert(PASSWORD_LINE_MAX >= 4 * PASSWORD_MAX_CHARS + 3,
 /* print_time()'s "2026-11-24 12:00:00 UTC", with room. */
 #define TIME_TEXT_MAX 40
 
+/* How many vis() results live at once: more than any one printf uses. */
+#define VIS_RING 8
+
+/*
+ * Stored text (anything a client or a user could have chosen: a report's
+ * fields, a user agent, an email, a display name) made safe for the
+ * operator's terminal with util_escape_text: an ESC, CR or CSI from a
+ * client must never clear, retitle or forge what tetherctl shows. The
+ * result is owned by a ring of VIS_RING and lives until VIS_RING more
+ * calls; vis_free() releases the ring at exit.
+ */
+static char *vis_ring[VIS_RING];
+static size_t vis_next;
+
+static const char *
+vis(const char *s)
+{
+	char *e = util_escape_text(s);
+
+	free(vis_ring[vis_next]);
+	vis_ring[vis_next] = e;
+	vis_next = (vis_next + 1) % VIS_RING;
+	return e;
+}
+
+static void
+vis_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < VIS_RING; i++) {
+		free(vis_ring[i]);
+		vis_ring[i] = NULL;
+	}
+}
+
 /* A subcommand; run gets its own row, so it can print self->usage. */
 struct cmd {
 	const char *name;
@@ -163,7 +199,7 @@ user_add(const char *email, const char *name)
 	else if (err != STORE_OK)
 		fprintf(stderr, "tetherctl: database unavailable\n");
 	else {
-		printf("created user %lld %s\n", (long long)u.id, u.email);
+		printf("created user %lld %s\n", (long long)u.id, vis(u.email));
 		rc = 0;
 	}
 out:
@@ -190,7 +226,7 @@ find_user(const char *email, struct user *u)
 	enum store_err err = store_user_by_email(email, u);
 
 	if (err == STORE_NOTFOUND)
-		fprintf(stderr, "tetherctl: no user %s\n", email);
+		fprintf(stderr, "tetherctl: no user %s\n", vis(email));
 	else if (err != STORE_OK)
 		fprintf(stderr, "tetherctl: database unavailable\n");
 	return err == STORE_OK ? 0 : -1;
@@ -212,7 +248,7 @@ user_list(void)
 	for (i = 0; i < n; i++) {
 		print_time(rows[i].user.created_at, when, sizeof(when));
 		printf("%-6lld %-32s %-20s %-8s %-8lld %s\n", (long long)rows[i].user.id,
-		    rows[i].user.email, rows[i].user.display_name,
+		    vis(rows[i].user.email), vis(rows[i].user.display_name),
 		    rows[i].user.disabled ? "disabled" : "active",
 		    (long long)rows[i].live_sessions, when);
 	}
@@ -233,10 +269,10 @@ user_disable(const char *email, bool disable)
 		return 1;
 	}
 	if (disable)
-		printf("disabled user %lld %s; %d sessions ended\n", (long long)u.id, u.email,
-		    ended);
+		printf("disabled user %lld %s; %d sessions ended\n", (long long)u.id,
+		    vis(u.email), ended);
 	else
-		printf("enabled user %lld %s\n", (long long)u.id, u.email);
+		printf("enabled user %lld %s\n", (long long)u.id, vis(u.email));
 	return 0;
 }
 
@@ -264,7 +300,7 @@ user_passwd(const char *email)
 		fprintf(stderr, "tetherctl: the password could not be set\n");
 		goto out;
 	}
-	printf("password changed for %s; %d sessions ended\n", u.email, ended);
+	printf("password changed for %s; %d sessions ended\n", vis(u.email), ended);
 	rc = 0;
 out:
 	util_wipe(pw, sizeof(pw));
@@ -291,7 +327,8 @@ cmd_user(const struct cmd *self, int argc, char **argv)
 		else if (argc != 3)
 			goto bad;
 		if (strchr(argv[2], '@') == NULL) {
-			fprintf(stderr, "tetherctl: '%s' is not an email address\n", argv[2]);
+			fprintf(stderr, "tetherctl: '%s' is not an email address\n",
+			    vis(argv[2]));
 			return 2;
 		}
 		return user_add(argv[2], name);
@@ -319,9 +356,9 @@ sessions_list(const char *email)
 	for (i = 0; i < n; i++) {
 		print_time(rows[i].session.created_at, created, sizeof(created));
 		print_time(rows[i].session.last_active_at, active, sizeof(active));
-		printf("%-36s %-28s %-23s %-23s %-3s %s\n", rows[i].session.id, rows[i].email,
-		    created, active, rows[i].session.remember_me ? "yes" : "no",
-		    rows[i].session.ip);
+		printf("%-36s %-28s %-23s %-23s %-3s %s\n", rows[i].session.id,
+		    vis(rows[i].email), created, active,
+		    rows[i].session.remember_me ? "yes" : "no", vis(rows[i].session.ip));
 	}
 	free(rows);
 	return 0;
@@ -339,14 +376,15 @@ cmd_sessions(const struct cmd *self, int argc, char **argv)
 		err = store_session_end(argv[2], 0, END_REVOKED_BY_ADMIN, time(NULL), time(NULL),
 		    &ended);
 		if (err == STORE_NOTFOUND) {
-			fprintf(stderr, "tetherctl: no session %s\n", argv[2]);
+			fprintf(stderr, "tetherctl: no session %s\n", vis(argv[2]));
 			return 1;
 		}
 		if (err != STORE_OK) {
 			fprintf(stderr, "tetherctl: database unavailable\n");
 			return 1;
 		}
-		printf(ended ? "session %s ended\n" : "session %s had already ended\n", argv[2]);
+		printf(ended ? "session %s ended\n" : "session %s had already ended\n",
+		    vis(argv[2]));
 		return 0;
 	}
 	return misuse(self);
@@ -387,21 +425,21 @@ print_report(const struct logout_event *ev)
 	print_time(ev->created_at, when, sizeof(when));
 	printf("================================================================\n");
 	printf("LOGOUT EVENT - %s\n", when);
-	printf("Type:       %s\n", ev->type ? ev->type : "");
-	printf("Message:    %s\n", ev->message ? ev->message : "");
+	printf("Type:       %s\n", vis(ev->type));
+	printf("Message:    %s\n", vis(ev->message));
 	if (ev->idle_minutes >= 0)
 		printf("Idle Time:  %.1f minutes\n", ev->idle_minutes);
 	else
 		printf("Idle Time:  unknown\n");
-	printf("Location:   %s\n", ev->location ? ev->location : "");
+	printf("Location:   %s\n", vis(ev->location));
 	if (ev->user_id != 0)
-		printf("User:       %s (id %lld)\n", ev->email ? ev->email : "?",
+		printf("User:       %s (id %lld)\n", ev->email ? vis(ev->email) : "?",
 		    (long long)ev->user_id);
 	else
 		printf("User:       (not signed in)\n");
-	printf("IP:         %s\n", ev->ip ? ev->ip : "");
-	printf("User Agent: %s\n", ev->user_agent ? ev->user_agent : "");
-	printf("Context:    %s\n", ev->context ? ev->context : "{}");
+	printf("IP:         %s\n", vis(ev->ip));
+	printf("User Agent: %s\n", vis(ev->user_agent));
+	printf("Context:    %s\n", ev->context ? vis(ev->context) : "{}");
 }
 
 static void
@@ -417,9 +455,9 @@ print_end(const struct session_row *r)
 	printf("Message:    %s\n", reason_message(reason_for_end(s->end_reason)));
 	printf("Idle Time:  %.1f minutes\n", (double)(s->ended_at - s->last_active_at) / 60.0);
 	printf("Location:   (server)\n");
-	printf("User:       %s (id %lld)\n", r->email, (long long)s->user_id);
-	printf("IP:         %s\n", s->ip);
-	printf("User Agent: %s\n", s->user_agent);
+	printf("User:       %s (id %lld)\n", vis(r->email), (long long)s->user_id);
+	printf("IP:         %s\n", vis(s->ip));
+	printf("User Agent: %s\n", vis(s->user_agent));
 	printf("Context:    {\"session_id\": \"%s\", \"remember_me\": %s}\n", s->id,
 	    s->remember_me ? "true" : "false");
 }
@@ -593,6 +631,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = c->run(c, argc - 1, argv + 1);
+	vis_free();
 	store_close();
 	config_clear(&cfg);
 	return rc;

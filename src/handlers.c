@@ -187,7 +187,7 @@ h_refresh(struct ctx *c)
 
 	memset(&r, 0, sizeof(r));
 	memset(&p, 0, sizeof(p));
-	if (!transport_csrf_ok(c->req, src)) {
+	if (!transport_csrf_ok(c->cfg, c->req, src)) {
 		reply_fail(c->resp, ERR_CSRF_FAILED, NULL);
 		return;
 	}
@@ -257,15 +257,28 @@ static void
 h_logout(struct ctx *c)
 {
 	char sid[SESSION_ID_LEN + 1];
-	enum token_source src;
+	enum token_source src, carried = transport_credential(c->cfg, c->req, c->body);
 	bool ended = false;
-	enum store_err se = logout_target(c, sid, &src);
+	enum store_err se;
 
-	if (se != STORE_OK) {
+	/* No credential at all (a cross-site form, which under SameSite=Lax
+	 * carries no cookie): nothing to end, and no cookie of this browser
+	 * to delete: deleting them would be a forged sign-out. */
+	if (carried == TOKEN_SRC_NONE) {
+		reply_json(c->resp, 200, json_object_new_object());
+		return;
+	}
+	/* Any cookie credential, genuine or not, needs the CSRF header before
+	 * the cookies are deleted. */
+	if (!transport_csrf_ok(c->cfg, c->req, carried)) {
+		reply_fail(c->resp, ERR_CSRF_FAILED, NULL);
+		return;
+	}
+	if ((se = logout_target(c, sid, &src)) != STORE_OK) {
 		reply_store_error(c->resp, se);
 		return;
 	}
-	if (!transport_csrf_ok(c->req, src)) {
+	if (!transport_csrf_ok(c->cfg, c->req, src)) {
 		reply_fail(c->resp, ERR_CSRF_FAILED, NULL);
 		return;
 	}
@@ -447,6 +460,7 @@ h_logout_event(struct ctx *c)
 	enum logout_type type;
 	enum store_err se;
 	const char *bad;
+	bool mine;
 
 	memset(&ev, 0, sizeof(ev));
 	if ((bad = report_parse(c->body, &ev, &type)) != NULL) {
@@ -455,9 +469,13 @@ h_logout_event(struct ctx *c)
 	}
 	ev.created_at = c->req->now;
 	/* A report usually comes just after its session ended: a genuine
-	 * token of an ended session still says whose report it is. */
-	ev.user_id = c->auth.identified ? c->auth.user.id : 0;
-	ev.session_id = c->auth.identified ? c->auth.session.id : NULL;
+	 * token of an ended session still says whose report it is, but only
+	 * with a proof the request is not forged (the route is exempt from
+	 * CSRF): else anyone could write into a user's timeline. */
+	mine = c->auth.identified &&
+	    transport_unforged(c->cfg, c->req, c->body, c->auth.source);
+	ev.user_id = mine ? c->auth.user.id : 0;
+	ev.session_id = mine ? c->auth.session.id : NULL;
 	ev.ip = (char *)c->req->remote_addr;
 	ev.user_agent = (char *)c->req->user_agent;
 	if ((se = store_logout_event_add(&ev)) != STORE_OK) {

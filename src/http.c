@@ -62,6 +62,17 @@ req_cookie(const struct req *req, const char *name)
 	return NULL;
 }
 
+size_t
+req_cookie_count(const struct req *req, const char *name)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < req->ncookies; i++)
+		if (strcmp(req->cookies[i].name, name) == 0)
+			n++;
+	return n;
+}
+
 static const char *
 trim(const char *s, const char *end, size_t *len)
 {
@@ -74,13 +85,13 @@ trim(const char *s, const char *end, size_t *len)
 }
 
 size_t
-http_parse_cookies(const char *header, struct cookie *out, size_t max)
+http_parse_cookies(const char *header, struct cookie **out)
 {
 	const char *p = header, *semi, *eq, *name, *value;
-	size_t n = 0, nlen, vlen, i;
-	bool dup;
+	size_t n = 0, cap = 0, nlen, vlen;
 
-	while (p != NULL && *p != '\0' && n < max) {
+	*out = NULL;
+	while (p != NULL && *p != '\0') {
 		semi = strchr(p, ';');
 		if (semi == NULL)
 			semi = p + strlen(p);
@@ -92,20 +103,31 @@ http_parse_cookies(const char *header, struct cookie *out, size_t max)
 				value++;
 				vlen -= 2;
 			}
-			for (dup = false, i = 0; i < n; i++)
-				if (strlen(out[i].name) == nlen && strncmp(out[i].name, name, nlen) == 0)
-					dup = true;
-			/* The first of a repeated name wins, as browsers send the
-			 * most specific path first. */
-			if (nlen > 0 && !dup) {
-				out[n].name = xstrndup(name, nlen);
-				out[n].value = xstrndup(value, vlen);
+			if (nlen > 0) {
+				if (n == cap) {
+					cap = cap ? 2 * cap : 8;
+					*out = xrealloc(*out, cap * sizeof(**out));
+				}
+				(*out)[n].name = xstrndup(name, nlen);
+				(*out)[n].value = xstrndup(value, vlen);
 				n++;
 			}
 		}
 		p = *semi == ';' ? semi + 1 : semi;
 	}
 	return n;
+}
+
+void
+http_free_cookies(struct cookie *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		util_free_secret(c[i].name);
+		util_free_secret(c[i].value);
+	}
+	free(c);
 }
 
 /* Sets req->path and req->query from uri (without the mount prefix). */
@@ -145,8 +167,12 @@ req_init(struct req *req, char **env, const char *mount, time_t now)
 	req->user_agent = req_param(req, "HTTP_USER_AGENT");
 	if (req->user_agent == NULL)
 		req->user_agent = "";
-	if ((cookie = req_param(req, "HTTP_COOKIE")) != NULL)
-		req->ncookies = http_parse_cookies(cookie, req->cookies, HTTP_MAX_COOKIES);
+	if ((cookie = req_param(req, "HTTP_COOKIE")) != NULL) {
+		if (strlen(cookie) > HTTP_COOKIE_HEADER_MAX)
+			req->cookies_too_long = true;
+		else
+			req->ncookies = http_parse_cookies(cookie, &req->cookies);
+	}
 	if ((uri = req_param(req, "REQUEST_URI")) == NULL) {
 		const char *sn = req_param(req, "SCRIPT_NAME"), *pi = req_param(req, "PATH_INFO");
 
@@ -160,12 +186,7 @@ req_init(struct req *req, char **env, const char *mount, time_t now)
 void
 req_clear(struct req *req)
 {
-	size_t i;
-
-	for (i = 0; i < req->ncookies; i++) {
-		util_free_secret(req->cookies[i].name);
-		util_free_secret(req->cookies[i].value);
-	}
+	http_free_cookies(req->cookies, req->ncookies);
 	free(req->path);
 	free(req->query);
 	if (req->body != NULL) {

@@ -13,7 +13,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#define HTTP_MAX_COOKIES 32
+/* The longest Cookie header read: every pair in it is parsed (junk cookies
+ * cannot push another out), and a longer one is refused whole rather than
+ * cut (see cookies_too_long). Web servers' own limits are about 8 KiB. */
+#define HTTP_COOKIE_HEADER_MAX 16384
 
 struct cookie {
 	char *name;
@@ -29,8 +32,9 @@ struct req {
 	const char *method;      /* borrowed from env; "GET" if missing */
 	char *path;              /* below the mount point: "/login" */
 	char *query;             /* after '?', or NULL */
-	struct cookie cookies[HTTP_MAX_COOKIES];
+	struct cookie *cookies;  /* every pair, repeats included, in order */
 	size_t ncookies;
+	bool cookies_too_long;   /* the Cookie header was over the bound */
 	char *body;              /* NUL-terminated; NULL when there is none */
 	size_t body_len;
 	const char *remote_addr; /* borrowed from env; "" if missing */
@@ -75,8 +79,11 @@ void req_clear(struct req *req);
 const char *req_param(const struct req *req, const char *name);
 /* An HTTP header by its name ("X-CSRF-Token"), or NULL. Borrowed. */
 const char *req_header(const struct req *req, const char *name);
-/* A cookie's value, or NULL. Borrowed from req. */
+/* A cookie's value, or NULL. With a repeated name, the first; callers that
+ * must not guess check req_cookie_count. Borrowed from req. */
 const char *req_cookie(const struct req *req, const char *name);
+/* How many cookies of that name the request carries. */
+size_t req_cookie_count(const struct req *req, const char *name);
 /*
  * Parses CONTENT_LENGTH: 0 and *len (0 when absent), or -1 when it is not a
  * decimal number.
@@ -86,11 +93,15 @@ int req_content_length(const struct req *req, int64_t *len);
 void req_set_body(struct req *req, char *body, size_t len);
 
 /*
- * Parses a Cookie header into out[0..max): name=value pairs separated by
- * ';'. Pairs without '=' and names that repeat after the first are skipped.
- * Returns the number stored; strings are allocated (free with the cookies).
+ * Parses a Cookie header: name=value pairs separated by ';', every one of
+ * them, in order, a repeated name as often as it comes (which of several
+ * to believe is the caller's decision). Pairs without '=' or without a
+ * name are skipped. Sets *out to an allocated array (NULL when none) of
+ * allocated strings, all freed by http_free_cookies; returns the count.
  */
-size_t http_parse_cookies(const char *header, struct cookie *out, size_t max);
+size_t http_parse_cookies(const char *header, struct cookie **out);
+/* Frees what http_parse_cookies made (the values are wiped). */
+void http_free_cookies(struct cookie *c, size_t n);
 
 void resp_init(struct resp *resp);
 void resp_clear(struct resp *resp);

@@ -2,9 +2,11 @@
  * netaddr: CIDR matching for the allow list of /metrics. It owns only the
  * text-to-bits comparison: no name is resolved (a lookup per scrape could
  * hang a worker, and a name proves nothing about who connects), and the
- * list is parsed at each call rather than at start, because it is short
- * and read once per scrape. The family of an entry is IPv6 if it has a
- * ':', so an IPv4 network never matches an IPv6 address or the reverse.
+ * list is parsed at each call, because it is short and read once per
+ * scrape, and checked with the same parser at start (config), so a
+ * value that would match nothing stops the worker instead. The family of
+ * an entry is IPv6 if it has a ':', so an IPv4 network never matches an
+ * IPv6 address or the reverse.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,52 +21,105 @@
  * characters; anything longer cannot be one. */
 #define CIDR_TEXT_MAX 64
 
-/* Parses "a.b.c.d/n" or "x::y/n" and tests addr against it. */
-static bool
-in_cidr(const char *cidr, size_t len, const char *addr)
-{
-	unsigned char net[sizeof(struct in6_addr)], ip[sizeof(struct in6_addr)];
-	char text[CIDR_TEXT_MAX];
-	const char *slash;
-	int fam, maxbits, i;
+/* One parsed entry of the list. */
+struct cidr {
+	int fam;
+	unsigned char net[sizeof(struct in6_addr)];
 	int64_t bits;
+};
+
+/* Parses "a.b.c.d/n", "x::y/n" or a bare address (all its bits) of len
+ * bytes. A prefix must be digits only and in range: read leniently, "/abc"
+ * or "/" would be /0 and allow every address, so /0 is only ever what was
+ * spelled out. Returns false if the entry does not parse. */
+static bool
+parse_cidr(const char *entry, size_t len, struct cidr *c)
+{
+	char text[CIDR_TEXT_MAX];
+	char *slash;
+	const char *d;
+	int64_t maxbits;
 
 	if (len >= sizeof(text))
 		return false;
-	memcpy(text, cidr, len);
+	memcpy(text, entry, len);
 	text[len] = '\0';
 	slash = strchr(text, '/');
-	fam = strchr(text, ':') ? AF_INET6 : AF_INET;
-	maxbits = fam == AF_INET6 ? 128 : 32;
-	bits = maxbits;
-	/* A prefix that is not a whole number in range matches nothing: read
-	 * leniently, "/abc" or "/" would be /0 and allow every address. */
-	if (slash != NULL && (slash[1] < '0' || slash[1] > '9' ||
-	    util_parse_int(slash + 1, 0, maxbits, &bits) != 0))
+	c->fam = strchr(text, ':') ? AF_INET6 : AF_INET;
+	maxbits = c->fam == AF_INET6 ? 128 : 32;
+	c->bits = maxbits;
+	if (slash != NULL) {
+		if (slash[1] == '\0')
+			return false;
+		for (d = slash + 1; *d != '\0'; d++)
+			if (*d < '0' || *d > '9')
+				return false;
+		if (util_parse_int(slash + 1, 0, maxbits, &c->bits) != 0)
+			return false;
+		*slash = '\0';
+	}
+	return inet_pton(c->fam, text, c->net) == 1;
+}
+
+static bool
+in_cidr(const struct cidr *c, const char *addr)
+{
+	unsigned char ip[sizeof(struct in6_addr)];
+	int64_t i;
+
+	if (inet_pton(c->fam, addr, ip) != 1)
 		return false;
-	if (slash)
-		text[slash - text] = '\0';
-	if (inet_pton(fam, text, net) != 1 ||
-	    inet_pton(fam, addr, ip) != 1)
-		return false;
-	for (i = 0; i < bits; i++)
-		if (((net[i / 8] ^ ip[i / 8]) >> (7 - i % 8)) & 1)
+	for (i = 0; i < c->bits; i++)
+		if (((c->net[i / 8] ^ ip[i / 8]) >> (7 - i % 8)) & 1)
 			return false;
 	return true;
 }
 
-bool
-netaddr_allowed(const char *allow_list, const char *addr)
+/* Calls fn for each entry of list (separated by commas and/or spaces)
+ * until it returns true; returns whether one did. */
+static bool
+each_entry(const char *list, bool (*fn)(const char *, size_t, void *), void *arg)
 {
-	const char *p = allow_list, *end;
+	const char *p = list, *end;
 
 	while (p != NULL && *p != '\0') {
 		while (*p == ' ' || *p == ',')
 			p++;
 		end = p + strcspn(p, ", ");
-		if (end > p && in_cidr(p, (size_t)(end - p), addr))
+		if (end > p && fn(p, (size_t)(end - p), arg))
 			return true;
 		p = end;
 	}
 	return false;
+}
+
+static bool
+entry_matches(const char *entry, size_t len, void *addr)
+{
+	struct cidr c;
+
+	return parse_cidr(entry, len, &c) && in_cidr(&c, addr);
+}
+
+bool
+netaddr_allowed(const char *allow_list, const char *addr)
+{
+	return each_entry(allow_list, entry_matches, (void *)addr);
+}
+
+static bool
+entry_bad(const char *entry, size_t len, void *count)
+{
+	struct cidr c;
+
+	++*(size_t *)count;
+	return !parse_cidr(entry, len, &c);
+}
+
+size_t
+netaddr_list_check(const char *allow_list)
+{
+	size_t n = 0;
+
+	return each_entry(allow_list, entry_bad, &n) ? n : 0;
 }

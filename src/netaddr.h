@@ -6,6 +6,7 @@
 #define TETHER_NETADDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * True if addr (IPv4 or IPv6 text, as the web server reports it) lies in
@@ -15,5 +16,12 @@
  * "" allows nothing.
  */
 bool netaddr_allowed(const char *allow_list, const char *addr);
+
+/*
+ * Checks every entry of allow_list with the parser netaddr_allowed uses: 0
+ * if all parse, else the 1-based position of the first that does not (a
+ * prefix must be digits 0..32 or 0..128; "10.0.0.0/" is not /0).
+ */
+size_t netaddr_list_check(const char *allow_list);
 
 #endif

@@ -15,6 +15,10 @@ void
 reply_json(struct resp *resp, int status, json_object *o)
 {
 	resp_set_body(resp, status, "application/json", json_finish(o));
+	/* Here as well as in api_handle: the worker's own early answers (404
+	 * outside the mount, 413, 400) never reach api_handle. */
+	resp_set_header(resp, "Cache-Control", "no-store");
+	resp_set_header(resp, "X-Content-Type-Options", "nosniff");
 }
 
 void
@@ -73,9 +77,15 @@ reply_deny(struct resp *resp, const struct denial *a)
 	if (a->reason == REASON_SESSION_IDLE_TIMEOUT)
 		json_add_int(o, "idle_for_s", a->idle_for);
 	reply_json(resp, 401, o);
-	snprintf(hdr, sizeof(hdr),
-	    "Bearer error=\"invalid_token\", error_description=\"%s\"",
-	    reason_name(a->reason));
+	/* RFC 6750 §3.1: a request that sent no credential at all gets the
+	 * challenge without an error code; a bad one says invalid_token. */
+	if (a->reason == REASON_TOKEN_MISSING)
+		snprintf(hdr, sizeof(hdr), "Bearer realm=\"tether\"");
+	else
+		snprintf(hdr, sizeof(hdr),
+		    "Bearer realm=\"tether\", error=\"invalid_token\", "
+		    "error_description=\"%s\"",
+		    reason_name(a->reason));
 	resp_set_header(resp, "WWW-Authenticate", hdr);
 }
 

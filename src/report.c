@@ -27,13 +27,18 @@ report_parse(json_object *body, struct logout_event *ev, enum logout_type *type)
 		return "type must be one of USER_ACTION, TOKEN_EXPIRED, "
 		       "IDLE_TIMEOUT, REFRESH_FAILED, SESSION_ENDED, AUTH_ERROR, "
 		       "UNKNOWN.";
+	/* No control character in message or location, not even a newline
+	 * (a front end's message is one line): they end up on an operator's
+	 * terminal (tetherctl events), where ESC, CR or CSI could forge or
+	 * hide what is shown. */
 	if (json_get_text(body, "message", REPORT_MESSAGE_MAX, &msg) < 0 ||
-	    (msg != NULL && !util_utf8_valid(msg, strlen(msg))) ||
+	    (msg != NULL && !util_text_ok(msg, REPORT_MESSAGE_MAX)) ||
 	    json_get_text(body, "location", REPORT_LOCATION_MAX, &loc) < 0 ||
 	    (loc != NULL && !util_text_ok(loc, REPORT_LOCATION_MAX)) ||
 	    json_get_number(body, "idle_minutes", &idle) < 0 ||
 	    idle > REPORT_IDLE_MINUTES_MAX)
-		return "message, location or idle_minutes is invalid.";
+		return "message and location must be text without control characters, "
+		       "idle_minutes a number.";
 	if (json_object_object_get_ex(body, "context", &ctxo) && ctxo != NULL) {
 		ev->context =
 		    (char *)json_object_to_json_string_ext(ctxo, JSON_C_TO_STRING_PLAIN);

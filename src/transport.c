@@ -16,13 +16,74 @@
 #include "transport.h"
 #include "util.h"
 
-#define CSRF_BYTES 16 /* 128 bits */
+#define CSRF_BYTES 16 /* 128 bits: CSRF_TOKEN_LEN characters */
+_Static_assert((CSRF_BYTES * 4 + 2) / 3 == CSRF_TOKEN_LEN, "CSRF_TOKEN_LEN");
 #define REFRESH_FIELD_MAX 256 /* bytes; a genuine one is far shorter */
 
 static bool
 use_cookies(const struct config *cfg)
 {
 	return cfg->token_transport != TRANSPORT_BODY;
+}
+
+const char *
+transport_cookie_name(const struct config *cfg, enum tether_cookie which)
+{
+	static const char *const names[2][3] = {
+		{ "tether_access", "tether_refresh", "tether_csrf" },
+		{ "__Host-tether_access", "__Secure-tether_refresh",
+		    "__Host-tether_csrf" },
+	};
+
+	return names[cfg->cookie_secure ? 1 : 0][which];
+}
+
+/* The value of cookie which, or NULL when absent or sent more than once
+ * (transport_cookies_problem has refused that request already; this is
+ * the second line). */
+static const char *
+cookie_value(const struct config *cfg, const struct req *req, enum tether_cookie which)
+{
+	const char *name = transport_cookie_name(cfg, which);
+
+	return req_cookie_count(req, name) == 1 ? req_cookie(req, name) : NULL;
+}
+
+const char *
+transport_cookies_problem(const struct config *cfg, const struct req *req)
+{
+	static const char *const twice[] = {
+		"The access cookie was sent more than once (a second one set for "
+		"another path or domain?); clear this site's cookies and sign in again.",
+		"The refresh cookie was sent more than once (a second one set for "
+		"another path or domain?); clear this site's cookies and sign in again.",
+		"The CSRF cookie was sent more than once (a second one set for "
+		"another path or domain?); clear this site's cookies and sign in again.",
+	};
+	int i;
+
+	if (!use_cookies(cfg))
+		return NULL;
+	if (req->cookies_too_long)
+		return "The Cookie header is too long; clear this site's cookies.";
+	for (i = COOKIE_ACCESS; i <= COOKIE_CSRF; i++)
+		if (req_cookie_count(req, transport_cookie_name(cfg, i)) > 1)
+			return twice[i];
+	return NULL;
+}
+
+bool
+transport_csrf_shape_ok(const char *v)
+{
+	size_t i;
+
+	if (v == NULL || strlen(v) != CSRF_TOKEN_LEN)
+		return false;
+	for (i = 0; i < CSRF_TOKEN_LEN; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+		        (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_'))
+			return false;
+	return true;
 }
 
 const char *
@@ -43,7 +104,7 @@ transport_access_token(
 			return h;
 		}
 	}
-	if (use_cookies(cfg) && (c = req_cookie(req, COOKIE_ACCESS)) != NULL &&
+	if (use_cookies(cfg) && (c = cookie_value(cfg, req, COOKIE_ACCESS)) != NULL &&
 	    *c != '\0') {
 		*src = TOKEN_SRC_COOKIE;
 		return c;
@@ -65,7 +126,7 @@ transport_refresh_token(const struct config *cfg, const struct req *req,
 		*src = TOKEN_SRC_BODY;
 		return t;
 	}
-	if (use_cookies(cfg) && (t = req_cookie(req, COOKIE_REFRESH)) != NULL &&
+	if (use_cookies(cfg) && (t = cookie_value(cfg, req, COOKIE_REFRESH)) != NULL &&
 	    *t != '\0') {
 		*src = TOKEN_SRC_COOKIE;
 		return t;
@@ -73,20 +134,54 @@ transport_refresh_token(const struct config *cfg, const struct req *req,
 	return NULL;
 }
 
+enum token_source
+transport_credential(const struct config *cfg, const struct req *req, json_object *body)
+{
+	enum token_source a, r;
+
+	(void)transport_access_token(cfg, req, &a);
+	(void)transport_refresh_token(cfg, req, body, &r);
+	if (a == TOKEN_SRC_COOKIE || r == TOKEN_SRC_COOKIE)
+		return TOKEN_SRC_COOKIE;
+	/* An access cookie not read because a Bearer came first still rides
+	 * along; it needs no CSRF then, as the Bearer is the credential. */
+	return a != TOKEN_SRC_NONE ? a : r;
+}
+
 bool
-transport_csrf_ok(const struct req *req, enum token_source src)
+transport_csrf_ok(const struct config *cfg, const struct req *req, enum token_source src)
 {
 	const char *h, *c;
-	size_t len;
 
 	if (src != TOKEN_SRC_COOKIE || strcmp(req->method, "GET") == 0 ||
 	    strcmp(req->method, "HEAD") == 0)
 		return true;
 	h = req_header(req, "X-CSRF-Token");
-	c = req_cookie(req, COOKIE_CSRF);
-	if (h == NULL || c == NULL || (len = strlen(c)) == 0 || strlen(h) != len)
+	c = cookie_value(cfg, req, COOKIE_CSRF);
+	if (h == NULL || !transport_csrf_shape_ok(c) || strlen(h) != CSRF_TOKEN_LEN)
 		return false;
-	return util_ct_equal(h, c, len);
+	return util_ct_equal(h, c, CSRF_TOKEN_LEN);
+}
+
+bool
+transport_unforged(const struct config *cfg, const struct req *req, json_object *body,
+    enum token_source src)
+{
+	const char *c, *v = NULL;
+	size_t len;
+
+	if (src == TOKEN_SRC_BEARER)
+		return true;
+	if (src != TOKEN_SRC_COOKIE)
+		return false;
+	if (req_header(req, "X-CSRF-Token") != NULL)
+		return transport_csrf_ok(cfg, req, src);
+	c = cookie_value(cfg, req, COOKIE_CSRF);
+	if (body == NULL || !transport_csrf_shape_ok(c) ||
+	    json_get_string(body, "csrf", &v, &len) != 0 || v == NULL ||
+	    len != CSRF_TOKEN_LEN)
+		return false;
+	return util_ct_equal(v, c, CSRF_TOKEN_LEN);
 }
 
 bool
@@ -127,7 +222,8 @@ set_refresh_cookies(
 	for (i = 0; i < 2; i++) {
 		path = xasprintf("%s%s", cfg->mount_path, routes[i]);
 		cookie_opts(cfg, &o, path, max_age, true);
-		resp_set_cookie(resp, COOKIE_REFRESH, value, &o);
+		resp_set_cookie(
+		    resp, transport_cookie_name(cfg, COOKIE_REFRESH), value, &o);
 		free(path);
 	}
 }
@@ -136,20 +232,22 @@ void
 transport_set_cookies(const struct config *cfg, const struct req *req, struct resp *resp,
     const char *access, const char *refresh, int64_t max_age)
 {
-	const char *have = req_cookie(req, COOKIE_CSRF);
+	const char *have = cookie_value(cfg, req, COOKIE_CSRF);
 	struct cookie_opts o;
-	char *csrf;
+	char *csrf; /* owned */
 
 	if (!use_cookies(cfg))
 		return;
 	cookie_opts(cfg, &o, "/", max_age, true);
-	resp_set_cookie(resp, COOKIE_ACCESS, access, &o);
+	resp_set_cookie(resp, transport_cookie_name(cfg, COOKIE_ACCESS), access, &o);
 	set_refresh_cookies(cfg, resp, refresh, max_age);
-	/* A new CSRF value only when there is none: other tabs hold the old
-	 * one, and changing it under them would fail their next request. */
-	csrf = have != NULL ? xstrdup(have) : b64url_random_token(CSRF_BYTES);
+	/* A new CSRF value only when there is none of tether's shape: other
+	 * tabs hold the old one, and changing it under them would fail their
+	 * next request; but a value someone else planted is never reflected. */
+	csrf = transport_csrf_shape_ok(have) ? xstrdup(have)
+	                                     : b64url_random_token(CSRF_BYTES);
 	cookie_opts(cfg, &o, "/", max_age, false);
-	resp_set_cookie(resp, COOKIE_CSRF, csrf, &o);
+	resp_set_cookie(resp, transport_cookie_name(cfg, COOKIE_CSRF), csrf, &o);
 	free(csrf);
 }
 
@@ -161,8 +259,8 @@ transport_clear_cookies(const struct config *cfg, struct resp *resp)
 	if (!use_cookies(cfg))
 		return;
 	cookie_opts(cfg, &o, "/", 0, true);
-	resp_set_cookie(resp, COOKIE_ACCESS, "", &o);
+	resp_set_cookie(resp, transport_cookie_name(cfg, COOKIE_ACCESS), "", &o);
 	set_refresh_cookies(cfg, resp, "", 0);
 	cookie_opts(cfg, &o, "/", 0, false);
-	resp_set_cookie(resp, COOKIE_CSRF, "", &o);
+	resp_set_cookie(resp, transport_cookie_name(cfg, COOKIE_CSRF), "", &o);
 }

@@ -327,7 +327,49 @@ util_text_ok(const char *s, size_t max_chars)
 	if (!util_utf8_valid(s, len) || util_utf8_length(s, len) > max_chars)
 		return false;
 	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < ' ' || *p == 0x7f)
+		/* C0, DEL, and C1 (U+0080..U+009F, "\xc2\x80".."\xc2\x9f" in
+		 * UTF-8): a terminal obeys CSI as it obeys ESC [. */
+		if (*p < ' ' || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
 			return false;
 	return true;
+}
+
+char *
+util_escape_text(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t n = strlen((const char *)p), i = 0, k, o = 0;
+	char *out = xmalloc(4 * n + 1); /* "\xNN" is the longest a byte gets */
+
+	while (i < n) {
+		k = utf8_seq(p + i, n - i);
+		if (k > 1 && !(p[i] == 0xc2 && p[i + 1] <= 0x9f)) {
+			memcpy(out + o, p + i, k); /* printable non-ASCII */
+			o += k;
+			i += k;
+			continue;
+		}
+		if (k == 1 && p[i] >= ' ' && p[i] != 0x7f && p[i] != '\\') {
+			out[o++] = (char)p[i++];
+			continue;
+		}
+		/* A control, an invalid byte, or the backslash itself (so that
+		 * an escape in the output is never the client's text). */
+		k = k > 1 ? k : 1;
+		for (; k > 0; k--, i++) {
+			if (p[i] == '\\') {
+				out[o++] = '\\';
+				out[o++] = '\\';
+				continue;
+			}
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[p[i] >> 4];
+			out[o++] = hex[p[i] & 0xf];
+		}
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -62,7 +62,14 @@ bool util_utf8_valid(const char *s, size_t len);
 /* Number of code points in valid UTF-8. */
 size_t util_utf8_length(const char *s, size_t len);
 /* Text for people: valid UTF-8 of at most max_chars code points, without
- * control characters. */
+ * control characters (C0, DEL or C1). */
 bool util_text_ok(const char *s, size_t max_chars);
+/*
+ * s made safe for a terminal (vis(3)-style): every control byte (C0, DEL,
+ * C1 as UTF-8) and every byte that is not valid UTF-8 becomes "\xNN", a
+ * backslash "\\"; printable text, non-ASCII included, is kept. NULL is
+ * "". Returns an allocated string the caller frees.
+ */
+char *util_escape_text(const char *s);
 
 #endif

@@ -37,13 +37,19 @@ export function backoffMs(attempt) {
   return Math.min(30000, 1000 * 2 ** Math.max(0, attempt - 1));
 }
 
-/** The value of the CSRF cookie in a document.cookie string, or ''. */
+/**
+ * The value of the CSRF cookie in a document.cookie string, or ''. Its name
+ * is `__Host-tether_csrf` when the server's cookies are Secure, and
+ * `tether_csrf` on plain http; the prefixed one wins if both are there.
+ */
 export function csrfFrom(cookieString) {
+  let plain = '';
   for (const part of (cookieString || '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === 'tether_csrf') return decodeURIComponent(v.join('='));
+    if (k === '__Host-tether_csrf') return decodeURIComponent(v.join('='));
+    if (k === 'tether_csrf' && !plain) plain = decodeURIComponent(v.join('='));
   }
-  return '';
+  return plain;
 }
 
 /**
@@ -314,11 +320,15 @@ export function createAuthClient(o) {
     /**
      * Sends a logout report: with fetch keepalive (it can carry the CSRF
      * header, and survives the page going away), or navigator.sendBeacon
-     * when fetch cannot start. The server takes it without CSRF too.
+     * when fetch cannot start. The server takes it without CSRF too, but
+     * counts it as the user's only with the CSRF value (the header, or
+     * "csrf" in the body, which sendBeacon can carry).
      */
     report(report) {
       const url = o.base + '/logout-event';
+      const csrf = csrfFrom(cookies());
       const body = JSON.stringify(report);
+      const beaconBody = JSON.stringify(csrf ? { ...report, csrf } : report);
       try {
         return f(url, {
           method: 'POST',
@@ -326,15 +336,15 @@ export function createAuthClient(o) {
           credentials: 'same-origin',
           headers: {
             'Content-Type': 'application/json',
-            'X-CSRF-Token': csrfFrom(cookies()),
+            'X-CSRF-Token': csrf,
             'X-Activity': 'background',
           },
           body,
         })
           .then((r) => r.status)
-          .catch(() => beacon(url, body));
+          .catch(() => beacon(url, beaconBody));
       } catch {
-        return Promise.resolve(beacon(url, body));
+        return Promise.resolve(beacon(url, beaconBody));
       }
     },
   };

@@ -2,7 +2,7 @@
 // harness.js): a signed-in app page, reading the banner, waiting for the
 // warning and the modal.
 import assert from 'node:assert/strict';
-import { assertNoTokens, createUser, newPage, signIn, sql, waitFor } from './harness.js';
+import { assertNoTokens, createUser, isTetherCookie, newPage, signIn, sql, waitFor } from './harness.js';
 
 // Waits until app.html has loaded the user (the session is running).
 export async function appReady(page) {
@@ -63,7 +63,7 @@ export async function waitForModal(page, timeout = 45000) {
 // cookie's "sid" claim (the test can read the httpOnly cookie; the page
 // cannot).
 export async function serverSession(context) {
-  const cookie = (await context.cookies()).find((c) => c.name === 'tether_access');
+  const cookie = (await context.cookies()).find((c) => isTetherCookie(c.name, 'tether_access'));
   assert.ok(cookie && cookie.value, 'the context has an access cookie');
   const sid = JSON.parse(Buffer.from(cookie.value.split('.')[1], 'base64url').toString()).sid;
   const row = await sql(

@@ -241,7 +241,14 @@ export function countRequests(context, method, pathEnd) {
 // --------------------------------------------------------------- the tokens
 
 const JWT_SHAPE = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
-const TOKEN_COOKIES = ['tether_access', 'tether_refresh'];
+// Plain names on http (cookie_secure = false, as here); __Host- and
+// __Secure- names when the cookies are Secure.
+const TOKEN_COOKIES = ['tether_access', 'tether_refresh', '__Host-tether_access', '__Secure-tether_refresh'];
+
+/** Whether a cookie name is tether's `base` cookie ('tether_access'), under either name. */
+export function isTetherCookie(name, base) {
+  return name === base || name === '__Host-' + base || name === '__Secure-' + base;
+}
 
 // Throws when a token is anywhere a script could read it: the values of
 // the httpOnly cookies tether_access and tether_refresh, or anything shaped

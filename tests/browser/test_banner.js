@@ -8,7 +8,7 @@
 // hovered or focused).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertAxeClean, cfg, createUser, launch, newPage, sessionInfo, shot, signIn, sleep, sql, tetherctl, waitFor } from './harness.js';
+import { assertAxeClean, cfg, createUser, isTetherCookie, launch, newPage, sessionInfo, shot, signIn, sleep, sql, tetherctl, waitFor } from './harness.js';
 import { appReady, bannerDetails, clean, onSigninWithBanner, signedInApp, waitForModal } from './flows.js';
 
 let browser;
@@ -165,7 +165,7 @@ test('maximum age: the timeout modal, then "max-age" (SESSION_EXPIRED)', async (
 
 test('a refresh token used twice: 401 REFRESH_REUSED for the replay, then "reuse" on the device', async () => {
   const { context, page } = await signedInApp(browser);
-  const refreshCookie = async () => (await context.cookies()).find((c) => c.name === 'tether_refresh')?.value;
+  const refreshCookie = async () => (await context.cookies()).find((c) => isTetherCookie(c.name, 'tether_refresh'))?.value;
   const old = await refreshCookie();
   assert.ok(old, 'a refresh cookie');
   // Let the access token expire, then a request of the user's: one refresh, which rotates.

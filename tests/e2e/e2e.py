@@ -180,8 +180,16 @@ class Scenario:
         """A 401 with reason (and ended_reason), plus WWW-Authenticate."""
         ok = self.error(r, 401, "unauthorized", what, reason)
         www = r.header("WWW-Authenticate") or ""
-        ok &= self.check(www.startswith("Bearer") and "invalid_token" in www,
-                         "%s: WWW-Authenticate Bearer invalid_token" % what, www)
+        if reason == "TOKEN_MISSING":
+            # RFC 6750 §3.1: no credential at all, no error code.
+            ok &= self.eq(www, 'Bearer realm="tether"',
+                          "%s: WWW-Authenticate without an error" % what)
+        else:
+            ok &= self.check(www.startswith('Bearer realm="tether", error="invalid_token"')
+                             and reason in www,
+                             "%s: WWW-Authenticate Bearer invalid_token" % what, www)
+        ok &= self.eq(r.header("X-Content-Type-Options"), "nosniff",
+                      "%s: X-Content-Type-Options" % what)
         if ended_reason is not None:
             ok &= self.eq(r.field("ended_reason"), ended_reason,
                           "%s: ended_reason" % what)

@@ -2,7 +2,10 @@
 refresh cookies and a readable CSRF cookie, and with "X-Token-Transport:
 cookie" puts no token in the body; the cookies live until the refresh
 token expires plus session_retention; a non-GET request whose credential
-is a cookie needs X-CSRF-Token; refresh and logout by cookie."""
+is a cookie needs X-CSRF-Token; refresh and logout by cookie; a logout or
+refresh with no credential at all deletes no cookie (no forged sign-out);
+a repeated tether cookie is a 400, junk cookies do not hide ours, and a
+planted CSRF value is never reflected."""
 
 import e2e
 
@@ -105,8 +108,24 @@ def main(s):
             "without the header the tokens are in the body", repr(r))
     new_access = c.cookie("tether_access")
 
+    # L4: a cross-site auto-submitted empty form carries no cookie under
+    # SameSite=Lax. With no credential at all, /logout and /refresh answer
+    # without touching the browser's cookies: no forged sign-out.
+    forged = {"Origin": "https://evil.example",
+              "Content-Type": "application/x-www-form-urlencoded"}
+    bare = e2e.Client()
+    r = bare.request("POST", "/logout", body=b"", headers=forged)
+    s.status(r, 200, "a credential-less cross-site POST /logout")
+    s.eq(r.header_all("Set-Cookie"), [], "it deletes no cookie")
+    r = bare.request("POST", "/refresh", body=b"", headers=forged)
+    s.unauthorized(r, "TOKEN_MISSING", "a credential-less cross-site POST /refresh")
+    s.eq(r.header_all("Set-Cookie"), [], "that refresh deletes no cookie either")
+    r = c.get("/me")
+    s.status(r, 200, "the browser's session is untouched")
+
     r = c.post("/logout")
     s.error(r, 403, "csrf_failed", "POST /logout by cookie without X-CSRF-Token")
+    s.eq(r.header_all("Set-Cookie"), [], "a refused logout deletes no cookie")
     r = c.post("/logout", headers={"X-CSRF-Token": c.cookie("tether_csrf") or ""})
     s.status(r, 200, "POST /logout by cookie with X-CSRF-Token")
     for ck in e2e.parse_set_cookies(r):
@@ -119,6 +138,25 @@ def main(s):
     r = e2e.Client().get("/me", token=new_access)
     s.unauthorized(r, "SESSION_ENDED", "the access token after logout",
                    ended_reason="USER_LOGOUT")
+
+    cookie_names(s, email)
+
+
+def cookie_names(s, email):
+    """L8 over HTTP (cookie_secure is off here: plain names)."""
+    api = e2e.Client()
+    r = e2e.login(api, email)
+    s.status(r, 200, "login for the cookie checks")
+    at = r.field("access_token")
+    r = api.get("/me", headers={"Cookie": "tether_access=%s; tether_access=%s" % (at, at)})
+    s.error(r, 400, "invalid_request", "a repeated tether_access cookie")
+    junk = "; ".join("junk%d=x" % i for i in range(100))
+    r = api.get("/me", headers={"Cookie": "%s; tether_access=%s" % (junk, at)})
+    s.status(r, 200, "100 junk cookies before tether_access")
+    r = e2e.login(api, email, headers={"Cookie": 'tether_csrf=attacker-chosen,Domain=evil "x"'})
+    csrf = by_name(e2e.parse_set_cookies(r), "tether_csrf")
+    s.check(len(csrf) == 1 and len(csrf[0]["value"]) == 22 and "attacker" not in csrf[0]["value"],
+            "a planted CSRF cookie is replaced, never reflected", r.header_all("Set-Cookie"))
 
 
 e2e.run("cookies", main)

@@ -3,7 +3,8 @@ cookies (they outlive the session by session_retention) and is told why:
 an idle session's access cookie and refresh cookie get 401
 SESSION_IDLE_TIMEOUT with idle_for_s, and no 401 sets or deletes a
 cookie. The logout report that follows (sendBeacon: text/plain, no CSRF
-header) is recorded as that user's. (The absolute lifetime is tested in
+header, the CSRF value in the body) is recorded as that user's; one
+without the CSRF value is not. (The absolute lifetime is tested in
 tests/integration/test_api.c, with an injected clock.)"""
 
 import time
@@ -50,11 +51,18 @@ def main(s):
             "the browser keeps its cookies after the 401s")
 
     # What navigator.sendBeacon sends: a text/plain Blob, the cookies, no
-    # custom header.
+    # custom header; the front end puts the CSRF value in the body.
     marker = "e2e-beacon-%s" % uuid.uuid4().hex[:8]
-    body = ('{"type":"IDLE_TIMEOUT","message":"%s","idle_minutes":0.05}' % marker).encode()
+    body = ('{"type":"IDLE_TIMEOUT","message":"%s","idle_minutes":0.05,"csrf":"%s"}'
+            % (marker, c.cookie("tether_csrf") or "")).encode()
     r = c.request("POST", "/logout-event", body=body, headers=BEACON)
     s.status(r, 202, "a beacon report by cookie, without X-CSRF-Token")
+    # The same without the CSRF value (what a same-site page could forge):
+    # taken, but not the user's.
+    forged = "e2e-forged-%s" % uuid.uuid4().hex[:8]
+    body = ('{"type":"USER_ACTION","message":"%s"}' % forged).encode()
+    r = c.request("POST", "/logout-event", body=body, headers=BEACON)
+    s.status(r, 202, "a beacon report by cookie without the CSRF value")
 
     other = e2e.Client()
     r = e2e.login(other, email)
@@ -64,6 +72,8 @@ def main(s):
     events = r.field("events") or []
     mine = [e for e in events if e.get("kind") == "report" and e.get("message") == marker]
     s.eq(len(mine), 1, "the beacon report is the user's own")
+    s.eq([e for e in events if e.get("message") == forged], [],
+         "a report without a proof it is not forged is not in the user's timeline")
     for e in mine:
         s.eq(e.get("session_id"), sid, "the report names the ended session")
         s.eq(e.get("type"), "IDLE_TIMEOUT", "the report's type")

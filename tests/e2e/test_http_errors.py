@@ -2,7 +2,8 @@
 
 Unknown path 404, wrong method 405 with Allow, a body over max_body_bytes
 413 (decided from Content-Length), a body over the web server's cap 413,
-bad JSON 400 invalid_request, and 401 TOKEN_MISSING / TOKEN_INVALID.
+bad JSON 400 invalid_request, and 401 TOKEN_MISSING / TOKEN_INVALID (their
+WWW-Authenticate per RFC 6750 §3.1). Every API answer has nosniff.
 """
 
 import e2e
@@ -14,6 +15,7 @@ def main(s):
     r = c.get("/no-such-endpoint")
     s.status(r, 404, "GET /no-such-endpoint")
     s.check(isinstance(r.field("error"), str), "404 has a JSON error", repr(r))
+    s.eq(r.header("X-Content-Type-Options"), "nosniff", "404: X-Content-Type-Options")
 
     r = c.get("/login")
     s.status(r, 405, "GET /login")
@@ -30,6 +32,9 @@ def main(s):
     r = c.request("POST", "/login", body=big)
     s.status(r, 413, "POST /login with a 17 KiB body")
     s.check(isinstance(r.field("error"), str), "413 from tether has a JSON error", repr(r))
+    # The worker's own early answers (before any route) are API answers too.
+    s.eq(r.header("X-Content-Type-Options"), "nosniff", "413: X-Content-Type-Options")
+    s.eq(r.header("Cache-Control"), "no-store", "413: Cache-Control")
 
     # Over the web server's cap: lighttpd refuses before any worker sees it.
     r = c.request("POST", "/login", body=b"x" * (100 * 1024))

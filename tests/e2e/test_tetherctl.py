@@ -1,7 +1,8 @@
 """e2e tetherctl: every command against the same database the workers use,
 checked through its output and through the API (a disabled user's session
 ends, an admin revoke reads REVOKED_BY_ADMIN, a logout report shows up in
-`tetherctl events`)."""
+`tetherctl events`); a client's control characters are refused in reports
+and escaped in every output of stored text."""
 
 import os
 import subprocess
@@ -107,6 +108,39 @@ def main(s):
         s.check(field in out, "events shows %s" % field)
     s.check("e2e idle report" in out and "REVOKED_BY_ADMIN" in out and
             "USER_DISABLED" in out, "events has the report and the session ends")
+
+    # L1: a client's control characters never reach the operator's
+    # terminal. The audit's forged block is refused at the API...
+    forged = ("bye\u001b[2J\u001b]0;owned\u0007\r\n====\nLOGOUT EVENT - 2026-11-30\n"
+              "User: admin@example.com (id 1)")
+    r = e2e.Client().post("/logout-event", {"type": "USER_ACTION", "message": forged})
+    s.error(r, 400, "invalid_request", "a report whose message has control characters")
+    r = e2e.Client().post("/logout-event", {"type": "UNKNOWN", "location": "/a\u009b2J"})
+    s.error(r, 400, "invalid_request", "a report whose location has a C1 control")
+    # ... and whatever is stored is escaped on output: a user agent with
+    # ESC and BEL (if the web server lets it through), a display name with
+    # them (tetherctl stores what it is given).
+    ua_marker = "e2e-ua-%s" % os.getpid()
+    r = e2e.Client().post("/logout-event", {"type": "UNKNOWN", "message": "ua check"},
+                          headers={"User-Agent": ua_marker + "\x1b]0;owned\x07"})
+    name_email = e2e.unique_email("ctl-esc")
+    rc, out, err = ctl("user", "add", name_email, "--name", "Evil\x1b[2J\x07\u009bName",
+                       stdin="pass word 123\n")
+    s.eq(rc, 0, "user add with control characters in the name")
+    rc, out, _ = ctl("user", "list")
+    s.check("Evil\\x1b[2J\\x07\\xc2\\x9bName" in out, "user list escapes the name", out[-400:])
+    s.check(not any(ch in out for ch in "\x1b\x07\u009b"),
+            "user list prints no raw control character", repr(out[-400:]))
+    rc, out, _ = ctl("events", "--limit", "50")
+    s.check(not any(ch in out for ch in "\x1b\x07\r\u009b"),
+            "events prints no raw control character", repr(out[:400]))
+    # lighttpd refuses such a header itself (400); a server that passes it
+    # on must see it escaped.
+    s.check(r.status in (202, 400), "a user agent with ESC and BEL: stored or refused",
+            r.status)
+    if r.status == 202:
+        s.check(ua_marker + "\\x1b]0;owned\\x07" in out, "events escapes the user agent",
+                out[:800])
 
     rc, out, _ = ctl("stats")
     s.check(rc == 0 and "active sessions" in out and "refreshes in the last hour" in out,

@@ -399,12 +399,13 @@ itest_login(struct tokens *t, const char *email, const char *password,
 	t->access = xstrdup(call_str(&c, "access_token"));
 	t->refresh = xstrdup(call_str(&c, "refresh_token"));
 	t->sid = xstrdup(call_str(&c, "session.id"));
-	t->csrf = call_cookie(&c, "tether_csrf");
+	t->csrf = call_cookie(&c, "__Host-tether_csrf");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t->access);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t->refresh);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t->sid);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t->csrf);
-	t->cookie = xasprintf("tether_access=%s; tether_csrf=%s", t->access, t->csrf);
+	t->cookie = xasprintf(
+	    "__Host-tether_access=%s; __Host-tether_csrf=%s", t->access, t->csrf);
 	call_clear(&c);
 	free(body);
 }

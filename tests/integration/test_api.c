@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -41,12 +42,22 @@ fresh(void)
 static void
 assert_deny(const struct call *c, const char *reason)
 {
+	const char *www;
+
 	CU_ASSERT_EQUAL(c->status, 401);
 	TU_ASSERT_STR_EQ(call_str(c, "error"), "unauthorized");
 	TU_ASSERT_STR_EQ(call_str(c, "reason"), reason);
-	CU_ASSERT_PTR_NOT_NULL(call_header(c, "WWW-Authenticate"));
-	if (call_header(c, "WWW-Authenticate") != NULL)
-		CU_ASSERT_PTR_NOT_NULL(strstr(call_header(c, "WWW-Authenticate"), reason));
+	www = call_header(c, "WWW-Authenticate");
+	CU_ASSERT_PTR_NOT_NULL(www);
+	/* RFC 6750 §3.1: no credential at all, no error code; a bad one,
+	 * invalid_token with the reason. */
+	if (strcmp(reason, "TOKEN_MISSING") == 0) {
+		TU_ASSERT_STR_EQ(www, "Bearer realm=\"tether\"");
+	} else if (www != NULL) {
+		CU_ASSERT_PTR_NOT_NULL(strstr(www, "error=\"invalid_token\""));
+		CU_ASSERT_PTR_NOT_NULL(strstr(www, reason));
+	}
+	TU_ASSERT_STR_EQ(call_header(c, "X-Content-Type-Options"), "nosniff");
 }
 
 static void
@@ -83,6 +94,7 @@ test_health_reports_the_database(void)
 	CU_ASSERT_EQUAL(c.status, 200);
 	TU_ASSERT_STR_EQ(call_str(&c, "database"), "ok");
 	TU_ASSERT_STR_EQ(call_header(&c, "Cache-Control"), "no-store");
+	TU_ASSERT_STR_EQ(call_header(&c, "X-Content-Type-Options"), "nosniff");
 	call_clear(&c);
 }
 
@@ -685,31 +697,32 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 	CU_ASSERT_PTR_NOT_NULL(call_str(&c, "session.id"));
 	TU_ASSERT_STR_EQ(call_str(&c, "user.email"), "alice@example.com");
 	CU_ASSERT_EQUAL(call_int(&c, "server_time"), T0);
-	access = call_cookie(&c, "tether_access");
-	refresh = call_cookie(&c, "tether_refresh");
-	csrf = call_cookie(&c, "tether_csrf");
+	access = call_cookie(&c, "__Host-tether_access");
+	refresh = call_cookie(&c, "__Secure-tether_refresh");
+	csrf = call_cookie(&c, "__Host-tether_csrf");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(access);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(refresh);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(csrf);
 	for (i = 0; i < c.resp.nheaders; i++) {
 		const char *v = c.resp.headers[i].value;
 
-		if (strncmp(v, "tether_refresh=", 15) == 0) {
+		if (strncmp(v, "__Secure-tether_refresh=", 24) == 0) {
 			CU_ASSERT_PTR_NOT_NULL(strstr(v, "HttpOnly"));
 			CU_ASSERT_PTR_NOT_NULL(strstr(v, "Secure"));
 			CU_ASSERT_PTR_NOT_NULL(strstr(v, "SameSite=Lax"));
 			if (strstr(v, "Path=/api/auth/refresh") || strstr(v, "Path=/api/auth/logout"))
 				refresh_paths++;
 		}
-		if (strncmp(v, "tether_access=", 14) == 0)
+		if (strncmp(v, "__Host-tether_access=", 21) == 0)
 			CU_ASSERT_PTR_NOT_NULL(strstr(v, "Path=/;"));
-		if (strncmp(v, "tether_csrf=", 12) == 0)
+		if (strncmp(v, "__Host-tether_csrf=", 19) == 0)
 			CU_ASSERT_PTR_NULL(strstr(v, "HttpOnly"));
 	}
 	CU_ASSERT_EQUAL(refresh_paths, 2);
 	call_clear(&c);
 
-	cookie = xasprintf("tether_access=%s; tether_csrf=%s", access, csrf);
+	cookie =
+	    xasprintf("__Host-tether_access=%s; __Host-tether_csrf=%s", access, csrf);
 	memset(&o, 0, sizeof(o));
 	o.cookie = cookie;
 	itest_call(&c, "GET", "/me", NULL, &o, T0 + 1);
@@ -728,7 +741,8 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 	CU_ASSERT_EQUAL(c.status, 200);
 	call_clear(&c);
 
-	rcookie = xasprintf("tether_refresh=%s; tether_csrf=%s", refresh, csrf);
+	rcookie =
+	    xasprintf("__Secure-tether_refresh=%s; __Host-tether_csrf=%s", refresh, csrf);
 	memset(&o, 0, sizeof(o));
 	o.cookie = rcookie;
 	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + 4);
@@ -741,7 +755,7 @@ test_cookie_transport_sets_cookies_and_requires_csrf(void)
 	CU_ASSERT_FALSE(call_has(&c, "access_token"));
 	CU_ASSERT_FALSE(call_has(&c, "refresh_token"));
 	CU_ASSERT_EQUAL(call_int(&c, "access_expires_at"), T0 + 5 + 15 * MIN);
-	next = call_cookie(&c, "tether_access");
+	next = call_cookie(&c, "__Host-tether_access");
 	CU_ASSERT_PTR_NOT_NULL(next);
 	TU_ASSERT_STR_NE(tu_s(next), access);
 	call_clear(&c);
@@ -811,16 +825,17 @@ cookie_login(bool remember, time_t now, char **csrf, int64_t *max_age)
 
 	itest_call(&c, "POST", "/login", body, &o, now);
 	CU_ASSERT_EQUAL_FATAL(c.status, 200);
-	access = call_cookie(&c, "tether_access");
-	refresh = call_cookie(&c, "tether_refresh");
-	*csrf = call_cookie(&c, "tether_csrf");
+	access = call_cookie(&c, "__Host-tether_access");
+	refresh = call_cookie(&c, "__Secure-tether_refresh");
+	*csrf = call_cookie(&c, "__Host-tether_csrf");
 	CU_ASSERT_FATAL(access != NULL && refresh != NULL && *csrf != NULL);
-	*max_age = call_cookie_max_age(&c, "tether_access");
+	*max_age = call_cookie_max_age(&c, "__Host-tether_access");
 	/* Every cookie of a login lives as long. */
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_refresh"), *max_age);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_csrf"), *max_age);
-	jar = xasprintf("tether_access=%s; tether_refresh=%s; tether_csrf=%s", access,
-	    refresh, *csrf);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Secure-tether_refresh"), *max_age);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_csrf"), *max_age);
+	jar = xasprintf(
+	    "__Host-tether_access=%s; __Secure-tether_refresh=%s; __Host-tether_csrf=%s",
+	    access, refresh, *csrf);
 	call_clear(&c);
 	free(body);
 	free(access);
@@ -846,17 +861,20 @@ test_cookies_outlive_the_refresh_token_by_the_session_retention(void)
 	/* The new refresh token is capped at the session's end: so are they. */
 	CU_ASSERT_EQUAL(call_int(&c, "refresh_expires_at") - call_int(&c, "server_time"),
 	    12 * HOUR - 5 * MIN);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_access"), 12 * HOUR - 5 * MIN + 30 * DAY);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_refresh"), 12 * HOUR - 5 * MIN + 30 * DAY);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_csrf"), 12 * HOUR - 5 * MIN + 30 * DAY);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_access"),
+	    12 * HOUR - 5 * MIN + 30 * DAY);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Secure-tether_refresh"),
+	    12 * HOUR - 5 * MIN + 30 * DAY);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_csrf"),
+	    12 * HOUR - 5 * MIN + 30 * DAY);
 	call_clear(&c);
 	/* An explicit logout still deletes them. */
 	itest_call(&c, "POST", "/logout", NULL, &o, T0 + 6 * MIN);
 	CU_ASSERT_EQUAL(c.status, 200);
 	CU_ASSERT_EQUAL(call_cookie_count(&c), 4);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_access"), 0);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_refresh"), 0);
-	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "tether_csrf"), 0);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_access"), 0);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Secure-tether_refresh"), 0);
+	CU_ASSERT_EQUAL(call_cookie_max_age(&c, "__Host-tether_csrf"), 0);
 	call_clear(&c);
 	free(jar);
 	free(csrf);
@@ -917,7 +935,7 @@ test_dead_cookies_past_the_absolute_lifetime_get_session_expired(void)
 	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
 	call_clear(&c);
 	/* The refresh cookie alone: nothing is left to say. */
-	only_refresh = xasprintf("%s", strstr(jar, "tether_refresh="));
+	only_refresh = xasprintf("%s", strstr(jar, "__Secure-tether_refresh="));
 	o.cookie = only_refresh;
 	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + HOUR + 12 * MIN);
 	assert_deny(&c, "REFRESH_INVALID");
@@ -1250,26 +1268,50 @@ test_a_beacon_report_by_cookie_needs_no_csrf_and_is_no_activity(void)
 	static const char *const refused[] = { "text/plainx", "text/html", "text/plain-json",
 		NULL };
 	size_t i;
-	char id[24];
+	char id[24], *body;
 
 	fresh();
 	itest_login(&t, "alice@example.com", PW, false, T0);
 	o.cookie = t.cookie; /* access and CSRF cookies, no X-CSRF-Token */
+	/* L5: without a proof it is not forged (a same-site page can send
+	 * exactly this), the report is taken but not attributed, and it
+	 * never slides the idle timer. */
 	itest_call(&c, "POST", "/logout-event",
-	    "{\"type\":\"USER_ACTION\",\"message\":\"bye\"}", &o, T0 + 10 * MIN);
+	    "{\"type\":\"USER_ACTION\",\"message\":\"forged\"}", &o, T0 + 10 * MIN);
 	CU_ASSERT_EQUAL(c.status, 202);
 	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
 	call_clear(&c);
 	snprintf(id, sizeof(id), "%lld", (long long)uid);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE "
+	    "user_id IS NULL AND session_id IS NULL AND message = 'forged'", NULL), 1);
+	/* A wrong CSRF value in the body proves nothing either. */
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"USER_ACTION\",\"message\":\"forged2\","
+	    "\"csrf\":\"AAAAAAAAAAAAAAAAAAAAAA\"}", &o, T0 + 10 * MIN);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE "
+	    "user_id IS NULL AND message = 'forged2'", NULL), 1);
+	/* sendBeacon: the CSRF value in the body is the proof. */
+	body = xasprintf("{\"type\":\"USER_ACTION\",\"message\":\"bye\",\"csrf\":\"%s\"}",
+	    t.csrf);
+	itest_call(&c, "POST", "/logout-event", body, &o, T0 + 10 * MIN);
+	free(body);
+	CU_ASSERT_EQUAL(c.status, 202);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events WHERE user_id = "
 	    "$1::bigint AND session_id = $2::uuid AND type = 'USER_ACTION'", id, t.sid, NULL), 1);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from last_active_at)::bigint "
 	    "FROM sessions", NULL), T0);
-	/* Sent once the session idled out: still the user's own report. */
+	/* Sent once the session idled out, with X-CSRF-Token (fetch
+	 * keepalive): still the user's own report. */
+	o.csrf = t.csrf;
 	itest_call(&c, "POST", "/logout-event",
 	    "{\"type\":\"IDLE_TIMEOUT\",\"idle_minutes\":31}", &o, T0 + 31 * MIN);
 	CU_ASSERT_EQUAL(c.status, 202);
 	call_clear(&c);
+	o.csrf = NULL;
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events l JOIN sessions s "
 	    "ON s.id = l.session_id AND s.user_id = l.user_id WHERE s.id = $1::uuid", t.sid, NULL),
 	    2);
@@ -1302,6 +1344,32 @@ test_logout_reports_are_validated_stored_and_listed(void)
 	itest_call(&c, "POST", "/logout-event", "{\"type\":\"NOPE\"}", NULL, T0);
 	CU_ASSERT_EQUAL(c.status, 400);
 	call_clear(&c);
+	/* L1: no control character in message or location (ESC, CR/LF, C1
+	 * CSI), so none can reach an operator's terminal; other text is fine. */
+	{
+		static const char *const bad[] = {
+			"{\"type\":\"UNKNOWN\",\"message\":\"bye\\u001b[2J\"}",
+			"{\"type\":\"UNKNOWN\",\"message\":\"a\\r\\nLOGOUT EVENT\"}",
+			"{\"type\":\"UNKNOWN\",\"message\":\"csi\\u009b2J\"}",
+			"{\"type\":\"UNKNOWN\",\"message\":\"del\\u007f\"}",
+			"{\"type\":\"UNKNOWN\",\"location\":\"/x\\u0085\"}",
+			NULL };
+		size_t k;
+
+		for (k = 0; bad[k] != NULL; k++) {
+			itest_call(&c, "POST", "/logout-event", bad[k], NULL, T0);
+			CU_ASSERT_EQUAL(c.status, 400);
+			call_clear(&c);
+		}
+		itest_call(&c, "POST", "/logout-event",
+		    "{\"type\":\"UNKNOWN\","
+		    "\"message\":\"Abgemeldet \\u2013 caf\\u00e9\"}",
+		    NULL, T0);
+		CU_ASSERT_EQUAL(c.status, 202);
+		call_clear(&c);
+		CU_ASSERT_EQUAL(
+		    itest_sql_int("SELECT count(*) FROM logout_events", NULL), 2);
+	}
 	big = xmalloc(6000);
 	memset(big, 'x', 5999);
 	big[5999] = '\0';
@@ -1711,6 +1779,208 @@ teardown_cached(void)
 	return 0;
 }
 
+/* ---- L8: cookie names, repeats, junk, the CSRF value ---- */
+
+static void
+test_a_repeated_tether_cookie_is_refused_not_first_wins(void)
+{
+	struct tokens a, b;
+	struct call c;
+	struct call_opts o = { 0 };
+	char *jar;
+
+	fresh();
+	(void)itest_user("bob@example.com", PW);
+	itest_login(&a, "alice@example.com", PW, false, T0);
+	itest_login(&b, "bob@example.com", PW, false, T0);
+	/* What a cookie tossed for Path=/api/auth makes a browser send: the
+	 * tossed one first. Taking the first would make alice bob. */
+	jar = xasprintf(
+	    "__Host-tether_access=%s; __Host-tether_access=%s", b.access, a.access);
+	o.cookie = jar;
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 400);
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "invalid_request");
+	CU_ASSERT_PTR_NOT_NULL(strstr(tu_s(call_str(&c, "message")), "more than once"));
+	CU_ASSERT_PTR_NULL(call_str(&c, "user.email"));
+	call_clear(&c);
+	free(jar);
+	/* The same for the CSRF and refresh cookies, and for /logout, which
+	 * then ends neither session nor clears any cookie. */
+	jar = xasprintf(
+	    "__Host-tether_access=%s; __Host-tether_csrf=%s; __Host-tether_csrf=%s",
+	    a.access, a.csrf, a.csrf);
+	o.cookie = jar;
+	o.csrf = a.csrf;
+	itest_call(&c, "POST", "/logout", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 400);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
+	call_clear(&c);
+	free(jar);
+	jar = xasprintf("__Secure-tether_refresh=%s; __Secure-tether_refresh=%s; "
+	                "__Host-tether_csrf=%s", a.refresh, b.refresh, a.csrf);
+	o.cookie = jar;
+	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	free(jar);
+	get_me(&c, a.access, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	/* Other names may repeat: not tether's business. */
+	jar = xasprintf("x=1; x=2; %s", a.cookie);
+	o.cookie = jar;
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	free(jar);
+	tokens_clear(&a);
+	tokens_clear(&b);
+}
+
+static void
+test_junk_cookies_cannot_push_the_access_cookie_out(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o = { 0 };
+	char *jar = xstrdup(""), *next;
+	int i;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	for (i = 0; i < 200; i++) {
+		next = xasprintf("%sjunk%d=x; ", jar, i);
+		free(jar);
+		jar = next;
+	}
+	next = xasprintf("%s%s", jar, t.cookie);
+	free(jar);
+	jar = next;
+	o.cookie = jar;
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 200);
+	TU_ASSERT_STR_EQ(call_str(&c, "user.email"), "alice@example.com");
+	call_clear(&c);
+	free(jar);
+	tokens_clear(&t);
+}
+
+static void
+test_cookie_names_have_host_and_secure_prefixes_when_secure(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o = { 0 };
+	char err[128], *plain, *v;
+	size_t i;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	/* Secure (the default): __Host- for access and CSRF (Path=/),
+	 * __Secure- for the path-scoped refresh cookie; an unprefixed
+	 * tether_access, which anyone on a sibling domain could set, is no
+	 * credential. */
+	plain = xasprintf("tether_access=%s; tether_csrf=%s", t.access, t.csrf);
+	o.cookie = plain;
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 1);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	free(plain);
+	tokens_clear(&t);
+
+	/* cookie_secure = false (plain http on loopback): plain names, as
+	 * browsers refuse the prefixes without Secure. */
+	CU_ASSERT_EQUAL(
+	    config_set(&itest_cfg, "cookie_secure", "false", err, sizeof(err)), 0);
+	itest_call(&c, "POST", "/login",
+	    "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}", NULL, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 4);
+	for (i = 0; i < c.resp.nheaders; i++) {
+		v = c.resp.headers[i].value;
+		if (strcasecmp(c.resp.headers[i].name, "Set-Cookie") == 0) {
+			CU_ASSERT(strncmp(v, "tether_", 7) == 0);
+			CU_ASSERT_PTR_NULL(strstr(v, "Secure"));
+		}
+	}
+	v = call_cookie(&c, "tether_access");
+	CU_ASSERT_PTR_NOT_NULL(v);
+	call_clear(&c);
+	plain = xasprintf("tether_access=%s", tu_s(v));
+	o.cookie = plain;
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	free(plain);
+	free(v);
+	itest_reset_config();
+}
+
+static void
+test_a_csrf_cookie_not_of_tethers_shape_is_never_reflected(void)
+{
+	static const char *const planted[] = { "attacker-chosen,Domain=evil \"x\"",
+		"short", "AAAAAAAAAAAAAAAAAAAAA=", "AAAAAAAAAAAAAAAAAAAAAAA" };
+	const char *body = "{\"email\":\"alice@example.com\",\"password\":\"" PW "\"}";
+	struct call c;
+	struct call_opts o = { 0 };
+	char *jar, *csrf;
+	size_t i;
+
+	fresh();
+	for (i = 0; i < sizeof(planted) / sizeof(planted[0]); i++) {
+		jar = xasprintf("__Host-tether_csrf=%s", planted[i]);
+		o.cookie = jar;
+		itest_call(&c, "POST", "/login", body, &o, T0 + (time_t)i);
+		CU_ASSERT_EQUAL(c.status, 200);
+		csrf = call_cookie(&c, "__Host-tether_csrf");
+		CU_ASSERT_EQUAL(strlen(tu_s(csrf)), 22);
+		CU_ASSERT(strcmp(tu_s(csrf), planted[i]) != 0);
+		CU_ASSERT(strspn(tu_s(csrf), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                             "abcdefghijklmnopqrstuvwxyz0123456789-_") == 22);
+		free(csrf);
+		call_clear(&c);
+		free(jar);
+	}
+	/* One of tether's shape is kept: other tabs hold it. */
+	o.cookie = "__Host-tether_csrf=AAAAAAAAAAAAAAAAAAAAAA";
+	itest_call(&c, "POST", "/login", body, &o, T0 + 10);
+	CU_ASSERT_EQUAL(c.status, 200);
+	csrf = call_cookie(&c, "__Host-tether_csrf");
+	TU_ASSERT_STR_EQ(csrf, "AAAAAAAAAAAAAAAAAAAAAA");
+	free(csrf);
+	call_clear(&c);
+}
+
+static void
+test_the_csrf_check_needs_a_cookie_of_tethers_shape(void)
+{
+	struct tokens t;
+	struct call c;
+	struct call_opts o = { 0 };
+	char *jar;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	/* Header and cookie agree, but the value is none tether minted (a
+	 * planted cookie the attacker also knows): refused. */
+	jar = xasprintf("__Host-tether_access=%s; __Host-tether_csrf=x", t.access);
+	o.cookie = jar;
+	o.csrf = "x";
+	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 403);
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "csrf_failed");
+	call_clear(&c);
+	free(jar);
+	o.cookie = t.cookie;
+	o.csrf = t.csrf;
+	itest_call(&c, "POST", "/activity", NULL, &o, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	tokens_clear(&t);
+}
+
 static const struct tu_test tests[] = {
 	{ "health reports the database", test_health_reports_the_database },
 	{ "settings answer from the configuration without the database",
@@ -1757,6 +2027,16 @@ static const struct tu_test tests[] = {
 	{ "cookie transport sets cookies and requires CSRF",
 	    test_cookie_transport_sets_cookies_and_requires_csrf },
 	{ "body transport sets no cookies", test_body_transport_sets_no_cookies },
+	{ "a repeated tether cookie is refused, not first wins",
+	    test_a_repeated_tether_cookie_is_refused_not_first_wins },
+	{ "junk cookies cannot push the access cookie out",
+	    test_junk_cookies_cannot_push_the_access_cookie_out },
+	{ "cookie names have __Host- and __Secure- prefixes when secure",
+	    test_cookie_names_have_host_and_secure_prefixes_when_secure },
+	{ "a CSRF cookie not of tether's shape is never reflected",
+	    test_a_csrf_cookie_not_of_tethers_shape_is_never_reflected },
+	{ "the CSRF check needs a cookie of tether's shape",
+	    test_the_csrf_check_needs_a_cookie_of_tethers_shape },
 	{ "cookie-only transport puts no token in the body",
 	    test_cookie_only_transport_puts_no_token_in_the_body },
 	{ "cookies outlive the refresh token by the session retention",
@@ -1778,7 +2058,7 @@ static const struct tu_test tests[] = {
 	{ "a password change ends the other sessions", test_password_change_ends_the_other_sessions },
 	{ "logout reports are validated, stored and listed",
 	    test_logout_reports_are_validated_stored_and_listed },
-	{ "a beacon report by cookie needs no CSRF and is no activity",
+	{ "a beacon report is the user's only with its CSRF value, never activity",
 	    test_a_beacon_report_by_cookie_needs_no_csrf_and_is_no_activity },
 	{ "too many failures for an email get 429 and recover after the window",
 	    test_too_many_failures_for_an_email_get_429_and_recover_after_the_window },

@@ -44,6 +44,13 @@ test('the CSRF value comes from the tether_csrf cookie only', () => {
   assert.equal(csrfFrom(''), '');
 });
 
+test('with Secure cookies the CSRF cookie is __Host-tether_csrf, and it wins', () => {
+  assert.equal(csrfFrom('a=1; __Host-tether_csrf=hostval; b=2'), 'hostval');
+  assert.equal(csrfFrom('tether_csrf=plain; __Host-tether_csrf=hostval'), 'hostval');
+  assert.equal(csrfFrom('__Host-tether_csrf=hostval; tether_csrf=plain'), 'hostval');
+  assert.equal(csrfFrom('__Secure-tether_csrf=x'), '');
+});
+
 test('refresh ahead only near expiry and only after activity since the token was issued', () => {
   const exp = 10_000; // server s
   const base = { accessExpiresAt: exp, accessLifetimeS: 900 };
@@ -245,3 +252,28 @@ test('the shared refresh record never holds a token', async () => {
 
 test('a tab that waited for the other\'s refresh uses its result even before shared storage shows it', { timeout: 10000 }, () =>
   twoTabsRefreshOnce('t-api-7', false));
+
+test('a logout report by sendBeacon carries the CSRF value in its body; by fetch in the header', async () => {
+  const sent = [];
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  Object.defineProperty(globalThis, 'navigator', {
+    configurable: true,
+    value: { sendBeacon: (url, blob) => (sent.push({ url, blob }), true) },
+  });
+  try {
+    const shared = { channel: 't-api-beacon', storage: new MemoryStorage() };
+    const calls = [];
+    const failing = { fetch: async (url, init) => (calls.push(init), Promise.reject(new Error('offline'))) };
+    const { c, tabs } = client(failing, shared);
+    const status = await c.report({ type: 'IDLE_TIMEOUT', message: 'm' });
+    assert.equal(status, 202);
+    assert.equal(calls[0].headers['X-CSRF-Token'], 'tok');
+    assert.equal(JSON.parse(calls[0].body).csrf, undefined, 'fetch: the header, not the body');
+    assert.equal(sent.length, 1);
+    assert.deepEqual(JSON.parse(await sent[0].blob.text()), { type: 'IDLE_TIMEOUT', message: 'm', csrf: 'tok' });
+    tabs.close();
+  } finally {
+    if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+    else delete globalThis.navigator;
+  }
+});

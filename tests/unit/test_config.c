@@ -342,6 +342,45 @@ test_a_value_that_is_only_a_comment_is_an_empty_value(void)
 
 /* Copies the file src to dst with every example line "# key = ..." of a
  * known key uncommented; returns the number of such lines. */
+/* L9: a metrics_allow that does not parse stops the worker at start,
+ * naming the key and the entry (not the value); /0 only when spelled out. */
+static void
+test_a_bad_metrics_allow_stops_the_start_naming_the_key(void)
+{
+	static const char *const bad[] = { "10.0.0.0/", "10.0.0.0/x", "10.0.0.0/-0",
+		"10.0.0.0/33", "::1/129", "127.0.0.1/32,example.com", "10.0.0.0/+8",
+		"10.0.0.0/8x", "300.0.0.1" };
+	static const char *const good[] = { "", "0.0.0.0/0", "::/0",
+		"127.0.0.1/32,::1/128, 10.1.0.0/16", "192.0.2.7" };
+	struct config c;
+	char err[256], *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *env[] = { "TETHER_DATABASE_URL=x", "TETHER_SIGNING_KEYS=" KEY1,
+			NULL, NULL };
+
+		env[2] = v = xasprintf("TETHER_METRICS_ALLOW=%s", bad[i]);
+		CU_ASSERT_EQUAL(load(&c, NULL, env, err), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "metrics_allow"));
+		config_clear(&c);
+		free(v);
+	}
+	CU_ASSERT_EQUAL(load(&c, "metrics_allow = 127.0.0.1/32, ::1/128, 10.0.0.0/\n",
+	                    required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "metrics_allow: entry 3"));
+	config_clear(&c);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *env[] = { "TETHER_DATABASE_URL=x", "TETHER_SIGNING_KEYS=" KEY1,
+			NULL, NULL };
+
+		env[2] = v = xasprintf("TETHER_METRICS_ALLOW=%s", good[i]);
+		CU_ASSERT_EQUAL(load(&c, NULL, env, err), 0);
+		config_clear(&c);
+		free(v);
+	}
+}
+
 static int
 uncomment_examples(FILE *src, FILE *dst)
 {
@@ -419,6 +458,8 @@ static const struct tu_test tests[] = {
 	    test_signing_keys_must_be_long_and_unique_and_stay_secret },
 	{ "a secrets file must be private", test_a_secrets_file_must_be_private },
 	{ "inconsistent values are refused", test_inconsistent_values_are_refused },
+	{ "a bad metrics_allow stops the start naming the key",
+	    test_a_bad_metrics_allow_stops_the_start_naming_the_key },
 	{ "a comment after a space or tab ends the value",
 	    test_a_comment_after_a_space_or_tab_ends_the_value },
 	{ "a hash right after another character stays in the value",

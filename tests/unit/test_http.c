@@ -7,6 +7,7 @@
 
 #include "http.h"
 #include "testutil.h"
+#include "util.h"
 
 static void
 test_the_path_is_taken_below_the_mount_point(void)
@@ -200,7 +201,7 @@ test_a_response_without_length_has_only_status_and_headers(void)
 }
 
 static void
-test_cookies_are_parsed_first_one_wins(void)
+test_cookies_are_parsed_and_repeats_are_counted(void)
 {
 	char *env[] = { "REQUEST_URI=/api/auth/me",
 		"HTTP_COOKIE= a=1; b = two ;c=\"q\"; a=dup; noeq; =x; d=", NULL };
@@ -213,25 +214,44 @@ test_cookies_are_parsed_first_one_wins(void)
 	TU_ASSERT_STR_EQ(req_cookie(&r, "d"), "");
 	CU_ASSERT_PTR_NULL(req_cookie(&r, "noeq"));
 	CU_ASSERT_PTR_NULL(req_cookie(&r, "e"));
-	CU_ASSERT_EQUAL(r.ncookies, 4);
+	/* L8: a repeated name is kept, so that a caller can refuse it. */
+	CU_ASSERT_EQUAL(req_cookie_count(&r, "a"), 2);
+	CU_ASSERT_EQUAL(req_cookie_count(&r, "b"), 1);
+	CU_ASSERT_EQUAL(req_cookie_count(&r, "e"), 0);
+	CU_ASSERT_EQUAL(r.ncookies, 5);
+	CU_ASSERT_FALSE(r.cookies_too_long);
 	req_clear(&r);
 }
 
+/* L8: junk cookies before ours cannot push it out (there was a cap of 32
+ * names); only a header over the bound is refused, and whole. */
 static void
-test_many_cookies_are_capped(void)
+test_every_cookie_is_read_however_many_come_first(void)
 {
-	struct cookie c[HTTP_MAX_COOKIES];
-	char buf[2048] = "";
-	size_t i, n;
+	char buf[HTTP_COOKIE_HEADER_MAX + 64] = "", *hdr;
+	char *env[] = { "REQUEST_URI=/api/auth/me", NULL, NULL };
+	struct req r;
+	size_t i;
 
-	for (i = 0; i < 50; i++)
+	for (i = 0; i < 500; i++)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "k%zu=v; ", i);
-	n = http_parse_cookies(buf, c, HTTP_MAX_COOKIES);
-	CU_ASSERT_EQUAL(n, HTTP_MAX_COOKIES);
-	for (i = 0; i < n; i++) {
-		free(c[i].name);
-		free(c[i].value);
-	}
+	strcat(buf, "mine=yes");
+	env[1] = hdr = xasprintf("HTTP_COOKIE=%s", buf);
+	req_init(&r, env, "/api/auth", 0);
+	TU_ASSERT_STR_EQ(req_cookie(&r, "mine"), "yes");
+	CU_ASSERT_EQUAL(r.ncookies, 501);
+	req_clear(&r);
+	free(hdr);
+
+	memset(buf, 'x', HTTP_COOKIE_HEADER_MAX + 1);
+	memcpy(buf, "mine=", 5);
+	buf[HTTP_COOKIE_HEADER_MAX + 1] = '\0';
+	env[1] = hdr = xasprintf("HTTP_COOKIE=%s", buf);
+	req_init(&r, env, "/api/auth", 0);
+	CU_ASSERT_TRUE(r.cookies_too_long);
+	CU_ASSERT_EQUAL(r.ncookies, 0);
+	req_clear(&r);
+	free(hdr);
 }
 
 static void
@@ -340,9 +360,10 @@ static const struct tu_test tests[] = {
 	    test_a_cgi_body_over_the_limit_or_short_is_refused },
 	{ "a CGI response is status, headers, length and body",
 	    test_a_cgi_response_is_status_headers_length_and_body },
-	{ "cookies are parsed, the first one wins",
-	    test_cookies_are_parsed_first_one_wins },
-	{ "many cookies are capped", test_many_cookies_are_capped },
+	{ "cookies are parsed and repeats are counted",
+	    test_cookies_are_parsed_and_repeats_are_counted },
+	{ "every cookie is read however many come first",
+	    test_every_cookie_is_read_however_many_come_first },
 	{ "headers map to CGI parameters", test_headers_map_to_cgi_parameters },
 	{ "Content-Length is parsed strictly", test_content_length_is_parsed_strictly },
 	{ "a response without length has only status and headers",

@@ -45,6 +45,19 @@ test_a_prefix_that_is_not_a_number_in_range_matches_nothing(void)
 	CU_ASSERT_TRUE(netaddr_allowed("2001:db8::/32", "2001:db8:1::1"));
 }
 
+static void
+test_the_list_check_names_the_first_entry_that_does_not_parse(void)
+{
+	CU_ASSERT_EQUAL(netaddr_list_check("127.0.0.1/32,::1/128"), 0);
+	CU_ASSERT_EQUAL(netaddr_list_check(""), 0);
+	CU_ASSERT_EQUAL(netaddr_list_check("0.0.0.0/0"), 0);
+	CU_ASSERT_EQUAL(netaddr_list_check("10.0.0.0/"), 1);
+	CU_ASSERT_EQUAL(netaddr_list_check("127.0.0.1/32, 10.0.0.0/x"), 2);
+	CU_ASSERT_EQUAL(netaddr_list_check("127.0.0.1 ::1 localhost"), 3);
+	CU_ASSERT_EQUAL(netaddr_list_check("::1/0128"), 0);
+	CU_ASSERT_EQUAL(netaddr_list_check("::1/1280"), 1);
+}
+
 static const struct tu_test tests[] = {
 	{ "only allowed addresses may read metrics",
 	    test_only_allowed_addresses_may_read_metrics },
@@ -52,6 +65,8 @@ static const struct tu_test tests[] = {
 	    test_a_network_never_matches_an_address_of_the_other_family },
 	{ "a prefix that is not a number in range matches nothing",
 	    test_a_prefix_that_is_not_a_number_in_range_matches_nothing },
+	{ "the list check names the first entry that does not parse",
+	    test_the_list_check_names_the_first_entry_that_does_not_parse },
 	{ NULL, NULL }
 };
 
