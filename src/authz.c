@@ -120,10 +120,18 @@ authz_handle(const struct config *cfg, struct req *req, struct resp *resp)
 	struct auth_info a;
 	enum auth_result ar;
 	bool page = authz_is_page_load(req);
-	const char *uri = req_param(req, "REQUEST_URI");
+	const char *uri = req_param(req, "REQUEST_URI"), *bad;
 	char *loc;
 
 	memset(&a, 0, sizeof(a));
+	if ((bad = transport_cookies_problem(cfg, req)) != NULL) {
+		/* As the API does: no guess which of two cookies is real. */
+		if (page)
+			html_page(resp, 400, "Bad request", bad);
+		else
+			reply_bad_request(resp, bad);
+		goto out;
+	}
 	ar = auth_access(cfg, req, auth_is_activity(req), &a);
 	if (ar == AUTH_UNAVAILABLE) {
 		/* An outage is never shown as a sign-out. */
@@ -152,6 +160,7 @@ authz_handle(const struct config *cfg, struct req *req, struct resp *resp)
 			reply_fail(resp, ERR_FORBIDDEN, "This account may not use this path.");
 	} else
 		grant(resp, &a);
+out:
 	/* A refusal is about one person at one moment: never cached. (A grant
 	 * carries nothing but its variables: see grant().) */
 	if (resp->status != 200)

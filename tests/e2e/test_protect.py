@@ -125,6 +125,11 @@ def main(s):
     r = raw(FILE, dict({"Accept": "*/*"}, **cookies))
     s.status(r, 200, "signed in: the static file")
     s.eq(text(r).strip(), SECRET_FILE, "the static file as it is")
+    # A tether cookie sent twice (tossed for a narrower path or a parent
+    # domain): refused, as the API refuses it, never a guess.
+    r = raw(FILE, {"Cookie": cookie_header(c) + "; tether_access=x.y.z"})
+    s.status(r, 401 if APACHE else 400, "a tether cookie sent twice: refused")
+    s.check(SECRET_FILE not in text(r), "a tether cookie sent twice: not the file")
     # Forged headers naming another user change nothing.
     other_id = str(e2e.Client().get("/me", token=e2e.login(e2e.Client(), other).field(
         "access_token")).field("user", "id"))
