@@ -253,7 +253,12 @@ def main(s):
             if e2e.Client().get("/health").status == 200:
                 break
             time.sleep(0.2)
-        s.status(raw(PAGE, dict(HTML, **cookies3)), 200, "database back: the page again")
+        # The access token may have expired during the outage (2 s in the
+        # e2e configuration): a refresh first, as the sign-in page does.
+        r = c3.post("/refresh", headers={"X-CSRF-Token": c3.cookie("tether_csrf") or ""})
+        s.status(r, 200, "database back: the session refreshes")
+        r = raw(PAGE, dict(HTML, **{"Cookie": cookie_header(c3)}))
+        s.status(r, 200, "database back: the page again")
     else:
         s.skip("a database outage (no TETHER_E2E_PG_STOP/START)")
 
