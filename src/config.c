@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "netaddr.h"
 #include "util.h"
 
 #ifndef TETHER_SQLDIR
@@ -82,6 +83,7 @@ static const struct key keys[] = {
 	K(cleanup_interval, C_DURATION, "5m"),
 	K(session_retention, C_DURATION, "30d"),
 	K(event_retention, C_DURATION, "90d"),
+	K(trusted_proxies, C_STRING, ""),
 	K(metrics_allow, C_STRING, "127.0.0.1/32,::1/128"),
 	K(metrics_file, C_STRING, ""),
 	K(session_cache, C_BOOL, "true"),
@@ -454,7 +456,7 @@ out:
 static int
 check(struct config *cfg, char *err, size_t errlen)
 {
-	size_t i, len = strlen(cfg->mount_path);
+	size_t i, bad, len = strlen(cfg->mount_path);
 	const struct key *k;
 
 	if (*cfg->database_url == '\0') {
@@ -474,6 +476,12 @@ check(struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->cookie_samesite == SAMESITE_NONE && !cfg->cookie_secure) {
 		snprintf(err, errlen, "cookie_samesite: None requires cookie_secure = true");
+		return -1;
+	}
+	/* A typo would trust nobody (or, read leniently, everybody). */
+	if ((bad = netaddr_list_invalid(cfg->trusted_proxies)) != 0) {
+		snprintf(err, errlen, "trusted_proxies: entry %zu is not an address or a network",
+		    bad);
 		return -1;
 	}
 	return parse_keys(cfg, err, errlen);

@@ -55,6 +55,7 @@ struct config {
 	int64_t cleanup_interval;
 	int64_t session_retention;
 	int64_t event_retention;
+	char *trusted_proxies; /* networks whose X-Forwarded-For is believed */
 	char *metrics_allow;
 	char *metrics_file; /* the shared counters; "" = per-user temp file */
 	bool session_cache;       /* verify live sessions without a round trip */
