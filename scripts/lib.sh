@@ -47,8 +47,11 @@ command -v node >/dev/null 2>&1 || TETHER_TEST_PACKAGES+=(nodejs npm)
 # when the scripts are started as root: PostgreSQL refuses to run as root.
 TETHER_SERVICE_USER=tether
 
-# Role the clusters are created with (initdb -U) and the workers connect as.
+# Role the clusters are created with (initdb -U): it owns the tables and
+# runs the migrations. The test suite's workers connect as it too.
 TETHER_PG_ROLE=tether
+# The quickstart's workers' role: rows only (scripts/roles.sql).
+TETHER_PG_APP_ROLE=tether_app
 
 say() { printf '[tether] %s\n' "$*" >&2; }
 warn() { printf '[tether] warning: %s\n' "$*" >&2; }
@@ -68,9 +71,23 @@ tether_pq_quote() {
 	printf "'%s'" "${v//\'/\\\'}"
 }
 
-# A libpq conninfo for database $2 on the cluster whose socket dir is $1.
+# A libpq conninfo for database $2 on the cluster whose socket dir is $1, as
+# role $3 (default: the owner, TETHER_PG_ROLE).
 tether_pg_url() {
-	printf 'host=%s dbname=%s user=%s' "$(tether_pq_quote "$1")" "$2" "$TETHER_PG_ROLE"
+	printf 'host=%s dbname=%s user=%s' "$(tether_pq_quote "$1")" "$2" "${3:-$TETHER_PG_ROLE}"
+}
+
+# tether_private_log FILE: creates FILE (and its directory) unless it exists
+# and makes it readable by its owner and group only, since logs carry
+# client addresses and session ids.
+tether_private_log() {
+	local d
+	d=$(dirname "$1")
+	mkdir -p "$d" && touch "$1" && chmod 0640 "$1" || return 1
+	# As root, the service user (PostgreSQL, lighttpd) must still reach
+	# the directory: through its group.
+	if tether_is_root; then chgrp "$TETHER_SERVICE_USER" "$d" || return 1; fi
+	chmod 0750 "$d"
 }
 
 # A short stable name for this checkout (used for directories outside it).
@@ -246,8 +263,8 @@ full_page_writes = off
 		say "PostgreSQL already running in $data"
 		return 0
 	fi
-	mkdir -p "$(dirname "$logf")"
-	touch "$logf" && tether_is_root && chown "$TETHER_SERVICE_USER:" "$logf"
+	tether_private_log "$logf" || return 1
+	tether_is_root && chown "$TETHER_SERVICE_USER:" "$logf"
 	say "starting PostgreSQL (socket $sock, log $logf)"
 	tether_pg_as "$bindir/pg_ctl" -D "$data" -l "$logf" -w -t 60 start >/dev/null || {
 		warn "PostgreSQL did not start; the end of $logf:"
@@ -281,6 +298,21 @@ tether_psql() {
 	shift 2
 	"$(tether_pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U "$TETHER_PG_ROLE" \
 		-d "$db" "$@"
+}
+
+# tether_pg_app_role SOCKDIR DB: creates the role TETHER_PG_APP_ROLE
+# (login, not a superuser, no CREATEDB or CREATEROLE) unless it exists and
+# grants it what scripts/roles.sql grants in DB: rows, not DDL.
+tether_pg_app_role() {
+	local sock=$1 db=$2 have
+	have=$(tether_psql "$sock" postgres -tA -c \
+		"SELECT 1 FROM pg_roles WHERE rolname = '$TETHER_PG_APP_ROLE'") || return 1
+	if [ "$have" != 1 ]; then
+		tether_psql "$sock" postgres -c "CREATE ROLE $TETHER_PG_APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION" ||
+			return 1
+	fi
+	tether_psql "$sock" "$db" -v owner="$TETHER_PG_ROLE" -v app="$TETHER_PG_APP_ROLE" \
+		-f "$TETHER_ROOT/scripts/roles.sql"
 }
 
 # tether_createdb SOCKDIR DB: creates DB unless it exists.
@@ -397,7 +429,7 @@ TETHER_LIGHTTPD_START=
 # LOGFILE, the same file as server.errorlog.
 tether_lighttpd_start() {
 	local conf=$1 logf=$2
-	touch "$logf" || return 1
+	tether_private_log "$logf" || return 1
 	[ "$TETHER_LIGHTTPD_USER" = "$(id -un)" ] || chown "$TETHER_LIGHTTPD_USER:" "$logf"
 	lighttpd -D -f "$conf" </dev/null >>"$logf" 2>&1 &
 	TETHER_LIGHTTPD_PID=$!
@@ -702,7 +734,7 @@ TETHER_APACHE_KIDS=()
 # in the background. Its own stderr is appended to LOGFILE.
 tether_apache_start() {
 	local conf=$1 logf=$2
-	touch "$logf" || return 1
+	tether_private_log "$logf" || return 1
 	"$TETHER_APACHE_BIN" -f "$conf" -DFOREGROUND </dev/null >>"$logf" 2>&1 &
 	TETHER_APACHE_PID=$!
 	TETHER_APACHE_START=$(tether_proc_start "$TETHER_APACHE_PID") || TETHER_APACHE_START=

@@ -83,6 +83,7 @@ static const struct key keys[] = {
 	K(cleanup_interval, C_DURATION, "5m"),
 	K(session_retention, C_DURATION, "30d"),
 	K(event_retention, C_DURATION, "90d"),
+	K(trusted_proxies, C_STRING, ""),
 	K(metrics_allow, C_STRING, "127.0.0.1/32,::1/128"),
 	K(metrics_file, C_STRING, ""),
 	K(session_cache, C_BOOL, "true"),
@@ -498,6 +499,12 @@ check(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen,
 		    "metrics_allow: entry %zu is not an address or a network "
 		    "(a.b.c.d/n or x::y/n, n in digits)",
+		    bad);
+		return -1;
+	}
+	/* A typo would trust nobody (or, read leniently, everybody). */
+	if ((bad = netaddr_list_check(cfg->trusted_proxies)) != 0) {
+		snprintf(err, errlen, "trusted_proxies: entry %zu is not an address or a network",
 		    bad);
 		return -1;
 	}

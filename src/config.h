@@ -57,10 +57,11 @@ struct config {
 	int64_t cleanup_interval;
 	int64_t session_retention;
 	int64_t event_retention;
+	char *trusted_proxies; /* networks whose X-Forwarded-For is believed */
 	char *metrics_allow;
-	char *metrics_file; /* the shared counters; "" = per-user temp file */
+	char *metrics_file; /* the shared counters; "" = per-deployment temp file */
 	bool session_cache;       /* verify live sessions without a round trip */
-	char *session_cache_file; /* the host's end log; "" = per-user temp file */
+	char *session_cache_file; /* the host's end log; "" = per-deployment temp file */
 	bool debug_panel;
 	enum log_level log_level;
 	char *sql_dir; /* where tetherctl migrate finds the migrations */

@@ -37,9 +37,13 @@ struct req {
 	bool cookies_too_long;   /* the Cookie header was over the bound */
 	char *body;              /* NUL-terminated; NULL when there is none */
 	size_t body_len;
-	const char *remote_addr; /* borrowed from env; "" if missing */
+	const char *remote_addr; /* the client: REMOTE_ADDR (borrowed from env;
+	                          * "" if missing), or client_addr */
 	const char *user_agent;  /* borrowed from env; "" if missing */
 	time_t now;              /* the clock of this request (tests inject it) */
+	/* remote_addr's storage when it is not REMOTE_ADDR itself but the
+	 * client a trusted proxy named (api.c, netaddr_client). */
+	char client_addr[64];
 };
 
 struct header {

@@ -50,6 +50,7 @@
 #include "reply.h"
 #include "sesscache.h"
 #include "store.h"
+#include "util.h"
 
 /* The CGI request's parameters. */
 extern char **environ;
@@ -276,7 +277,7 @@ int
 main(int argc, char **argv)
 {
 	sigset_t stops, waiting;
-	char err[512];
+	char err[512], *deployment;
 	bool cgi;
 	size_t i;
 	int rc;
@@ -338,10 +339,17 @@ main(int argc, char **argv)
 	/* A client that goes away mid-response must not kill the worker. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		log_warn("cannot ignore SIGPIPE");
-	if (metrics_open(cfg.metrics_file) != 0)
-		log_warn("metrics: cannot map the counters file; /metrics shows zeros");
-	if (cfg.session_cache && sesscache_open(cfg.session_cache_file) != 0)
-		log_warn("session cache: cannot map the end log; every verify asks the database");
+	/* What tells this deployment's shared files from another's on the
+	 * host: only a hash of it reaches a file name (it holds a password). */
+	deployment = xasprintf("%s\n%s", cfg.database_url, cfg.mount_path);
+	if (metrics_open(cfg.metrics_file, deployment) != 0)
+		log_warn("metrics: cannot map the counters file (metrics_file: it must be a "
+		    "regular file of ours, mode 0600, one link); /metrics shows zeros");
+	if (cfg.session_cache && sesscache_open(cfg.session_cache_file, deployment) != 0)
+		log_warn("session cache: cannot map the end log (session_cache_file: it must "
+		    "be a regular file of ours, mode 0600, one link); every verify asks the "
+		    "database");
+	util_free_secret(deployment);
 	if (store_open(cfg.database_url) != STORE_OK && !cgi)
 		log_warn("database unavailable at start; requests get 503 until it is back");
 	rc = cgi ? serve_cgi() : serve_fcgi(&stops, &waiting);

@@ -35,10 +35,10 @@ struct shared {
 static struct shared *shm;
 
 int
-metrics_open(const char *path)
+metrics_open(const char *path, const char *deployment)
 {
 	metrics_close();
-	shm = util_map_shared(path, "tether-metrics-v1", sizeof(struct shared));
+	shm = util_map_shared(path, "tether-metrics-v1", deployment, sizeof(struct shared));
 	return shm != NULL ? 0 : -1;
 }
 

@@ -28,11 +28,12 @@ enum metric_event {
 
 /*
  * Maps the shared counters file at path (created 0600 if missing; "" picks
- * a per-user file in the temporary directory). Without it (an error, or
- * never called) every counter call does nothing and /metrics shows zeros.
- * Returns 0 or -1.
+ * one in the temporary directory named after the deployment: the workers
+ * pass database_url and mount_path, see util_shared_path). Without it (an
+ * error, or never called) every counter call does nothing and /metrics
+ * shows zeros. Returns 0 or -1.
  */
-int metrics_open(const char *path);
+int metrics_open(const char *path, const char *deployment);
 void metrics_close(void);
 
 void metrics_count(enum metric_event e);

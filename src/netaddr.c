@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,4 +123,59 @@ netaddr_list_check(const char *allow_list)
 	size_t n = 0;
 
 	return each_entry(allow_list, entry_bad, &n) ? n : 0;
+}
+
+/* Reads the hop of xff that ends at end (exclusive) into out in canonical
+ * form; *start is where it begins (its comma or xff). False if the hop is
+ * not one bare IPv4 or IPv6 address. */
+static bool
+hop_before(const char *xff, const char *end, const char **start, char *out, size_t outlen)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	char text[CIDR_TEXT_MAX];
+	const char *b = end;
+	size_t len;
+	int fam;
+
+	while (b > xff && b[-1] != ',')
+		b--;
+	*start = b;
+	while (b < end && (*b == ' ' || *b == '\t'))
+		b++;
+	while (end > b && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	len = (size_t)(end - b);
+	if (len == 0 || len >= sizeof(text))
+		return false;
+	memcpy(text, b, len);
+	text[len] = '\0';
+	fam = strchr(text, ':') ? AF_INET6 : AF_INET;
+	return inet_pton(fam, text, bin) == 1 &&
+	    inet_ntop(fam, bin, out, (socklen_t)outlen) != NULL;
+}
+
+void
+netaddr_client(const char *trusted, const char *peer, const char *xff,
+    char *out, size_t outlen)
+{
+	char hop[NETADDR_TEXT_MAX];
+	const char *end, *start;
+	int n;
+
+	snprintf(out, outlen, "%s", peer != NULL ? peer : "");
+	if (xff == NULL || trusted == NULL || !netaddr_allowed(trusted, out))
+		return;
+	/* Right to left: each trusted proxy appended the address it saw, so
+	 * the first hop that is not one of ours is the client; everything to
+	 * its left is whatever the client wrote. A hop that does not parse
+	 * leaves the last trusted address: failing towards the proxy shares
+	 * its throttle bucket, it never lets a client pick an address. */
+	end = xff + strlen(xff);
+	for (n = 0; n < NETADDR_MAX_HOPS && end > xff; n++, end = start - (start > xff)) {
+		if (!hop_before(xff, end, &start, hop, sizeof(hop)))
+			return;
+		snprintf(out, outlen, "%s", hop);
+		if (!netaddr_allowed(trusted, hop))
+			return;
+	}
 }

@@ -90,10 +90,10 @@ drop_bits(uint64_t hi, uint64_t lo)
 }
 
 int
-sesscache_open(const char *path)
+sesscache_open(const char *path, const char *deployment)
 {
 	sesscache_close();
-	elog = util_map_shared(path, "tether-sessions-v1", sizeof(struct end_log));
+	elog = util_map_shared(path, "tether-sessions-v1", deployment, sizeof(struct end_log));
 	if (elog == NULL)
 		return -1;
 	seen = atomic_load(&elog->head);

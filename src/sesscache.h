@@ -29,11 +29,12 @@
                                forget everything */
 
 /*
- * Maps the host's end log at path ("" picks one in $TMPDIR) and turns the
- * cache on. Returns 0, or -1 with the cache off: without the log another
- * worker's logout could go unseen, so nothing is cached at all.
+ * Maps the host's end log at path ("" picks one in $TMPDIR named after the
+ * deployment, as metrics_open) and turns the cache on. Returns 0, or -1
+ * with the cache off: without the log another worker's logout could go
+ * unseen, so nothing is cached at all.
  */
-int sesscache_open(const char *path);
+int sesscache_open(const char *path, const char *deployment);
 void sesscache_close(void);
 bool sesscache_enabled(void);
 

@@ -276,21 +276,41 @@ util_utf8_length(const char *s, size_t len)
 	return n;
 }
 
-void *
-util_map_shared(const char *path, const char *name, size_t size)
+char *
+util_shared_path(const char *name, const char *deployment)
 {
-	char *def = NULL;
 	const char *tmp = getenv("TMPDIR");
+	unsigned char d[UTIL_SHA256_LEN];
+
+	/* Four bytes of the digest tell deployments apart (one host runs a
+	 * handful) and say nothing useful about a password in the URL. */
+	util_sha256(deployment, strlen(deployment), d);
+	return xasprintf("%s/%s-%ld-%02x%02x%02x%02x", tmp && *tmp ? tmp : "/tmp", name,
+	    (long)getuid(), d[0], d[1], d[2], d[3]);
+}
+
+void *
+util_map_shared(const char *path, const char *name, const char *deployment, size_t size)
+{
+	const int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+	char *def = NULL;
 	void *p = NULL;
 	struct stat st;
 	int fd = -1;
 
 	if (path == NULL || *path == '\0')
-		path = def = xasprintf("%s/%s-%ld", tmp && *tmp ? tmp : "/tmp", name,
-		    (long)getuid());
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		path = def = util_shared_path(name, deployment != NULL ? deployment : "");
+	/* Created by us when it can be (O_EXCL); an existing one is opened
+	 * without O_CREAT and must pass the same checks. O_NONBLOCK: a FIFO
+	 * at the path must not hang the worker before fstat refuses it. */
+	if ((fd = open(path, flags | O_CREAT | O_EXCL, 0600)) < 0 &&
+	    (errno != EEXIST || (fd = open(path, flags)) < 0))
 		goto out;
-	if (fstat(fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077) != 0)
+	/* Ours, private, a regular file and its only name: a hard link made
+	 * by another account (fs.protected_hardlinks=0) to one of our files
+	 * would otherwise be extended and written with counters. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
 		goto out;
 	/* Only grows a new file: a shorter one is extended with zeros, which
 	 * every user of this reads as "nothing yet". */

@@ -39,13 +39,22 @@ void util_wipe(void *p, size_t len);
 void util_free_secret(char *s);
 
 /*
- * Maps size bytes of the file at path MAP_SHARED, for state every worker of
- * a host shares (created 0600 and grown with zeros if shorter). path ""
- * picks $TMPDIR/<name>-<uid>. The file must be ours and private: another
- * account must not feed us its state. Returns the mapping (munmap(p, size)
- * releases it) or NULL.
+ * The default path of a shared map file: $TMPDIR/<name>-<uid>-<8 hex
+ * digits of SHA-256(deployment)>, so two deployments of one user on a
+ * host never share one. Allocated; the caller frees it.
  */
-void *util_map_shared(const char *path, const char *name, size_t size);
+char *util_shared_path(const char *name, const char *deployment);
+/*
+ * Maps size bytes of the file at path MAP_SHARED, for state every worker of
+ * a host shares (created 0600 with O_EXCL when absent, grown with zeros if
+ * shorter). path "" or NULL picks util_shared_path(name, deployment). The
+ * file must be ours, private, a regular file and have one link: another
+ * account must not feed us its state nor have us write into its file.
+ * Returns the mapping (munmap(p, size) releases it) or NULL, which the
+ * callers take as "no sharing" (fail closed).
+ */
+void *util_map_shared(const char *path, const char *name, const char *deployment,
+    size_t size);
 
 /*
  * Parses a duration: a non-negative integer with an optional unit

@@ -15,8 +15,11 @@ failed). scripts/test starts the server and passes, in the environment:
   TETHER_E2E_SESSION_RETENTION    the workers' session_retention, seconds
                                   (default 2592000, the default 30d)
   TETHER_E2E_TETHERCTL    the built tetherctl; tether.fcgi is beside it
-  TETHER_E2E_DATABASE_URL the workers' database, for the scenarios that
-                          run tetherctl or tether.fcgi themselves
+  TETHER_E2E_DATABASE_URL the workers' database as its owner, for the
+                          scenarios that run tetherctl or tether.fcgi themselves
+  TETHER_E2E_APP_DATABASE_URL  the same database as the role the server's
+                          workers connect as (rows only: test_roles.py)
+  TETHER_E2E_SERVER_LOG   the server's error log (test_roles.py: its mode)
 
 and configures the workers with short lifetimes (2 s access tokens, 3 s
 idle timeout, 1 s reuse grace, no JWT leeway). Scenarios that wait for an

@@ -1765,7 +1765,7 @@ static int
 setup_cached(void)
 {
 	snprintf(cache_path, sizeof(cache_path), "/tmp/tether-itest-cache-%ld", (long)getpid());
-	if (sesscache_open(cache_path) != 0)
+	if (sesscache_open(cache_path, NULL) != 0)
 		return 1;
 	store_listen_session_ends();
 	return setup();

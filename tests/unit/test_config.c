@@ -271,6 +271,25 @@ test_inconsistent_values_are_refused(void)
 }
 
 static void
+test_trusted_proxies_must_be_networks(void)
+{
+	struct config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(load(&c, "trusted_proxies = 127.0.0.1/32, ::1\n", required, err), 0);
+	TU_ASSERT_STR_EQ(c.trusted_proxies, "127.0.0.1/32, ::1");
+	config_clear(&c);
+	/* A name or a bad prefix would trust nobody or everybody: refused. */
+	CU_ASSERT_EQUAL(load(&c, "trusted_proxies = 127.0.0.1,proxy.example\n", required, err),
+	    -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "trusted_proxies: entry 2"));
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "trusted_proxies = 10.0.0.0/\n", required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "trusted_proxies"));
+	config_clear(&c);
+}
+
+static void
 test_a_comment_after_a_space_or_tab_ends_the_value(void)
 {
 	struct config c;
@@ -415,7 +434,7 @@ test_every_example_of_the_shipped_file_gives_its_value_uncommented(void)
 	 * signing_keys_file and gives the key. */
 	char *env[] = { "TETHER_SIGNING_KEYS_FILE=", "TETHER_SIGNING_KEYS=" KEY1, NULL };
 	char **str[] = { &c.issuer, &c.audience, &c.mount_path, &c.metrics_allow,
-		&c.metrics_file, &c.session_cache_file, &c.sql_dir, &c.database_url };
+		&c.trusted_proxies, &c.metrics_file, &c.session_cache_file, &c.sql_dir, &c.database_url };
 	FILE *src = fopen(TETHER_EXAMPLE_CONF, "r"), *dst;
 	int fd = mkstemp(path), rc;
 	size_t i;
@@ -434,6 +453,7 @@ test_every_example_of_the_shipped_file_gives_its_value_uncommented(void)
 	TU_ASSERT_STR_EQ(c.metrics_file, "");
 	TU_ASSERT_STR_EQ(c.session_cache_file, "");
 	TU_ASSERT_STR_EQ(c.metrics_allow, "127.0.0.1/32,::1/128");
+	TU_ASSERT_STR_EQ(c.trusted_proxies, "");
 	CU_ASSERT_EQUAL(c.access_token_lifetime, 900);
 	CU_ASSERT_EQUAL(c.idle_timeout_remember_me, 0);
 	CU_ASSERT_EQUAL(c.token_transport, TRANSPORT_BOTH);
@@ -460,6 +480,7 @@ static const struct tu_test tests[] = {
 	{ "inconsistent values are refused", test_inconsistent_values_are_refused },
 	{ "a bad metrics_allow stops the start naming the key",
 	    test_a_bad_metrics_allow_stops_the_start_naming_the_key },
+	{ "trusted proxies must be networks", test_trusted_proxies_must_be_networks },
 	{ "a comment after a space or tab ends the value",
 	    test_a_comment_after_a_space_or_tab_ends_the_value },
 	{ "a hash right after another character stays in the value",

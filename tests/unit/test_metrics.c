@@ -2,9 +2,11 @@
  * test_metrics: the shared counters (two mappings of one file see one
  * count, as two workers do) and the exposition text.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +24,7 @@ init(void)
 	if (fd < 0)
 		return 1;
 	close(fd);
-	return metrics_open(path);
+	return metrics_open(path, NULL);
 }
 
 static int
@@ -79,7 +81,7 @@ test_two_mappings_of_one_file_share_their_counts(void)
 	/* A child process (another worker) counts; the parent sees it. */
 	if ((pid = fork()) == 0) {
 		metrics_close();
-		if (metrics_open(path) == 0)
+		if (metrics_open(path, NULL) == 0)
 			metrics_count(M_REGISTER);
 		_exit(0);
 	}
@@ -93,7 +95,100 @@ test_two_mappings_of_one_file_share_their_counts(void)
 	free(text);
 }
 
+/* The registrations the mapped file holds, as /metrics shows them. */
+static long
+registrations(void)
+{
+	struct metrics_db db = { .ok = false };
+	char *text = metrics_render(&db), *at;
+	long n = -1;
+
+	if ((at = strstr(text, "\ntether_registrations_total ")) != NULL)
+		n = strtol(at + strlen("\ntether_registrations_total "), NULL, 10);
+	free(text);
+	return n;
+}
+
+static void
+test_a_file_that_is_not_ours_alone_is_refused(void)
+{
+	char dir[] = "/tmp/tether-metrics-dir.XXXXXX", f[128], g[128], fifo[128], sub[128];
+	int fd;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(f, sizeof(f), "%s/f", dir);
+	snprintf(g, sizeof(g), "%s/g", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	CU_ASSERT_FATAL((fd = open(f, O_CREAT | O_WRONLY | O_EXCL, 0600)) >= 0);
+	close(fd);
+	/* A second name for a file (another account's hard link to one of
+	 * ours): neither name is used, so nothing is written into it. */
+	CU_ASSERT_FATAL(link(f, g) == 0);
+	CU_ASSERT_EQUAL(metrics_open(g, NULL), -1);
+	CU_ASSERT_EQUAL(metrics_open(f, NULL), -1);
+	CU_ASSERT_EQUAL(unlink(g), 0);
+	CU_ASSERT_EQUAL(metrics_open(f, NULL), 0);
+	/* Not a regular file: refused at once, a FIFO without blocking. */
+	CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
+	CU_ASSERT_EQUAL(metrics_open(fifo, NULL), -1);
+	CU_ASSERT_FATAL(mkdir(sub, 0700) == 0);
+	CU_ASSERT_EQUAL(metrics_open(sub, NULL), -1);
+	/* Readable by others, or a symbolic link: refused as before. */
+	CU_ASSERT_EQUAL(chmod(f, 0640), 0);
+	CU_ASSERT_EQUAL(metrics_open(f, NULL), -1);
+	CU_ASSERT_EQUAL(symlink(path, g), 0);
+	CU_ASSERT_EQUAL(metrics_open(g, NULL), -1);
+	unlink(g);
+	unlink(f);
+	unlink(fifo);
+	rmdir(sub);
+	rmdir(dir);
+	CU_ASSERT_EQUAL(metrics_open(path, NULL), 0);
+}
+
+static void
+test_each_deployment_has_its_own_default_file(void)
+{
+	char dir[] = "/tmp/tether-metrics-tmp.XXXXXX", *old = getenv("TMPDIR"), *saved;
+	char *a, *b;
+	struct stat st;
+
+	saved = old != NULL ? xstrdup(old) : NULL;
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	CU_ASSERT_FATAL(setenv("TMPDIR", dir, 1) == 0);
+	a = util_shared_path("tether-metrics-v1", "host=a dbname=t\n/api/auth");
+	b = util_shared_path("tether-metrics-v1", "host=b dbname=t\n/api/auth");
+	CU_ASSERT_STRING_NOT_EQUAL(a, b);
+	CU_ASSERT_EQUAL(strncmp(a, dir, strlen(dir)), 0);
+	/* Counts of one deployment stay out of the other's file. */
+	CU_ASSERT_EQUAL_FATAL(metrics_open("", "host=a dbname=t\n/api/auth"), 0);
+	metrics_count(M_REGISTER);
+	CU_ASSERT_EQUAL(registrations(), 1);
+	CU_ASSERT_EQUAL_FATAL(metrics_open(NULL, "host=b dbname=t\n/api/auth"), 0);
+	CU_ASSERT_EQUAL(registrations(), 0);
+	CU_ASSERT_EQUAL_FATAL(metrics_open("", "host=a dbname=t\n/api/auth"), 0);
+	CU_ASSERT_EQUAL(registrations(), 1);
+	CU_ASSERT(stat(a, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+	CU_ASSERT(stat(b, &st) == 0 && S_ISREG(st.st_mode));
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	free(a);
+	free(b);
+	if (saved != NULL)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	CU_ASSERT_EQUAL(metrics_open(path, NULL), 0);
+}
+
 static const struct tu_test tests[] = {
+	{ "a file that is not ours alone is refused",
+	    test_a_file_that_is_not_ours_alone_is_refused },
+	{ "each deployment has its own default file",
+	    test_each_deployment_has_its_own_default_file },
 	{ "counts reach the exposition", test_counts_reach_the_exposition },
 	{ "two mappings of one file share their counts",
 	    test_two_mappings_of_one_file_share_their_counts },

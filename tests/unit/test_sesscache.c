@@ -26,7 +26,7 @@ init(void)
 	if (fd < 0)
 		return 1;
 	close(fd);
-	return sesscache_open(path);
+	return sesscache_open(path, NULL);
 }
 
 static int
@@ -217,9 +217,9 @@ test_without_the_log_nothing_is_cached(void)
 	remember(SID_A, 1);
 	CU_ASSERT_FALSE(cached(SID_A, 1500));
 	sesscache_ended(SID_A); /* no log: nothing to tell, and no crash */
-	CU_ASSERT_EQUAL(sesscache_open("/nonexistent-dir/tether-log"), -1);
+	CU_ASSERT_EQUAL(sesscache_open("/nonexistent-dir/tether-log", NULL), -1);
 	CU_ASSERT_FALSE(sesscache_enabled());
-	CU_ASSERT_EQUAL_FATAL(sesscache_open(path), 0);
+	CU_ASSERT_EQUAL_FATAL(sesscache_open(path, NULL), 0);
 	CU_ASSERT_TRUE(sesscache_enabled());
 }
 

@@ -1,0 +1,82 @@
+"""e2e roles: the workers' database role and the logs, as the quickstart
+sets them up (scripts/lib.sh: tether_pg_app_role, scripts/roles.sql, and
+tether_private_log), which scripts/test's servers use too (L11).
+
+The role the workers connect as (every other scenario runs against
+workers that use it) is not a superuser, cannot create or drop anything,
+cannot run a program through COPY, and can still read rows and LISTEN.
+The server's log, which holds client addresses and session ids, is
+mode 0640 in a 0750 directory."""
+
+import glob
+import os
+import shutil
+import stat
+import subprocess
+
+import e2e
+
+APP_URL = os.environ.get("TETHER_E2E_APP_DATABASE_URL", "")
+SERVER_LOG = os.environ.get("TETHER_E2E_SERVER_LOG", "")
+
+
+def psql_binary():
+    found = shutil.which("psql")
+    if found:
+        return found
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    return found[-1] if found else None
+
+
+def psql(url, sql):
+    """(ok, output) of one statement run as the role of url."""
+    p = subprocess.run([psql_binary(), "-X", "-qtA", "-v", "ON_ERROR_STOP=1",
+                        "-d", url, "-c", sql],
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode == 0, (p.stdout + p.stderr).strip()
+
+
+def the_role(s):
+    if not s.check(bool(APP_URL) and psql_binary() is not None,
+                   "the app role's URL and psql are known"):
+        return
+    ok, out = psql(APP_URL, "SELECT current_user, rolsuper, rolcreatedb, rolcreaterole, "
+                   "rolreplication, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    s.eq(out if ok else "", "tether_app|f|f|f|f|f",
+         "the workers' role: tether_app, no superuser, CREATEDB, CREATEROLE, "
+         "REPLICATION or BYPASSRLS")
+    ok, out = psql(APP_URL, "SELECT count(*) >= 0 FROM users")
+    s.check(ok and out == "t", "it reads rows", out)
+    ok, out = psql(APP_URL, "LISTEN tether_e2e_roles_probe")
+    s.check(ok, "it may LISTEN (the session cache)", out)
+    for what, sql in (
+            ("CREATE TABLE", "CREATE TABLE e2e_roles_probe (x int)"),
+            ("DROP TABLE", "DROP TABLE auth_events"),
+            ("ALTER TABLE", "ALTER TABLE users ADD COLUMN e2e_probe int"),
+            ("TRUNCATE", "TRUNCATE auth_events"),
+            ("CREATE DATABASE", "CREATE DATABASE e2e_roles_probe"),
+            ("CREATE ROLE", "CREATE ROLE e2e_roles_probe"),
+            ("COPY ... TO PROGRAM", "COPY (SELECT 1) TO PROGRAM 'true'"),
+            ("CREATE FUNCTION", "CREATE FUNCTION e2e_roles_probe() RETURNS int "
+                                "LANGUAGE sql AS 'SELECT 1'")):
+        ok, out = psql(APP_URL, sql)
+        s.check(not ok and ("permission denied" in out or "must be" in out),
+                "%s is refused to the workers' role" % what, out)
+
+
+def the_logs(s):
+    if not s.check(bool(SERVER_LOG) and os.path.isfile(SERVER_LOG),
+                   "the server's log is known", SERVER_LOG):
+        return
+    mode = stat.S_IMODE(os.stat(SERVER_LOG).st_mode)
+    s.eq(oct(mode), oct(0o640), "the server's log: mode 0640")
+    mode = stat.S_IMODE(os.stat(os.path.dirname(SERVER_LOG)).st_mode)
+    s.eq(oct(mode), oct(0o750), "its directory: mode 0750")
+
+
+def main(s):
+    the_role(s)
+    the_logs(s)
+
+
+e2e.run("roles", main)
