@@ -15,6 +15,7 @@ no longer lock out another."""
 import os
 import subprocess
 import tempfile
+import ipaddress
 import uuid
 
 import e2e
@@ -26,9 +27,10 @@ TRUSTED = "127.0.0.1/32,::1/128"
 
 def unique_addr():
     """A documentation address (2001:db8::/32) no other run uses, so the
-    per-address throttle counts in the shared database start at zero."""
+    per-address throttle counts in the shared database start at zero. In
+    canonical form (no leading zeros in a group), as tether records it."""
     h = uuid.uuid4().hex
-    return "2001:db8:%s:%s::%s" % (h[0:4], h[4:8], h[8:12])
+    return str(ipaddress.ip_address("2001:db8:%s:%s::%s" % (h[0:4], h[4:8], h[8:12])))
 
 
 def through_the_server(s):
