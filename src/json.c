@@ -3,6 +3,7 @@
  * responses over json-c. A field of the wrong JSON type is an error, never
  * coerced: "remember_me": "yes" is a 400, not true.
  */
+#include <math.h>
 #include <string.h>
 
 #include "json.h"
@@ -12,9 +13,47 @@
  * must not cost more than a small object. */
 #define JSON_MAX_DEPTH 16
 
+/*
+ * Adds up the members of every object in v, and says whether every number
+ * is finite. json-c keeps the last of duplicate keys and accepts NaN and
+ * Infinity even when strict: both are refused, so that tether never reads
+ * a body differently from a proxy or a WAF in front of it.
+ */
+static bool
+strict_walk(json_object *v, size_t *members)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(v));
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			(*members)++;
+			if (val != NULL && !strict_walk(val, members))
+				return false;
+		}
+		return true;
+	}
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+
+			if (e != NULL && !strict_walk(e, members))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
 json_object *
 json_parse_object(const char *body, size_t len)
 {
+	size_t members = 0;
 	json_tokener *tok;
 	json_object *o = NULL;
 
@@ -28,7 +67,8 @@ json_parse_object(const char *body, size_t len)
 	/* The whole body must be the object: nothing may follow it. */
 	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(o, json_type_object))) {
+	    !json_object_is_type(o, json_type_object) || !strict_walk(o, &members) ||
+	    members != util_json_members(body, len))) {
 		json_object_put(o);
 		o = NULL;
 	}

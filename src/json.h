@@ -12,7 +12,7 @@
 
 /* Parses body as one JSON object (nothing after it). Returns a new object
  * the caller puts, or NULL for empty, invalid, deeper than 16 levels or
- * non-object input. */
+ * non-object input, and for a duplicate key or NaN/Infinity anywhere. */
 json_object *json_parse_object(const char *body, size_t len);
 
 /*

@@ -265,6 +265,54 @@ util_utf8_valid(const char *s, size_t len)
 }
 
 size_t
+util_utf8_clean(char *dst, size_t size, const char *s, size_t len)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+
+	while (i < len) {
+		if ((k = utf8_seq(p + i, len - i)) == 0) {
+			/* One replacement per bad byte: simple, and never more than
+			 * three output bytes per input byte. */
+			if (o + 3 >= size)
+				break;
+			memcpy(dst + o, fffd, 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		if (o + k >= size)
+			break;
+		memcpy(dst + o, p + i, k);
+		o += k;
+		i += k;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+size_t
+util_json_members(const char *s, size_t len)
+{
+	bool in_str = false;
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++; /* the escaped character, whatever it is */
+			else if (s[i] == '"')
+				in_str = false;
+		} else if (s[i] == '"')
+			in_str = true;
+		else if (s[i] == ':')
+			n++;
+	}
+	return n;
+}
+
+size_t
 util_utf8_length(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -64,5 +64,19 @@ size_t util_utf8_length(const char *s, size_t len);
 /* Text for people: valid UTF-8 of at most max_chars code points, without
  * control characters. */
 bool util_text_ok(const char *s, size_t max_chars);
+/*
+ * Copies len bytes of s into dst (size bytes, size >= 4) as valid UTF-8:
+ * each invalid or cut sequence and each NUL becomes U+FFFD, and the copy
+ * stops at a code point boundary so that it fits with its terminator.
+ * Returns the length written. For header values that reach text columns:
+ * PostgreSQL refuses invalid UTF-8 (a 503, a lost audit row).
+ */
+size_t util_utf8_clean(char *dst, size_t size, const char *s, size_t len);
+/*
+ * The number of object members in len bytes of JSON text that a parser
+ * has accepted: the ':' outside strings. A parsed tree holding fewer had
+ * a duplicate key folded away.
+ */
+size_t util_json_members(const char *s, size_t len);
 
 #endif
