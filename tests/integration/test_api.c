@@ -1598,6 +1598,42 @@ test_a_jti_blacklisted_by_hand_is_refused_at_the_next_request(void)
 	tokens_clear(&t);
 }
 
+/* Audit M4: the blacklist is per token. Another token of the same session
+ * (the one the user keeps sending after a refresh) makes the entry again;
+ * the blacklisted one must still never be a cache hit. */
+static void
+test_a_blacklisted_jti_stays_refused_when_another_token_recaches_its_session(void)
+{
+	struct tokens t;
+	struct call c;
+	char *second, *jti;
+	int i;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	me_ok(t.access, T0 + 2); /* a hit */
+	do_refresh(&c, t.refresh, T0 + 3);
+	CU_ASSERT_EQUAL_FATAL(c.status, 200);
+	second = xstrdup(call_str(&c, "access_token"));
+	call_clear(&c);
+	me_ok(second, T0 + 4);
+	jti = itest_sql("SELECT access_jti FROM refresh_tokens WHERE parent_id IS NULL", NULL);
+	free(itest_sql("INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) "
+	    "SELECT access_jti, session_id, access_expires_at, now() FROM refresh_tokens "
+	    "WHERE access_jti = $1", jti, NULL));
+	for (i = 0; i < 5; i++) {
+		me_ok(second, T0 + 5 + i);
+		me_ok(second, T0 + 5 + i); /* the session is cached again */
+		get_me(&c, t.access, T0 + 5 + i);
+		assert_deny(&c, "TOKEN_REVOKED");
+		call_clear(&c);
+	}
+	free(jti);
+	free(second);
+	tokens_clear(&t);
+}
+
 static void
 test_logout_of_a_cached_session_is_refused_at_once(void)
 {
@@ -1684,6 +1720,8 @@ static const struct tu_test cache_tests[] = {
 	    test_a_user_disabled_behind_the_api_is_refused_at_the_next_request },
 	{ "a jti blacklisted by hand is refused at the next request",
 	    test_a_jti_blacklisted_by_hand_is_refused_at_the_next_request },
+	{ "a blacklisted jti stays refused when another token re-caches its session",
+	    test_a_blacklisted_jti_stays_refused_when_another_token_recaches_its_session },
 	{ "logout of a cached session is refused at once",
 	    test_logout_of_a_cached_session_is_refused_at_once },
 	{ "a lost connection empties the cache", test_a_lost_connection_empties_the_cache },
