@@ -14,6 +14,9 @@
 #include "tokmemo.h"
 #include "util.h"
 
+/* req_init cuts the User-Agent to what a session stores. */
+_Static_assert(HTTP_USER_AGENT_MAX == USER_AGENT_MAX, "User-Agent caps agree");
+
 /*
  * Asks the rules about the loaded session and writes what they say, at
  * most once: the session's end, or the activity.

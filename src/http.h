@@ -20,6 +20,8 @@ struct cookie {
 	char *value;
 };
 
+#define HTTP_USER_AGENT_MAX 512 /* bytes: what a session stores */
+
 /*
  * One request. env is borrowed (libfcgi's, the process's or a test's); every
  * other pointer is owned and released by req_clear().
@@ -34,8 +36,12 @@ struct req {
 	char *body;              /* NUL-terminated; NULL when there is none */
 	size_t body_len;
 	const char *remote_addr; /* borrowed from env; "" if missing */
-	const char *user_agent;  /* borrowed from env; "" if missing */
+	const char *user_agent;  /* ua below; "" if missing */
 	time_t now;              /* the clock of this request (tests inject it) */
+	/* The User-Agent as valid UTF-8 of at most HTTP_USER_AGENT_MAX bytes,
+	 * cut on a character boundary: it goes to text columns, which refuse
+	 * anything else (and a refused audit row is a lost one). */
+	char ua[HTTP_USER_AGENT_MAX + 1];
 };
 
 struct header {

@@ -13,6 +13,10 @@
  * must not cost more than a small object. */
 #define JSON_MAX_DEPTH 16
 
+/* NUL is no character tether accepts anywhere: json-c cuts a key at it
+ * (another parser differential) and PostgreSQL's jsonb refuses it in a
+ * report's context (a 503 and a lost report, audit L6). */
+
 /*
  * Adds up the members of every object in v, and says whether every number
  * is finite. json-c keeps the last of duplicate keys and accepts NaN and
@@ -68,7 +72,7 @@ json_parse_object(const char *body, size_t len)
 	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len ||
 	    !json_object_is_type(o, json_type_object) || !strict_walk(o, &members) ||
-	    members != util_json_members(body, len))) {
+	    members != util_json_members(body, len) || json_text_has_nul(body, len))) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -134,6 +138,26 @@ json_get_number(json_object *o, const char *key, double *out)
 		return -1;
 	*out = json_object_get_double(v);
 	return 0;
+}
+
+bool
+json_text_has_nul(const char *s, size_t len)
+{
+	bool in_str = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!in_str)
+			in_str = s[i] == '"';
+		else if (s[i] == '"')
+			in_str = false;
+		else if (s[i] == '\\') {
+			if (len - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+				return true;
+			i++; /* the escaped character */
+		}
+	}
+	return false;
 }
 
 char *

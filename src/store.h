@@ -34,7 +34,15 @@
 #define PASSWORD_HASH_MAX 255
 #define TOKEN_HASH_HEX 64
 
-enum store_err { STORE_OK = 0, STORE_NOTFOUND, STORE_CONFLICT, STORE_UNAVAILABLE };
+/* STORE_INVALID: PostgreSQL refused the data itself (SQLSTATE class 22,
+ * e.g. text that is not UTF-8): the request's fault, a 400, not an outage. */
+enum store_err {
+	STORE_OK = 0,
+	STORE_NOTFOUND,
+	STORE_CONFLICT,
+	STORE_UNAVAILABLE,
+	STORE_INVALID
+};
 
 struct user {
 	int64_t id;

@@ -141,6 +141,12 @@ classify(PGresult *res, enum stmt id)
 
 	if (state != NULL && strcmp(state, "23505") == 0)
 		return STORE_CONFLICT;
+	/* Data exception: the values sent were refused, the database is fine.
+	 * Not its message: it quotes the client's bytes. */
+	if (state != NULL && strncmp(state, "22", 2) == 0) {
+		log_warn("database: %s: data refused (SQLSTATE %s)", db_stmts[id].name, state);
+		return STORE_INVALID;
+	}
 	log_error("database: %s: %s", db_stmts[id].name,
 	    res ? PQresultErrorMessage(res) : PQerrorMessage(db.conn));
 	return STORE_UNAVAILABLE;

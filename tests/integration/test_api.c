@@ -1352,6 +1352,71 @@ test_logout_reports_are_validated_stored_and_listed(void)
 	tokens_clear(&t);
 }
 
+/* Audit L6: bytes PostgreSQL refuses were a 503, a lost audit row and
+ * a false "database unreachable" alert. */
+static void
+test_a_user_agent_that_is_not_utf8_loses_no_audit_row(void)
+{
+	struct call c;
+	struct call_opts bad = { .user_agent = "Mozilla \xff\xfe" };
+	char *b, *ua;
+
+	fresh();
+	b = xasprintf("{\"email\":\"alice@example.com\",\"password\":\"wrong-%s\"}", PW);
+	itest_call(&c, "POST", "/login", b, &bad, T0);
+	CU_ASSERT_EQUAL(c.status, 401);
+	call_clear(&c);
+	free(b);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'login_failed' AND user_agent = 'Mozilla \xef\xbf\xbd\xef\xbf\xbd'", NULL), 1);
+	do_refresh(&c, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0 + 1);
+	call_clear(&c);
+	b = refresh_body("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	itest_call(&c, "POST", "/refresh", b, &bad, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 401);
+	call_clear(&c);
+	free(b);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 2);
+	itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &bad, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 1);
+	/* 511 bytes and a 2-byte character: the session keeps 511 of them,
+	 * and the browser signs in. */
+	ua = xasprintf("%0511d\xc3\xa9", 0);
+	bad.user_agent = ua;
+	b = xasprintf("{\"email\":\"alice@example.com\",\"password\":\"%s\"}", PW);
+	itest_call(&c, "POST", "/login", b, &bad, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	free(b);
+	free(ua);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT octet_length(user_agent) FROM sessions", NULL), 511);
+}
+
+static void
+test_a_nul_in_a_report_context_is_a_400_not_a_503(void)
+{
+	struct call c;
+
+	fresh();
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"UNKNOWN\",\"context\":{\"a\":\"x\\u0000y\"}}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"UNKNOWN\",\"context\":{\"a\\u0000\":1}}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	/* An escaped backslash followed by "u0000" is no NUL. */
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"UNKNOWN\",\"context\":{\"a\":\"\\\\u0000\"}}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 1);
+}
+
 /* ---- login throttling ---- */
 
 static void
@@ -1751,6 +1816,10 @@ teardown_cached(void)
 
 static const struct tu_test tests[] = {
 	{ "health reports the database", test_health_reports_the_database },
+	{ "a user agent that is not UTF-8 loses no audit row",
+	    test_a_user_agent_that_is_not_utf8_loses_no_audit_row },
+	{ "a NUL in a report context is a 400, not a 503",
+	    test_a_nul_in_a_report_context_is_a_400_not_a_503 },
 	{ "settings answer from the configuration without the database",
 	    test_settings_answer_from_the_configuration_without_the_database },
 	{ "an unknown path is 404 and a wrong method 405 with Allow",

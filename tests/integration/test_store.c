@@ -165,6 +165,19 @@ test_a_session_ends_exactly_once_and_blacklists_its_live_tokens(void)
 	CU_ASSERT_EQUAL(store_session_end("bad", 0, END_USER_LOGOUT, T0, T0, NULL), STORE_NOTFOUND);
 }
 
+/* SQLSTATE class 22 is the request's fault: a 400, not a 503 that counts
+ * as an outage (audit L6). The connection stays usable. */
+static void
+test_data_the_database_refuses_is_invalid_not_unavailable(void)
+{
+	itest_wipe();
+	CU_ASSERT_EQUAL(store_auth_event("login_failed", 0, NULL, NULL, "127.0.0.1",
+	    "Mozilla \xff", T0), STORE_INVALID);
+	CU_ASSERT_EQUAL(store_auth_event("login_failed", 0, NULL, NULL, "127.0.0.1",
+	    "Mozilla", T0), STORE_OK);
+	CU_ASSERT_EQUAL(store_ping(), STORE_OK);
+}
+
 static void
 test_ending_all_sessions_can_spare_one(void)
 {
@@ -617,6 +630,8 @@ test_the_store_reconnects_after_the_server_drops_it(void)
 }
 
 static const struct tu_test tests[] = {
+	{ "data the database refuses is invalid, not unavailable",
+	    test_data_the_database_refuses_is_invalid_not_unavailable },
 	{ "migrating again applies nothing", test_migrating_again_applies_nothing },
 	{ "users are unique by email whatever the case",
 	    test_users_are_unique_by_email_whatever_the_case },

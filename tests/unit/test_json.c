@@ -49,6 +49,16 @@ test_nan_and_infinity_are_refused(void)
 }
 
 static void
+test_a_nul_anywhere_is_refused(void)
+{
+	CU_ASSERT_FALSE(parses("{\"context\":{\"a\":\"x\\u0000y\"}}"));
+	CU_ASSERT_FALSE(parses("{\"context\":{\"a\\u0000\":1}}"));
+	/* An escaped backslash and then u0000 is text, not a NUL. */
+	CU_ASSERT_TRUE(parses("{\"context\":{\"a\":\"\\\\u0000\"}}"));
+	CU_ASSERT_TRUE(parses("{\"a\":\"\\u0001\\u00e9\"}"));
+}
+
+static void
 test_member_count_skips_strings(void)
 {
 	const char *t = "{\"a:b\":\"c:\\\"d:\",\"e\":{\"f\":1}}";
@@ -61,6 +71,7 @@ static const struct tu_test tests[] = {
 	{ "a plain object parses", test_a_plain_object_parses },
 	{ "a duplicate key is refused", test_a_duplicate_key_is_refused },
 	{ "NaN and Infinity are refused", test_nan_and_infinity_are_refused },
+	{ "a NUL anywhere is refused", test_a_nul_anywhere_is_refused },
 	{ "the member count skips strings", test_member_count_skips_strings },
 	{ NULL, NULL }
 };
