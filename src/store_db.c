@@ -192,6 +192,29 @@ db_run(enum stmt id, int n, const char *const *vals, enum store_err *err)
 	return NULL;
 }
 
+PGresult *
+db_run_locked(enum stmt lock, enum stmt id, int n, const char *const *vals,
+    enum store_err *err)
+{
+	PGresult *res = NULL, *l;
+
+	if (db.in_tx)
+		return db_run(id, n, vals, err);
+	if ((*err = db_tx("BEGIN")) != STORE_OK)
+		return NULL;
+	if ((l = db_run(lock, 1, vals, err)) != NULL) {
+		PQclear(l);
+		res = db_run(id, n, vals, err);
+	}
+	if (res == NULL)
+		(void)db_tx("ROLLBACK");
+	else if ((*err = db_tx("COMMIT")) != STORE_OK) {
+		PQclear(res);
+		res = NULL;
+	}
+	return res;
+}
+
 /*
  * BEGIN / COMMIT / ROLLBACK (transaction control cannot be prepared).
  * BEGIN is retried once on a fresh connection, like db_run().
@@ -402,7 +425,7 @@ enum store_err
 db_user_change(enum stmt id, int n, const char *const *v, int *ended)
 {
 	enum store_err err;
-	PGresult *res = db_run(id, n, v, &err);
+	PGresult *res = db_run_locked(S_USER_SESSIONS_LOCK, id, n, v, &err);
 
 	if (res == NULL)
 		return err;

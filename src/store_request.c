@@ -192,7 +192,7 @@ store_session_end(const char *sid, int64_t user_id, enum end_reason reason,
 		*ended_now = false;
 	if (!db_uuid_ok(sid))
 		return STORE_NOTFOUND;
-	if ((res = db_run(S_SESSION_END, 5, v, &err)) == NULL)
+	if ((res = db_run_locked(S_SESSION_LOCK, S_SESSION_END, 5, v, &err)) == NULL)
 		return err;
 	if (!db_bool(res, 0, 0))
 		err = STORE_NOTFOUND;
@@ -211,7 +211,7 @@ store_sessions_end_all(int64_t user_id, const char *except_sid, enum end_reason 
 		db_uuid_ok(except_sid) ? except_sid : NULL, end_reason_name(reason),
 		db_num(&t, now) };
 	enum store_err err;
-	PGresult *res = db_run(S_SESSIONS_END_ALL, 4, v, &err);
+	PGresult *res = db_run_locked(S_USER_SESSIONS_LOCK, S_SESSIONS_END_ALL, 4, v, &err);
 
 	if (res == NULL)
 		return err;

@@ -11,8 +11,10 @@
  * What ending sessions does besides setting ended_at: revoke their refresh
  * tokens, blacklist the access jti's that are still live, and audit it.
  * Expects a CTE "e" (the sessions just ended: id, user_id, ip, user_agent,
- * end_reason); NOW names the parameter holding the time. One statement, so
- * it is atomic.
+ * end_reason); NOW names the parameter holding the time. Run by
+ * db_run_locked after the sessions are locked: in the statement's own
+ * snapshot a token that a refresh committed while the end waited for its
+ * lock is missing (audit I2).
  */
 #define END_SIDE_EFFECTS(NOW) \
 	"r AS (UPDATE refresh_tokens t SET revoked_at = to_timestamp(" NOW ") " \
@@ -75,6 +77,13 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "UPDATE sessions SET last_active_at = to_timestamp($2) "
 	    "WHERE id = $1::uuid AND ended_at IS NULL "
 	    "AND last_active_at < to_timestamp($2)" },
+	/* What an end locks first (see END_SIDE_EFFECTS): one session, or the
+	 * live sessions of a user, in one order so two ends cannot deadlock. */
+	[S_SESSION_LOCK] = { "session_lock",
+	    "SELECT 1 FROM sessions WHERE id = $1::uuid FOR UPDATE" },
+	[S_USER_SESSIONS_LOCK] = { "user_sessions_lock",
+	    "SELECT 1 FROM sessions WHERE user_id = $1::bigint AND ended_at IS NULL "
+	    "ORDER BY id FOR UPDATE" },
 	/* $1 sid, $2 user (0: any), $3 reason, $4 ended_at, $5 now */
 	[S_SESSION_END] = { "session_end",
 	    "WITH e AS (UPDATE sessions SET ended_at = to_timestamp($4), end_reason = $3 "

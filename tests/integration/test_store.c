@@ -615,6 +615,84 @@ test_concurrent_refreshes_without_grace_let_exactly_one_win(void)
 	}
 }
 
+/*
+ * One refresh and one logout of the same session at the same instant, each
+ * in its own process and connection; returns what the logout said.
+ */
+static enum store_err
+refresh_and_logout(const char *sid, const char *hash)
+{
+	int go[2], res[2], i, status, e[2] = { -1, -1 };
+	pid_t pids[2];
+	char c;
+
+	store_close();
+	CU_ASSERT_FATAL(pipe(go) == 0 && pipe(res) == 0);
+	for (i = 0; i < 2; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct token_issue next;
+			struct refresh_result r;
+			int err;
+
+			close(go[1]);
+			counter += 1000 * (i + 1);
+			issue(&next, T0 + 30);
+			err = store_open(itest_cfg.database_url) == STORE_OK ? 0 : -1;
+			(void)store_ping();
+			(void)!read(go[0], &c, 1);
+			if (err == 0 && i == 0)
+				err = (int)store_refresh(&itest_cfg, hash, &next, T0 + 30, true, &r);
+			else if (err == 0)
+				err = (int)store_session_end(
+				    sid, 0, END_USER_LOGOUT, T0 + 30, T0 + 30, NULL);
+			(void)!write(res[1], &(int[2]){ i, err }, sizeof(int[2]));
+			store_close();
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	close(go[1]);
+	for (i = 0; i < 2; i++) {
+		int got[2] = { 0, -1 };
+
+		CU_ASSERT_EQUAL(read(res[0], got, sizeof(got)), (ssize_t)sizeof(got));
+		if (got[0] == 0 || got[0] == 1)
+			e[got[0]] = got[1];
+	}
+	for (i = 0; i < 2; i++)
+		waitpid(pids[i], &status, 0);
+	close(res[0]);
+	close(res[1]);
+	CU_ASSERT_EQUAL_FATAL(store_open(itest_cfg.database_url), STORE_OK);
+	CU_ASSERT_EQUAL(e[0], STORE_OK);
+	return (enum store_err)e[1];
+}
+
+/* Audit I2: an end that waited for a refresh's lock must still revoke the
+ * token that refresh committed, and blacklist its access jti. */
+static void
+test_a_logout_racing_a_refresh_leaves_no_live_token(void)
+{
+	struct session s;
+	struct token_issue t;
+	int round;
+
+	for (round = 0; round < 20; round++) {
+		itest_wipe();
+		session(user("a@example.com"), &s, &t, false);
+		CU_ASSERT_EQUAL(refresh_and_logout(s.id, t.refresh_hash), STORE_OK);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NULL",
+		    NULL), 0);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens "
+		    "WHERE revoked_at IS NULL", NULL), 0);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens t "
+		    "WHERE t.access_expires_at > to_timestamp($1::bigint) AND NOT EXISTS "
+		    "(SELECT 1 FROM access_blacklist b WHERE b.jti = t.access_jti)",
+		    "1800000030", NULL), 0);
+	}
+}
+
 static void
 test_the_store_reconnects_after_the_server_drops_it(void)
 {
@@ -630,6 +708,8 @@ test_the_store_reconnects_after_the_server_drops_it(void)
 }
 
 static const struct tu_test tests[] = {
+	{ "a logout racing a refresh leaves no live token",
+	    test_a_logout_racing_a_refresh_leaves_no_live_token },
 	{ "data the database refuses is invalid, not unavailable",
 	    test_data_the_database_refuses_is_invalid_not_unavailable },
 	{ "migrating again applies nothing", test_migrating_again_applies_nothing },
