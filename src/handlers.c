@@ -196,7 +196,7 @@ h_refresh(struct ctx *c)
 		r.reason = t == NULL ? REASON_TOKEN_MISSING : REASON_REFRESH_INVALID;
 	else {
 		tokens_hash(t, hash);
-		tokens_pair_new(c->cfg, c->req->now, &p);
+		tokens_pair_next(c->cfg, t, c->req->now, &p);
 		se = store_refresh(
 		    c->cfg, hash, &p.issue, c->req->now, auth_is_activity(c->req), &r);
 	}

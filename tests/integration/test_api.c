@@ -57,6 +57,16 @@ get_me(struct call *c, const char *access, time_t now)
 	itest_call(c, "GET", "/me", NULL, &o, now);
 }
 
+static void
+me_ok(const char *access, time_t now)
+{
+	struct call c;
+
+	get_me(&c, access, now);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+}
+
 static char *
 refresh_body(const char *token)
 {
@@ -587,9 +597,11 @@ test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session(void)
 	CU_ASSERT_EQUAL(c.status, 200);
 	second = xstrdup(call_str(&c, "refresh_token"));
 	call_clear(&c);
-	/* Another tab presents the same token 5 s later: a concurrent refresh. */
+	/* Another tab presents the same token 5 s later: a concurrent refresh.
+	 * It gets the same successor. */
 	do_refresh(&c, t.refresh, T0 + 65);
 	CU_ASSERT_EQUAL(c.status, 200);
+	TU_ASSERT_STR_EQ(call_str(&c, "refresh_token"), second);
 	call_clear(&c);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS "
 	    "NOT NULL", NULL), 0);
@@ -601,8 +613,8 @@ test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session(void)
 	    "'REFRESH_REUSED'", NULL), 1);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS "
 	    "NULL", NULL), 0);
-	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist", NULL), 3);
-	/* The thief's fresh token and the user's both say why. */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist", NULL), 2);
+	/* The successor says why. */
 	do_refresh(&c, second, T0 + 91);
 	assert_deny(&c, "SESSION_ENDED");
 	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "REFRESH_REUSED");
@@ -612,6 +624,54 @@ test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session(void)
 	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "REFRESH_REUSED");
 	call_clear(&c);
 	free(second);
+	tokens_clear(&t);
+}
+
+/* Audit L7: a replay within the grace (a thief a few seconds behind the
+ * owner) used to get a second chain of its own that reuse detection never
+ * saw. Now it gets the owner's successor: one live chain, and whichever
+ * of the two holders uses it second is reuse. */
+static void
+test_a_replay_within_the_grace_shares_the_one_chain(void)
+{
+	struct tokens t;
+	struct call c;
+	char *r1, *r2, *a1;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	do_refresh(&c, t.refresh, T0 + 60); /* the owner: R0 -> R1 */
+	CU_ASSERT_EQUAL_FATAL(c.status, 200);
+	r1 = xstrdup(call_str(&c, "refresh_token"));
+	call_clear(&c);
+	do_refresh(&c, t.refresh, T0 + 65); /* the replay of R0 */
+	CU_ASSERT_EQUAL_FATAL(c.status, 200);
+	TU_ASSERT_STR_EQ(call_str(&c, "refresh_token"), r1);
+	a1 = xstrdup(call_str(&c, "access_token"));
+	call_clear(&c);
+	me_ok(a1, T0 + 66);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE "
+	    "rotated_at IS NULL AND revoked_at IS NULL", NULL), 1);
+	do_refresh(&c, r1, T0 + 120); /* the owner goes on: R1 -> R2 */
+	CU_ASSERT_EQUAL(c.status, 200);
+	r2 = xstrdup(call_str(&c, "refresh_token"));
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE "
+	    "rotated_at IS NULL AND revoked_at IS NULL", NULL), 1);
+	do_refresh(&c, r1, T0 + 200); /* the replayer's copy of R1: reuse */
+	assert_deny(&c, "REFRESH_REUSED");
+	call_clear(&c);
+	do_refresh(&c, r2, T0 + 201);
+	assert_deny(&c, "SESSION_ENDED");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE "
+	    "revoked_at IS NULL", NULL), 0);
+	get_me(&c, a1, T0 + 202);
+	assert_deny(&c, "SESSION_ENDED");
+	call_clear(&c);
+	free(r1);
+	free(r2);
+	free(a1);
 	tokens_clear(&t);
 }
 
@@ -1572,16 +1632,6 @@ test_a_database_outage_is_503_never_401_and_the_store_reconnects(void)
 /* ---- the session cache (these run with it on) ---- */
 
 static void
-me_ok(const char *access, time_t now)
-{
-	struct call c;
-
-	get_me(&c, access, now);
-	CU_ASSERT_EQUAL(c.status, 200);
-	call_clear(&c);
-}
-
-static void
 test_a_cached_session_is_verified_without_a_round_trip(void)
 {
 	struct tokens t;
@@ -1816,6 +1866,8 @@ teardown_cached(void)
 
 static const struct tu_test tests[] = {
 	{ "health reports the database", test_health_reports_the_database },
+	{ "a replay within the grace shares the one chain",
+	    test_a_replay_within_the_grace_shares_the_one_chain },
 	{ "a user agent that is not UTF-8 loses no audit row",
 	    test_a_user_agent_that_is_not_utf8_loses_no_audit_row },
 	{ "a NUL in a report context is a 400, not a 503",

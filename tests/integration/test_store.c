@@ -246,6 +246,42 @@ test_refresh_rotates_and_records_the_family(void)
 	CU_ASSERT_EQUAL(r.reason, REASON_REFRESH_INVALID);
 }
 
+/* Within the grace only the successor already issued is handed out: a
+ * different one (a signing key changed in between) is refused, never a
+ * second chain (audit L7). */
+static void
+test_a_grace_replay_issues_no_second_successor(void)
+{
+	struct session s;
+	struct token_issue t, next, other;
+	struct refresh_result r;
+	time_t rexp;
+
+	itest_wipe();
+	session(user("a@example.com"), &s, &t, false);
+	issue(&next, T0 + 60);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 60, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_ROTATE);
+	rexp = r.refresh_expires_at;
+	issue(&other, T0 + 62);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &other, T0 + 62, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.reason, REASON_REFRESH_INVALID);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 2);
+	/* The same successor again: handed out, its access expiry moved up. */
+	next.access_expires_at = T0 + 63 + 900;
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 63, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.reason, REASON_NONE);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_GRACE);
+	CU_ASSERT_EQUAL(r.refresh_expires_at, rexp);
+	CU_ASSERT_EQUAL(r.session.last_active_at, T0 + 63);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 2);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from access_expires_at)::bigint "
+	    "FROM refresh_tokens WHERE token_hash = $1", next.refresh_hash, NULL), T0 + 963);
+}
+
 static void
 test_refresh_of_a_disabled_user_ends_the_session(void)
 {
@@ -510,7 +546,8 @@ struct outcome {
 
 /*
  * Runs NCHILD processes that refresh the token hash at the same instant
- * (they wait on a pipe the parent closes), each on its own connection.
+ * (they wait on a pipe the parent closes), each on its own connection,
+ * each presenting the same successor.
  */
 static void
 race(const char *hash, struct outcome out[NCHILD])
@@ -529,8 +566,11 @@ race(const char *hash, struct outcome out[NCHILD])
 
 			memset(&r, 0, sizeof(r));
 			close(go[1]);
-			counter += 1000 * (i + 1);
+			/* The same successor for all: the caller derives it from
+			 * the presented token (tokens_pair_next). */
+			counter += 1000;
 			issue(&next, T0 + 30);
+			snprintf(next.access_jti, sizeof(next.access_jti), "jti-successor");
 			o.err = store_open(itest_cfg.database_url) == STORE_OK ? 0 : -1;
 			(void)store_ping();
 			(void)!read(go[0], &c, 1); /* blocks until the parent closes */
@@ -575,7 +615,10 @@ test_concurrent_refreshes_within_the_grace_all_succeed_and_one_rotates(void)
 		}
 		CU_ASSERT_EQUAL(ok, NCHILD);
 		CU_ASSERT_EQUAL(rotated, 1);
-		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), NCHILD + 1);
+		/* One successor, handed to every one of them. */
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 2);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+		    "'refresh_ok' AND reason = 'GRACE'", NULL), NCHILD - 1);
 		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE rotated_at "
 		    "IS NOT NULL", NULL), 1);
 		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NULL",
@@ -708,6 +751,8 @@ test_the_store_reconnects_after_the_server_drops_it(void)
 }
 
 static const struct tu_test tests[] = {
+	{ "a grace replay issues no second successor",
+	    test_a_grace_replay_issues_no_second_successor },
 	{ "a logout racing a refresh leaves no live token",
 	    test_a_logout_racing_a_refresh_leaves_no_live_token },
 	{ "data the database refuses is invalid, not unavailable",
