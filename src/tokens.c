@@ -3,8 +3,6 @@
  * that it can be revoked and rotated in the database, which sees only its
  * hash: a leaked table cannot be replayed.
  */
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,14 +60,10 @@ derive(const struct config *cfg, const char *label, const char *text,
 {
 	size_t ll = strlen(label) + 1, tl = strlen(text);
 	unsigned char *in = xmalloc(ll + tl);
-	unsigned int len = 0;
 
 	memcpy(in, label, ll);
 	memcpy(in + ll, text, tl);
-	if (HMAC(EVP_sha256(), cfg->keys[0].secret, (int)cfg->keys[0].secret_len, in,
-	        ll + tl, out, &len) == NULL ||
-	    len != UTIL_SHA256_LEN)
-		abort();
+	util_hmac_sha256(cfg->keys[0].secret, cfg->keys[0].secret_len, in, ll + tl, out);
 	util_wipe(in, ll + tl);
 	free(in);
 }

@@ -6,6 +6,7 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <errno.h>
@@ -111,6 +112,18 @@ util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN])
 	unsigned int outlen = 0;
 
 	if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 ||
+	    outlen != UTIL_SHA256_LEN)
+		abort();
+}
+
+void
+util_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    unsigned char out[UTIL_SHA256_LEN])
+{
+	unsigned int outlen = 0;
+
+	if (keylen > INT_MAX ||
+	    HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &outlen) == NULL ||
 	    outlen != UTIL_SHA256_LEN)
 		abort();
 }

@@ -27,6 +27,9 @@ void util_random(void *buf, size_t len);
 #define UTIL_SHA256_LEN 32
 /* SHA-256 of data into out. */
 void util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN]);
+/* HMAC-SHA256 of data under key; aborts on failure, like util_sha256. */
+void util_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    unsigned char out[UTIL_SHA256_LEN]);
 /* FNV-1a of len bytes: picks a slot in a small table. Not for secrets:
  * anyone can make it collide. */
 uint32_t util_hash32(const void *data, size_t len);
