@@ -14,6 +14,9 @@
 #include "tokmemo.h"
 #include "util.h"
 
+/* req_init cuts the User-Agent to what a session stores. */
+_Static_assert(HTTP_USER_AGENT_MAX == USER_AGENT_MAX, "User-Agent caps agree");
+
 /*
  * Asks the rules about the loaded session and writes what they say, at
  * most once: the session's end, or the activity.
@@ -92,9 +95,12 @@ subject_owns(const struct auth_info *a)
 
 /*
  * The answer from the cache, if it can give one without the database: a
- * valid (unexpired) token of a session cached live, owned by the token's
- * subject, with no limit reached and no activity write due. Anything else
- * takes the round trip, which also decides every 401.
+ * valid (unexpired) token of a session cached live, which the database
+ * said was not blacklisted since the entry was made (a blacklist is per
+ * jti: another token of the same session proves nothing about this one),
+ * owned by the token's subject, with no limit reached and no activity
+ * write due. Anything else takes the round trip, which also decides every
+ * 401.
  */
 static bool
 from_cache(
@@ -102,7 +108,8 @@ from_cache(
 {
 	struct verify_decision d;
 
-	if (!sesscache_get(out->claims.sid, req->now, &out->session, &out->user))
+	if (!sesscache_get(
+	        out->claims.sid, out->claims.jti, req->now, &out->session, &out->user))
 		return false;
 	session_decide_verify(
 	    cfg, &out->session, out->user.disabled, false, false, activity, req->now, &d);
@@ -167,8 +174,10 @@ auth_access(
 	}
 	out->identified = true;
 	ar = check_session(cfg, req, je == JWT_EXPIRED, revoked, activity, out);
+	/* AUTH_OK means this jti was just found not blacklisted. */
 	if (cache && ar == AUTH_OK)
-		auth_cache_session(cfg, &out->session, &out->user, req->now);
+		sesscache_put(&out->session, &out->user, out->claims.jti,
+		    req->now + (time_t)session_write_interval(cfg, &out->session));
 	return ar;
 }
 
@@ -186,8 +195,9 @@ auth_cache_session(
     const struct config *cfg, const struct session *s, const struct user *u, time_t now)
 {
 	/* One activity write step: the idle timer the entry carries is then at
-	 * most that far behind the other workers' writes. */
-	sesscache_put(s, u, now + (time_t)session_write_interval(cfg, s));
+	 * most that far behind the other workers' writes. No token is added:
+	 * only auth_access checks one against the blacklist. */
+	sesscache_put(s, u, NULL, now + (time_t)session_write_interval(cfg, s));
 }
 
 bool

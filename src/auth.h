@@ -51,8 +51,8 @@ enum auth_result auth_access(const struct config *cfg, const struct req *req,
  */
 void auth_sessions_ended(const char *sid, enum end_reason r, int64_t n);
 
-/* Remembers a live session and its user for this worker's next verifies,
- * for one activity write step from now. */
+/* Refreshes this worker's cached copy of a live session and its user, if
+ * it has one, for one activity write step from now. */
 void auth_cache_session(
     const struct config *cfg, const struct session *s, const struct user *u, time_t now);
 

@@ -90,6 +90,7 @@ h_login(struct ctx *c)
 	struct session s;
 	struct token_pair p;
 	time_t now = c->req->now;
+	enum store_err se;
 
 	if (json_get_text(c->body, "email", LOGIN_EMAIL_FIELD_MAX, &email) != 0 ||
 	    json_get_string(c->body, "password", &pw, &pwlen) != 0) {
@@ -116,9 +117,10 @@ h_login(struct ctx *c)
 	snprintf(s.ip, sizeof(s.ip), "%s", c->req->remote_addr);
 	tokens_pair_new(c->cfg, now, &p);
 	p.issue.refresh_expires_at = session_refresh_expiry(c->cfg, &s, now);
-	if (store_session_create(&s, &p.issue) != STORE_OK) {
+	if ((se = store_session_create(&s, &p.issue)) != STORE_OK) {
 		tokens_pair_clear(&p);
-		reply_unavailable(c->resp);
+		/* Data refused (class 22) is a 400; anything else an outage. */
+		reply_store_error(c->resp, se == STORE_INVALID ? se : STORE_UNAVAILABLE);
 		return;
 	}
 	tokens_pair_sign(c->cfg, &p, &s, now);
@@ -196,7 +198,7 @@ h_refresh(struct ctx *c)
 		r.reason = t == NULL ? REASON_TOKEN_MISSING : REASON_REFRESH_INVALID;
 	else {
 		tokens_hash(t, hash);
-		tokens_pair_new(c->cfg, c->req->now, &p);
+		tokens_pair_next(c->cfg, t, c->req->now, &p);
 		se = store_refresh(
 		    c->cfg, hash, &p.issue, c->req->now, auth_is_activity(c->req), &r);
 	}

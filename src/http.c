@@ -151,7 +151,7 @@ split_path(struct req *req, const char *uri, const char *mount)
 int
 req_init(struct req *req, char **env, const char *mount, time_t now)
 {
-	const char *uri, *cookie;
+	const char *uri, *cookie, *ua;
 	char *joined = NULL;
 	int rc;
 
@@ -164,9 +164,12 @@ req_init(struct req *req, char **env, const char *mount, time_t now)
 	req->remote_addr = req_param(req, "REMOTE_ADDR");
 	if (req->remote_addr == NULL)
 		req->remote_addr = "";
-	req->user_agent = req_param(req, "HTTP_USER_AGENT");
-	if (req->user_agent == NULL)
-		req->user_agent = "";
+	/* Cleaned once here, so that no path can store a User-Agent that is
+	 * not UTF-8 or cut inside a character: invalid bytes become U+FFFD. */
+	if ((ua = req_param(req, "HTTP_USER_AGENT")) == NULL)
+		ua = "";
+	util_utf8_clean(req->ua, sizeof(req->ua), ua, strlen(ua));
+	req->user_agent = req->ua;
 	if ((cookie = req_param(req, "HTTP_COOKIE")) != NULL) {
 		if (strlen(cookie) > HTTP_COOKIE_HEADER_MAX)
 			req->cookies_too_long = true;

@@ -23,6 +23,8 @@ struct cookie {
 	char *value;
 };
 
+#define HTTP_USER_AGENT_MAX 512 /* bytes: what a session stores */
+
 /*
  * One request. env is borrowed (libfcgi's, the process's or a test's); every
  * other pointer is owned and released by req_clear().
@@ -39,11 +41,15 @@ struct req {
 	size_t body_len;
 	const char *remote_addr; /* the client: REMOTE_ADDR (borrowed from env;
 	                          * "" if missing), or client_addr */
-	const char *user_agent;  /* borrowed from env; "" if missing */
+	const char *user_agent;  /* ua below; "" if missing */
 	time_t now;              /* the clock of this request (tests inject it) */
 	/* remote_addr's storage when it is not REMOTE_ADDR itself but the
 	 * client a trusted proxy named (api.c, netaddr_client). */
 	char client_addr[64];
+	/* The User-Agent as valid UTF-8 of at most HTTP_USER_AGENT_MAX bytes,
+	 * cut on a character boundary: it goes to text columns, which refuse
+	 * anything else (and a refused audit row is a lost one). */
+	char ua[HTTP_USER_AGENT_MAX + 1];
 };
 
 struct header {

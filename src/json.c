@@ -3,6 +3,7 @@
  * responses over json-c. A field of the wrong JSON type is an error, never
  * coerced: "remember_me": "yes" is a 400, not true.
  */
+#include <math.h>
 #include <string.h>
 
 #include "json.h"
@@ -12,9 +13,51 @@
  * must not cost more than a small object. */
 #define JSON_MAX_DEPTH 16
 
+/* NUL is no character tether accepts anywhere: json-c cuts a key at it
+ * (another parser differential) and PostgreSQL's jsonb refuses it in a
+ * report's context (a 503 and a lost report, audit L6). */
+
+/*
+ * Adds up the members of every object in v, and says whether every number
+ * is finite. json-c keeps the last of duplicate keys and accepts NaN and
+ * Infinity even when strict: both are refused, so that tether never reads
+ * a body differently from a proxy or a WAF in front of it.
+ */
+static bool
+strict_walk(json_object *v, size_t *members)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(v));
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			(*members)++;
+			if (val != NULL && !strict_walk(val, members))
+				return false;
+		}
+		return true;
+	}
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+
+			if (e != NULL && !strict_walk(e, members))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
 json_object *
 json_parse_object(const char *body, size_t len)
 {
+	size_t members = 0;
 	json_tokener *tok;
 	json_object *o = NULL;
 
@@ -28,7 +71,8 @@ json_parse_object(const char *body, size_t len)
 	/* The whole body must be the object: nothing may follow it. */
 	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(o, json_type_object))) {
+	    !json_object_is_type(o, json_type_object) || !strict_walk(o, &members) ||
+	    members != util_json_members(body, len) || json_text_has_nul(body, len))) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -94,6 +138,26 @@ json_get_number(json_object *o, const char *key, double *out)
 		return -1;
 	*out = json_object_get_double(v);
 	return 0;
+}
+
+bool
+json_text_has_nul(const char *s, size_t len)
+{
+	bool in_str = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!in_str)
+			in_str = s[i] == '"';
+		else if (s[i] == '"')
+			in_str = false;
+		else if (s[i] == '\\') {
+			if (len - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+				return true;
+			i++; /* the escaped character */
+		}
+	}
+	return false;
 }
 
 char *

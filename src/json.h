@@ -12,7 +12,8 @@
 
 /* Parses body as one JSON object (nothing after it). Returns a new object
  * the caller puts, or NULL for empty, invalid, deeper than 16 levels or
- * non-object input. */
+ * non-object input, and for a duplicate key, NaN/Infinity or \u0000
+ * anywhere. */
 json_object *json_parse_object(const char *body, size_t len);
 
 /*
@@ -28,6 +29,10 @@ int json_get_text(json_object *o, const char *key, size_t max, const char **out)
 int json_get_bool(json_object *o, const char *key, bool *out);
 /* Same for numbers (int or double): 0, 1, -1. */
 int json_get_number(json_object *o, const char *key, double *out);
+
+/* Whether len bytes of JSON text s have a \u0000 escape in a string or
+ * key. */
+bool json_text_has_nul(const char *s, size_t len);
 
 /* Serializes o compactly into a string the caller frees, then puts o. */
 char *json_finish(json_object *o);

@@ -140,7 +140,26 @@ jwt_sign(const struct jwt_key *key, const char *iss, const char *aud,
 	return tok;
 }
 
-/* Decodes one base64url part as a JSON object; NULL if it is not one. */
+/* The members of every object in v (json-c folds duplicate keys away). */
+static size_t
+members(json_object *v)
+{
+	size_t i, n = 0;
+
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			n += 1 + (val != NULL ? members(val) : 0);
+		}
+	} else if (json_object_is_type(v, json_type_array))
+		for (i = 0; i < json_object_array_length(v); i++)
+			n += members(json_object_array_get_idx(v, i));
+	return n;
+}
+
+/* Decodes one base64url part as a JSON object; NULL if it is not one, or
+ * if it repeats a key: which of two "exp" counts would depend on the
+ * parser, so neither does. */
 static json_object *
 part_json(const char *s, size_t len)
 {
@@ -158,7 +177,8 @@ part_json(const char *s, size_t len)
 	o = json_tokener_parse_ex(tok, (const char *)raw, (int)rawlen);
 	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != rawlen || strlen((char *)raw) != rawlen ||
-	    !json_object_is_type(o, json_type_object))) {
+	    !json_object_is_type(o, json_type_object) ||
+	    members(o) != util_json_members((const char *)raw, rawlen))) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -218,8 +238,11 @@ get_int(json_object *o, const char *key, int64_t *out, bool required)
 		return !required;
 	if (!json_object_is_type(v, json_type_int))
 		return false;
+	/* json-c saturates what does not fit (2^64 reads as INT64_MAX), so
+	 * the two limits themselves stand for "too large" and are refused:
+	 * no real time is near them. */
 	*out = json_object_get_int64(v);
-	return true;
+	return *out != INT64_MAX && *out != INT64_MIN;
 }
 
 static bool

@@ -56,6 +56,8 @@ reply_store_error(struct resp *resp, enum store_err se)
 		reply_fail(resp, ERR_NOT_FOUND, "Not found.");
 	else if (se == STORE_CONFLICT)
 		reply_fail(resp, ERR_CONFLICT, NULL);
+	else if (se == STORE_INVALID)
+		reply_fail(resp, ERR_INVALID_REQUEST, "A value was refused by the database.");
 	else
 		reply_unavailable(resp);
 }

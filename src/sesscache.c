@@ -29,6 +29,10 @@ struct end_log {
 struct entry {
 	uint64_t hi, lo; /* s.id as bits, for the end log */
 	time_t until;
+	/* The tokens checked against the blacklist for this entry, most
+	 * recent at next - 1; "" where none. */
+	char jti[SESSCACHE_JTIS][JWT_ID_MAX];
+	size_t next;
 	struct session s;
 	struct user u;
 };
@@ -144,17 +148,29 @@ sesscache_sync(void)
 	seen = head;
 }
 
+static bool
+has_jti(const struct entry *e, const char *jti)
+{
+	size_t k;
+
+	for (k = 0; k < SESSCACHE_JTIS; k++)
+		if (e->jti[k][0] != '\0' && strcmp(e->jti[k], jti) == 0)
+			return true;
+	return false;
+}
+
 bool
-sesscache_get(const char *sid, time_t now, struct session *s, struct user *u)
+sesscache_get(
+    const char *sid, const char *jti, time_t now, struct session *s, struct user *u)
 {
 	struct entry *e;
 	size_t i;
 
-	if (elog == NULL || sid == NULL || *sid == '\0')
+	if (elog == NULL || sid == NULL || *sid == '\0' || jti == NULL || *jti == '\0')
 		return false;
 	i = slot_for(sid);
 	e = &table[i];
-	if (!used[i] || strcmp(e->s.id, sid) != 0 || now >= e->until)
+	if (!used[i] || strcmp(e->s.id, sid) != 0 || now >= e->until || !has_jti(e, jti))
 		return false;
 	*s = e->s;
 	*u = e->u;
@@ -162,21 +178,35 @@ sesscache_get(const char *sid, time_t now, struct session *s, struct user *u)
 }
 
 void
-sesscache_put(const struct session *s, const struct user *u, time_t until)
+sesscache_put(
+    const struct session *s, const struct user *u, const char *jti, time_t until)
 {
 	struct entry *e;
 	uint64_t hi, lo;
 	size_t i;
+	bool same;
 
-	if (elog == NULL || !uuid_bits(s->id, &hi, &lo))
+	if (elog == NULL || !uuid_bits(s->id, &hi, &lo) ||
+	    (jti != NULL && (*jti == '\0' || strlen(jti) >= JWT_ID_MAX)))
 		return;
 	i = slot_for(s->id);
 	e = &table[i];
+	same = used[i] && e->hi == hi && e->lo == lo;
+	if (!same) {
+		if (jti == NULL)
+			return;
+		memset(e->jti, 0, sizeof(e->jti));
+		e->next = 0;
+	}
 	e->hi = hi;
 	e->lo = lo;
 	e->s = *s;
 	e->u = *u;
 	e->until = until;
+	if (jti != NULL && !has_jti(e, jti)) {
+		memcpy(e->jti[e->next], jti, strlen(jti) + 1);
+		e->next = (e->next + 1) % SESSCACHE_JTIS;
+	}
 	used[i] = true;
 }
 

@@ -12,7 +12,12 @@
  *    PostgreSQL notification (sql/003), which auth reads before each use;
  *  - an entry lives at most until the caller's deadline (the activity
  *    write step), and auth sends any session whose limits look reached,
- *    or that is due an activity write, to the database anyway.
+ *    or that is due an activity write, to the database anyway;
+ *  - an entry answers only for the access tokens (jti) that the database
+ *    said were not blacklisted since the entry was made: the blacklist is
+ *    per token, so a session's entry says nothing about its other tokens.
+ *    A jti blacklisted later drops the entry (its NOTIFY names the
+ *    session), and the next entry is made without it.
  * Nothing here does I/O beyond the shared mapping.
  */
 #ifndef TETHER_SESSCACHE_H
@@ -27,6 +32,9 @@
 #define SESSCACHE_SLOTS 256 /* direct-mapped; about 2 KiB each when used */
 #define SESSCACHE_LOG 128   /* ends a worker may fall behind before it must
                                forget everything */
+#define SESSCACHE_JTIS 4    /* access tokens per entry checked against the
+                               blacklist: the current one, the one before a
+                               refresh, and tabs that overlap */
 
 /*
  * Maps the host's end log at path ("" picks one in $TMPDIR named after the
@@ -43,12 +51,19 @@ bool sesscache_enabled(void);
 void sesscache_sync(void);
 
 /*
- * Copies the entry for sid into s and u if there is one and now is before
- * its deadline.
+ * Copies the entry for sid into s and u if there is one, now is before its
+ * deadline and jti is one of the tokens checked for it.
  */
-bool sesscache_get(const char *sid, time_t now, struct session *s, struct user *u);
-/* Remembers a live session and its user until the deadline until. */
-void sesscache_put(const struct session *s, const struct user *u, time_t until);
+bool sesscache_get(
+    const char *sid, const char *jti, time_t now, struct session *s, struct user *u);
+/*
+ * Remembers a live session and its user until the deadline until, and jti
+ * as one of its tokens just checked against the blacklist (the oldest of
+ * SESSCACHE_JTIS goes). With jti NULL it only refreshes an entry there is
+ * for the session (its tokens stay): an entry with no token is no use.
+ */
+void sesscache_put(
+    const struct session *s, const struct user *u, const char *jti, time_t until);
 /* Forgets sid in this worker only; NULL or "" forgets everything. */
 void sesscache_drop(const char *sid);
 /*

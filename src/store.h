@@ -34,7 +34,15 @@
 #define PASSWORD_HASH_MAX 255
 #define TOKEN_HASH_HEX 64
 
-enum store_err { STORE_OK = 0, STORE_NOTFOUND, STORE_CONFLICT, STORE_UNAVAILABLE };
+/* STORE_INVALID: PostgreSQL refused the data itself (SQLSTATE class 22,
+ * e.g. text that is not UTF-8): the request's fault, a 400, not an outage. */
+enum store_err {
+	STORE_OK = 0,
+	STORE_NOTFOUND,
+	STORE_CONFLICT,
+	STORE_UNAVAILABLE,
+	STORE_INVALID
+};
 
 struct user {
 	int64_t id;
@@ -184,7 +192,9 @@ struct refresh_result {
  *  - session idle or past its absolute end (session_check): it is ended
  *    now with that reason, and that reason is returned;
  *  - token revoked: REFRESH_INVALID; rotated within cfg->refresh_reuse_grace:
- *    a sibling token is issued; rotated before: the session is ended with
+ *    the successor already issued is handed out again if next is it
+ *    (tokens_pair_next derives it from the token), else REFRESH_INVALID:
+ *    never a second chain; rotated before: the session is ended with
  *    END_REFRESH_REUSED and REASON_REFRESH_REUSED returned; expired:
  *    REFRESH_EXPIRED;
  *  - otherwise the token is marked rotated and next is issued as its child.

@@ -141,6 +141,12 @@ classify(PGresult *res, enum stmt id)
 
 	if (state != NULL && strcmp(state, "23505") == 0)
 		return STORE_CONFLICT;
+	/* Data exception: the values sent were refused, the database is fine.
+	 * Not its message: it quotes the client's bytes. */
+	if (state != NULL && strncmp(state, "22", 2) == 0) {
+		log_warn("database: %s: data refused (SQLSTATE %s)", db_stmts[id].name, state);
+		return STORE_INVALID;
+	}
 	log_error("database: %s: %s", db_stmts[id].name,
 	    res ? PQresultErrorMessage(res) : PQerrorMessage(db.conn));
 	return STORE_UNAVAILABLE;
@@ -184,6 +190,29 @@ db_run(enum stmt id, int n, const char *const *vals, enum store_err *err)
 		res = NULL;
 	}
 	return NULL;
+}
+
+PGresult *
+db_run_locked(enum stmt lock, enum stmt id, int n, const char *const *vals,
+    enum store_err *err)
+{
+	PGresult *res = NULL, *l;
+
+	if (db.in_tx)
+		return db_run(id, n, vals, err);
+	if ((*err = db_tx("BEGIN")) != STORE_OK)
+		return NULL;
+	if ((l = db_run(lock, 1, vals, err)) != NULL) {
+		PQclear(l);
+		res = db_run(id, n, vals, err);
+	}
+	if (res == NULL)
+		(void)db_tx("ROLLBACK");
+	else if ((*err = db_tx("COMMIT")) != STORE_OK) {
+		PQclear(res);
+		res = NULL;
+	}
+	return res;
 }
 
 /*
@@ -396,7 +425,7 @@ enum store_err
 db_user_change(enum stmt id, int n, const char *const *v, int *ended)
 {
 	enum store_err err;
-	PGresult *res = db_run(id, n, v, &err);
+	PGresult *res = db_run_locked(S_USER_SESSIONS_LOCK, id, n, v, &err);
 
 	if (res == NULL)
 		return err;

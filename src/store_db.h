@@ -46,12 +46,15 @@ enum stmt {
 	S_SESSION_CREATE,
 	S_AUTH_LOOKUP,
 	S_SESSION_TOUCH,
+	S_SESSION_LOCK,
+	S_USER_SESSIONS_LOCK,
 	S_SESSION_END,
 	S_SESSIONS_END_ALL,
 	S_SESSIONS_LIST,
 	S_SESSION_REFRESH_EXPIRY,
 	S_REFRESH_LOCK,
 	S_REFRESH_ISSUE,
+	S_REFRESH_REISSUE,
 	S_REFRESH_SESSION,
 	S_LOGOUT_EVENT_ADD,
 	S_LOGOUT_EVENTS_LIST,
@@ -137,6 +140,16 @@ void *db_rows(enum stmt id, int n, const char *const *vals, size_t size,
 /* db_rows() of a statement returning SESSION_COLS rows. */
 enum store_err db_session_rows(
     enum stmt id, int n, const char *const *vals, struct session **out, size_t *count);
+/*
+ * Runs statement id, which ends sessions, after statement lock (given
+ * vals[0]) has locked those sessions, in a transaction of its own unless
+ * one is open (the refresh's, which holds its session already). Why two
+ * statements: the end's side effects (revoke the refresh tokens, blacklist
+ * the live jtis) must see a token that a refresh it waited for has just
+ * committed, and one statement's snapshot predates that commit.
+ */
+PGresult *db_run_locked(enum stmt lock, enum stmt id, int n, const char *const *vals,
+    enum store_err *err);
 /* Runs a statement that changes one user and ends sessions, returning
  * (users changed, sessions ended): NOTFOUND when no user changed. */
 enum store_err db_user_change(enum stmt id, int n, const char *const *v, int *ended);

@@ -11,8 +11,10 @@
  * What ending sessions does besides setting ended_at: revoke their refresh
  * tokens, blacklist the access jti's that are still live, and audit it.
  * Expects a CTE "e" (the sessions just ended: id, user_id, ip, user_agent,
- * end_reason); NOW names the parameter holding the time. One statement, so
- * it is atomic.
+ * end_reason); NOW names the parameter holding the time. Run by
+ * db_run_locked after the sessions are locked: in the statement's own
+ * snapshot a token that a refresh committed while the end waited for its
+ * lock is missing (audit I2).
  */
 #define END_SIDE_EFFECTS(NOW) \
 	"r AS (UPDATE refresh_tokens t SET revoked_at = to_timestamp(" NOW ") " \
@@ -75,6 +77,13 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "UPDATE sessions SET last_active_at = to_timestamp($2) "
 	    "WHERE id = $1::uuid AND ended_at IS NULL "
 	    "AND last_active_at < to_timestamp($2)" },
+	/* What an end locks first (see END_SIDE_EFFECTS): one session, or the
+	 * live sessions of a user, in one order so two ends cannot deadlock. */
+	[S_SESSION_LOCK] = { "session_lock",
+	    "SELECT 1 FROM sessions WHERE id = $1::uuid FOR UPDATE" },
+	[S_USER_SESSIONS_LOCK] = { "user_sessions_lock",
+	    "SELECT 1 FROM sessions WHERE user_id = $1::bigint AND ended_at IS NULL "
+	    "ORDER BY id FOR UPDATE" },
 	/* $1 sid, $2 user (0: any), $3 reason, $4 ended_at, $5 now */
 	[S_SESSION_END] = { "session_end",
 	    "WITH e AS (UPDATE sessions SET ended_at = to_timestamp($4), end_reason = $3 "
@@ -122,6 +131,24 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "  CASE WHEN $8::boolean THEN 'ROTATED' ELSE 'GRACE' END "
 	    "  FROM sessions WHERE id = $2::uuid RETURNING 1) "
 	    "SELECT (SELECT count(*) FROM n)" },
+	/* A replay within the grace: the successor already issued (derived
+	 * from the parent, so the caller's next is that very token) is handed
+	 * out again, not a second one, and its access expiry moves up to the
+	 * new access token's so that an end blacklists that too. No row if the
+	 * successor is not next (another signing key derived it).
+	 * $1 parent, $2 sid, $3 now, $4 hash, $5 jti, $6 access exp, $7 slide? */
+	[S_REFRESH_REISSUE] = { "refresh_reissue",
+	    "WITH c AS (UPDATE refresh_tokens SET access_expires_at = "
+	    "  GREATEST(access_expires_at, to_timestamp($6)) WHERE parent_id = $1 "
+	    "  AND session_id = $2::uuid AND token_hash = $4 AND access_jti = $5 "
+	    "  RETURNING expires_at), "
+	    "s AS (UPDATE sessions SET last_active_at = to_timestamp($3) "
+	    "  WHERE id = $2::uuid AND $7::boolean AND last_active_at < to_timestamp($3) "
+	    "  AND EXISTS (SELECT 1 FROM c) RETURNING 1), "
+	    "k AS (INSERT INTO auth_events (created_at, kind, user_id, session_id, reason) "
+	    "  SELECT to_timestamp($3), 'refresh_ok', user_id, id, 'GRACE' "
+	    "  FROM sessions WHERE id = $2::uuid AND EXISTS (SELECT 1 FROM c) RETURNING 1) "
+	    "SELECT extract(epoch from expires_at)::bigint FROM c" },
 	[S_REFRESH_SESSION] = { "refresh_session",
 	    "SELECT session_id FROM refresh_tokens WHERE token_hash = $1" },
 	[S_LOGOUT_EVENT_ADD] = { "logout_event_add",

@@ -51,6 +51,44 @@ tokens_pair_new(const struct config *cfg, time_t now, struct token_pair *p)
 	free(jti);
 }
 
+/* HMAC-SHA256 of label, a NUL and text under the first signing key. The
+ * NUL keeps these inputs apart from JWT signing inputs (which never hold
+ * one) and from each other. */
+static void
+derive(const struct config *cfg, const char *label, const char *text,
+    unsigned char out[UTIL_SHA256_LEN])
+{
+	size_t ll = strlen(label) + 1, tl = strlen(text);
+	unsigned char *in = xmalloc(ll + tl);
+
+	memcpy(in, label, ll);
+	memcpy(in + ll, text, tl);
+	util_hmac_sha256(cfg->keys[0].secret, cfg->keys[0].secret_len, in, ll + tl, out);
+	util_wipe(in, ll + tl);
+	free(in);
+}
+
+void
+tokens_pair_next(
+    const struct config *cfg, const char *parent, time_t now, struct token_pair *p)
+{
+	unsigned char mac[UTIL_SHA256_LEN];
+	char *jti;
+
+	_Static_assert(REFRESH_TOKEN_BYTES == UTIL_SHA256_LEN, "one MAC is one token");
+	_Static_assert(JTI_BYTES <= UTIL_SHA256_LEN, "a jti is part of one MAC");
+	memset(p, 0, sizeof(*p));
+	derive(cfg, "tether refresh successor v1", parent, mac);
+	p->refresh = b64url_encode(mac, REFRESH_TOKEN_BYTES);
+	tokens_hash(p->refresh, p->issue.refresh_hash);
+	derive(cfg, "tether access jti v1", p->refresh, mac);
+	jti = b64url_encode(mac, JTI_BYTES);
+	snprintf(p->issue.access_jti, sizeof(p->issue.access_jti), "%s", jti);
+	p->issue.access_expires_at = session_access_expiry(cfg, now);
+	util_wipe(mac, sizeof(mac));
+	free(jti);
+}
+
 void
 tokens_pair_sign(
     const struct config *cfg, struct token_pair *p, const struct session *s, time_t now)

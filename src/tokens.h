@@ -31,6 +31,17 @@ struct token_pair {
 /* Makes the refresh token and the access token's jti and expiry at now.
  * The caller sets issue.refresh_expires_at. */
 void tokens_pair_new(const struct config *cfg, time_t now, struct token_pair *p);
+/*
+ * The pair that succeeds the refresh token parent: like tokens_pair_new,
+ * but the refresh token and the jti are derived from parent with the
+ * signing key (HMAC-SHA256), not drawn at random. Why: a replay of parent
+ * within the reuse grace (another tab, or a thief) gets the very same
+ * successor instead of a second chain, so there is only ever one live
+ * chain per session and a second use of it is seen as reuse (audit L7).
+ * Unpredictable without the key, as a random token is.
+ */
+void tokens_pair_next(
+    const struct config *cfg, const char *parent, time_t now, struct token_pair *p);
 /* Signs the access token for session s (its id and user) at now. */
 void tokens_pair_sign(
     const struct config *cfg, struct token_pair *p, const struct session *s, time_t now);

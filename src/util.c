@@ -6,6 +6,7 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <errno.h>
@@ -111,6 +112,18 @@ util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN])
 	unsigned int outlen = 0;
 
 	if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 ||
+	    outlen != UTIL_SHA256_LEN)
+		abort();
+}
+
+void
+util_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    unsigned char out[UTIL_SHA256_LEN])
+{
+	unsigned int outlen = 0;
+
+	if (keylen > INT_MAX ||
+	    HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &outlen) == NULL ||
 	    outlen != UTIL_SHA256_LEN)
 		abort();
 }
@@ -262,6 +275,54 @@ util_utf8_valid(const char *s, size_t len)
 		i += k;
 	}
 	return true;
+}
+
+size_t
+util_utf8_clean(char *dst, size_t size, const char *s, size_t len)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+
+	while (i < len) {
+		if ((k = utf8_seq(p + i, len - i)) == 0) {
+			/* One replacement per bad byte: simple, and never more than
+			 * three output bytes per input byte. */
+			if (o + 3 >= size)
+				break;
+			memcpy(dst + o, fffd, 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		if (o + k >= size)
+			break;
+		memcpy(dst + o, p + i, k);
+		o += k;
+		i += k;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+size_t
+util_json_members(const char *s, size_t len)
+{
+	bool in_str = false;
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++; /* the escaped character, whatever it is */
+			else if (s[i] == '"')
+				in_str = false;
+		} else if (s[i] == '"')
+			in_str = true;
+		else if (s[i] == ':')
+			n++;
+	}
+	return n;
 }
 
 size_t

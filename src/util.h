@@ -27,6 +27,9 @@ void util_random(void *buf, size_t len);
 #define UTIL_SHA256_LEN 32
 /* SHA-256 of data into out. */
 void util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_LEN]);
+/* HMAC-SHA256 of data under key; aborts on failure, like util_sha256. */
+void util_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    unsigned char out[UTIL_SHA256_LEN]);
 /* FNV-1a of len bytes: picks a slot in a small table. Not for secrets:
  * anyone can make it collide. */
 uint32_t util_hash32(const void *data, size_t len);
@@ -80,5 +83,19 @@ bool util_text_ok(const char *s, size_t max_chars);
  * "". Returns an allocated string the caller frees.
  */
 char *util_escape_text(const char *s);
+/*
+ * Copies len bytes of s into dst (size bytes, size >= 4) as valid UTF-8:
+ * each invalid or cut sequence and each NUL becomes U+FFFD, and the copy
+ * stops at a code point boundary so that it fits with its terminator.
+ * Returns the length written. For header values that reach text columns:
+ * PostgreSQL refuses invalid UTF-8 (a 503, a lost audit row).
+ */
+size_t util_utf8_clean(char *dst, size_t size, const char *s, size_t len);
+/*
+ * The number of object members in len bytes of JSON text that a parser
+ * has accepted: the ':' outside strings. A parsed tree holding fewer had
+ * a duplicate key folded away.
+ */
+size_t util_json_members(const char *s, size_t len);
 
 #endif

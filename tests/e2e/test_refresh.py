@@ -32,7 +32,8 @@ def main(s):
     s.status(c.get("/me", token=at1), 200, "/me with the new access token")
 
     # Two (here three) tabs refreshing with the same token at once: inside
-    # the grace window every one gets a fresh pair, nothing is revoked.
+    # the grace window every one succeeds, with the same successor (one
+    # live chain per session), and nothing is revoked.
     with concurrent.futures.ThreadPoolExecutor(3) as ex:
         rs = list(ex.map(lambda _: c.post("/refresh", {"refresh_token": rt1}), range(3)))
     for i, r in enumerate(rs):
@@ -40,6 +41,7 @@ def main(s):
     news = [r.field("refresh_token") for r in rs]
     s.check(all(isinstance(n, str) and n != rt1 for n in news),
             "every concurrent refresh got a new token", news)
+    s.check(len(set(news)) == 1, "all of them the same successor", news)
     s.check(all(r.field("session", "id") == sid for r in rs), "all in the same session")
     rt2 = news[0]
     at2 = rs[0].field("access_token")

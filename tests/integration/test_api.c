@@ -68,6 +68,16 @@ get_me(struct call *c, const char *access, time_t now)
 	itest_call(c, "GET", "/me", NULL, &o, now);
 }
 
+static void
+me_ok(const char *access, time_t now)
+{
+	struct call c;
+
+	get_me(&c, access, now);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+}
+
 static char *
 refresh_body(const char *token)
 {
@@ -599,9 +609,11 @@ test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session(void)
 	CU_ASSERT_EQUAL(c.status, 200);
 	second = xstrdup(call_str(&c, "refresh_token"));
 	call_clear(&c);
-	/* Another tab presents the same token 5 s later: a concurrent refresh. */
+	/* Another tab presents the same token 5 s later: a concurrent refresh.
+	 * It gets the same successor. */
 	do_refresh(&c, t.refresh, T0 + 65);
 	CU_ASSERT_EQUAL(c.status, 200);
+	TU_ASSERT_STR_EQ(call_str(&c, "refresh_token"), second);
 	call_clear(&c);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS "
 	    "NOT NULL", NULL), 0);
@@ -613,8 +625,8 @@ test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session(void)
 	    "'REFRESH_REUSED'", NULL), 1);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS "
 	    "NULL", NULL), 0);
-	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist", NULL), 3);
-	/* The thief's fresh token and the user's both say why. */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist", NULL), 2);
+	/* The successor says why. */
 	do_refresh(&c, second, T0 + 91);
 	assert_deny(&c, "SESSION_ENDED");
 	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "REFRESH_REUSED");
@@ -624,6 +636,54 @@ test_refresh_reuse_within_the_grace_succeeds_and_after_it_ends_the_session(void)
 	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "REFRESH_REUSED");
 	call_clear(&c);
 	free(second);
+	tokens_clear(&t);
+}
+
+/* Audit L7: a replay within the grace (a thief a few seconds behind the
+ * owner) used to get a second chain of its own that reuse detection never
+ * saw. Now it gets the owner's successor: one live chain, and whichever
+ * of the two holders uses it second is reuse. */
+static void
+test_a_replay_within_the_grace_shares_the_one_chain(void)
+{
+	struct tokens t;
+	struct call c;
+	char *r1, *r2, *a1;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	do_refresh(&c, t.refresh, T0 + 60); /* the owner: R0 -> R1 */
+	CU_ASSERT_EQUAL_FATAL(c.status, 200);
+	r1 = xstrdup(call_str(&c, "refresh_token"));
+	call_clear(&c);
+	do_refresh(&c, t.refresh, T0 + 65); /* the replay of R0 */
+	CU_ASSERT_EQUAL_FATAL(c.status, 200);
+	TU_ASSERT_STR_EQ(call_str(&c, "refresh_token"), r1);
+	a1 = xstrdup(call_str(&c, "access_token"));
+	call_clear(&c);
+	me_ok(a1, T0 + 66);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE "
+	    "rotated_at IS NULL AND revoked_at IS NULL", NULL), 1);
+	do_refresh(&c, r1, T0 + 120); /* the owner goes on: R1 -> R2 */
+	CU_ASSERT_EQUAL(c.status, 200);
+	r2 = xstrdup(call_str(&c, "refresh_token"));
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE "
+	    "rotated_at IS NULL AND revoked_at IS NULL", NULL), 1);
+	do_refresh(&c, r1, T0 + 200); /* the replayer's copy of R1: reuse */
+	assert_deny(&c, "REFRESH_REUSED");
+	call_clear(&c);
+	do_refresh(&c, r2, T0 + 201);
+	assert_deny(&c, "SESSION_ENDED");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE "
+	    "revoked_at IS NULL", NULL), 0);
+	get_me(&c, a1, T0 + 202);
+	assert_deny(&c, "SESSION_ENDED");
+	call_clear(&c);
+	free(r1);
+	free(r2);
+	free(a1);
 	tokens_clear(&t);
 }
 
@@ -1420,6 +1480,71 @@ test_logout_reports_are_validated_stored_and_listed(void)
 	tokens_clear(&t);
 }
 
+/* Audit L6: bytes PostgreSQL refuses were a 503, a lost audit row and
+ * a false "database unreachable" alert. */
+static void
+test_a_user_agent_that_is_not_utf8_loses_no_audit_row(void)
+{
+	struct call c;
+	struct call_opts bad = { .user_agent = "Mozilla \xff\xfe" };
+	char *b, *ua;
+
+	fresh();
+	b = xasprintf("{\"email\":\"alice@example.com\",\"password\":\"wrong-%s\"}", PW);
+	itest_call(&c, "POST", "/login", b, &bad, T0);
+	CU_ASSERT_EQUAL(c.status, 401);
+	call_clear(&c);
+	free(b);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'login_failed' AND user_agent = 'Mozilla \xef\xbf\xbd\xef\xbf\xbd'", NULL), 1);
+	do_refresh(&c, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0 + 1);
+	call_clear(&c);
+	b = refresh_body("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	itest_call(&c, "POST", "/refresh", b, &bad, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 401);
+	call_clear(&c);
+	free(b);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 2);
+	itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &bad, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 1);
+	/* 511 bytes and a 2-byte character: the session keeps 511 of them,
+	 * and the browser signs in. */
+	ua = xasprintf("%0511d\xc3\xa9", 0);
+	bad.user_agent = ua;
+	b = xasprintf("{\"email\":\"alice@example.com\",\"password\":\"%s\"}", PW);
+	itest_call(&c, "POST", "/login", b, &bad, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	free(b);
+	free(ua);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT octet_length(user_agent) FROM sessions", NULL), 511);
+}
+
+static void
+test_a_nul_in_a_report_context_is_a_400_not_a_503(void)
+{
+	struct call c;
+
+	fresh();
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"UNKNOWN\",\"context\":{\"a\":\"x\\u0000y\"}}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"UNKNOWN\",\"context\":{\"a\\u0000\":1}}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 400);
+	call_clear(&c);
+	/* An escaped backslash followed by "u0000" is no NUL. */
+	itest_call(&c, "POST", "/logout-event",
+	    "{\"type\":\"UNKNOWN\",\"context\":{\"a\":\"\\\\u0000\"}}", NULL, T0);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 1);
+}
+
 /* ---- login throttling ---- */
 
 static void
@@ -1575,16 +1700,6 @@ test_a_database_outage_is_503_never_401_and_the_store_reconnects(void)
 /* ---- the session cache (these run with it on) ---- */
 
 static void
-me_ok(const char *access, time_t now)
-{
-	struct call c;
-
-	get_me(&c, access, now);
-	CU_ASSERT_EQUAL(c.status, 200);
-	call_clear(&c);
-}
-
-static void
 test_a_cached_session_is_verified_without_a_round_trip(void)
 {
 	struct tokens t;
@@ -1663,6 +1778,42 @@ test_a_jti_blacklisted_by_hand_is_refused_at_the_next_request(void)
 	get_me(&c, t.access, T0 + 2);
 	assert_deny(&c, "TOKEN_REVOKED");
 	call_clear(&c);
+	tokens_clear(&t);
+}
+
+/* Audit M4: the blacklist is per token. Another token of the same session
+ * (the one the user keeps sending after a refresh) makes the entry again;
+ * the blacklisted one must still never be a cache hit. */
+static void
+test_a_blacklisted_jti_stays_refused_when_another_token_recaches_its_session(void)
+{
+	struct tokens t;
+	struct call c;
+	char *second, *jti;
+	int i;
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	me_ok(t.access, T0 + 2); /* a hit */
+	do_refresh(&c, t.refresh, T0 + 3);
+	CU_ASSERT_EQUAL_FATAL(c.status, 200);
+	second = xstrdup(call_str(&c, "access_token"));
+	call_clear(&c);
+	me_ok(second, T0 + 4);
+	jti = itest_sql("SELECT access_jti FROM refresh_tokens WHERE parent_id IS NULL", NULL);
+	free(itest_sql("INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) "
+	    "SELECT access_jti, session_id, access_expires_at, now() FROM refresh_tokens "
+	    "WHERE access_jti = $1", jti, NULL));
+	for (i = 0; i < 5; i++) {
+		me_ok(second, T0 + 5 + i);
+		me_ok(second, T0 + 5 + i); /* the session is cached again */
+		get_me(&c, t.access, T0 + 5 + i);
+		assert_deny(&c, "TOKEN_REVOKED");
+		call_clear(&c);
+	}
+	free(jti);
+	free(second);
 	tokens_clear(&t);
 }
 
@@ -1752,6 +1903,8 @@ static const struct tu_test cache_tests[] = {
 	    test_a_user_disabled_behind_the_api_is_refused_at_the_next_request },
 	{ "a jti blacklisted by hand is refused at the next request",
 	    test_a_jti_blacklisted_by_hand_is_refused_at_the_next_request },
+	{ "a blacklisted jti stays refused when another token re-caches its session",
+	    test_a_blacklisted_jti_stays_refused_when_another_token_recaches_its_session },
 	{ "logout of a cached session is refused at once",
 	    test_logout_of_a_cached_session_is_refused_at_once },
 	{ "a lost connection empties the cache", test_a_lost_connection_empties_the_cache },
@@ -1983,6 +2136,12 @@ test_the_csrf_check_needs_a_cookie_of_tethers_shape(void)
 
 static const struct tu_test tests[] = {
 	{ "health reports the database", test_health_reports_the_database },
+	{ "a replay within the grace shares the one chain",
+	    test_a_replay_within_the_grace_shares_the_one_chain },
+	{ "a user agent that is not UTF-8 loses no audit row",
+	    test_a_user_agent_that_is_not_utf8_loses_no_audit_row },
+	{ "a NUL in a report context is a 400, not a 503",
+	    test_a_nul_in_a_report_context_is_a_400_not_a_503 },
 	{ "settings answer from the configuration without the database",
 	    test_settings_answer_from_the_configuration_without_the_database },
 	{ "an unknown path is 404 and a wrong method 405 with Allow",

@@ -165,6 +165,19 @@ test_a_session_ends_exactly_once_and_blacklists_its_live_tokens(void)
 	CU_ASSERT_EQUAL(store_session_end("bad", 0, END_USER_LOGOUT, T0, T0, NULL), STORE_NOTFOUND);
 }
 
+/* SQLSTATE class 22 is the request's fault: a 400, not a 503 that counts
+ * as an outage (audit L6). The connection stays usable. */
+static void
+test_data_the_database_refuses_is_invalid_not_unavailable(void)
+{
+	itest_wipe();
+	CU_ASSERT_EQUAL(store_auth_event("login_failed", 0, NULL, NULL, "127.0.0.1",
+	    "Mozilla \xff", T0), STORE_INVALID);
+	CU_ASSERT_EQUAL(store_auth_event("login_failed", 0, NULL, NULL, "127.0.0.1",
+	    "Mozilla", T0), STORE_OK);
+	CU_ASSERT_EQUAL(store_ping(), STORE_OK);
+}
+
 static void
 test_ending_all_sessions_can_spare_one(void)
 {
@@ -231,6 +244,42 @@ test_refresh_rotates_and_records_the_family(void)
 	issue(&next, T0);
 	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, "f00d", &next, T0, true, &r), STORE_OK);
 	CU_ASSERT_EQUAL(r.reason, REASON_REFRESH_INVALID);
+}
+
+/* Within the grace only the successor already issued is handed out: a
+ * different one (a signing key changed in between) is refused, never a
+ * second chain (audit L7). */
+static void
+test_a_grace_replay_issues_no_second_successor(void)
+{
+	struct session s;
+	struct token_issue t, next, other;
+	struct refresh_result r;
+	time_t rexp;
+
+	itest_wipe();
+	session(user("a@example.com"), &s, &t, false);
+	issue(&next, T0 + 60);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 60, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_ROTATE);
+	rexp = r.refresh_expires_at;
+	issue(&other, T0 + 62);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &other, T0 + 62, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.reason, REASON_REFRESH_INVALID);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 2);
+	/* The same successor again: handed out, its access expiry moved up. */
+	next.access_expires_at = T0 + 63 + 900;
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 63, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.reason, REASON_NONE);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_GRACE);
+	CU_ASSERT_EQUAL(r.refresh_expires_at, rexp);
+	CU_ASSERT_EQUAL(r.session.last_active_at, T0 + 63);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 2);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT extract(epoch from access_expires_at)::bigint "
+	    "FROM refresh_tokens WHERE token_hash = $1", next.refresh_hash, NULL), T0 + 963);
 }
 
 static void
@@ -497,7 +546,8 @@ struct outcome {
 
 /*
  * Runs NCHILD processes that refresh the token hash at the same instant
- * (they wait on a pipe the parent closes), each on its own connection.
+ * (they wait on a pipe the parent closes), each on its own connection,
+ * each presenting the same successor.
  */
 static void
 race(const char *hash, struct outcome out[NCHILD])
@@ -516,8 +566,11 @@ race(const char *hash, struct outcome out[NCHILD])
 
 			memset(&r, 0, sizeof(r));
 			close(go[1]);
-			counter += 1000 * (i + 1);
+			/* The same successor for all: the caller derives it from
+			 * the presented token (tokens_pair_next). */
+			counter += 1000;
 			issue(&next, T0 + 30);
+			snprintf(next.access_jti, sizeof(next.access_jti), "jti-successor");
 			o.err = store_open(itest_cfg.database_url) == STORE_OK ? 0 : -1;
 			(void)store_ping();
 			(void)!read(go[0], &c, 1); /* blocks until the parent closes */
@@ -562,7 +615,10 @@ test_concurrent_refreshes_within_the_grace_all_succeed_and_one_rotates(void)
 		}
 		CU_ASSERT_EQUAL(ok, NCHILD);
 		CU_ASSERT_EQUAL(rotated, 1);
-		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), NCHILD + 1);
+		/* One successor, handed to every one of them. */
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 2);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+		    "'refresh_ok' AND reason = 'GRACE'", NULL), NCHILD - 1);
 		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE rotated_at "
 		    "IS NOT NULL", NULL), 1);
 		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NULL",
@@ -602,6 +658,84 @@ test_concurrent_refreshes_without_grace_let_exactly_one_win(void)
 	}
 }
 
+/*
+ * One refresh and one logout of the same session at the same instant, each
+ * in its own process and connection; returns what the logout said.
+ */
+static enum store_err
+refresh_and_logout(const char *sid, const char *hash)
+{
+	int go[2], res[2], i, status, e[2] = { -1, -1 };
+	pid_t pids[2];
+	char c;
+
+	store_close();
+	CU_ASSERT_FATAL(pipe(go) == 0 && pipe(res) == 0);
+	for (i = 0; i < 2; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct token_issue next;
+			struct refresh_result r;
+			int err;
+
+			close(go[1]);
+			counter += 1000 * (i + 1);
+			issue(&next, T0 + 30);
+			err = store_open(itest_cfg.database_url) == STORE_OK ? 0 : -1;
+			(void)store_ping();
+			(void)!read(go[0], &c, 1);
+			if (err == 0 && i == 0)
+				err = (int)store_refresh(&itest_cfg, hash, &next, T0 + 30, true, &r);
+			else if (err == 0)
+				err = (int)store_session_end(
+				    sid, 0, END_USER_LOGOUT, T0 + 30, T0 + 30, NULL);
+			(void)!write(res[1], &(int[2]){ i, err }, sizeof(int[2]));
+			store_close();
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	close(go[1]);
+	for (i = 0; i < 2; i++) {
+		int got[2] = { 0, -1 };
+
+		CU_ASSERT_EQUAL(read(res[0], got, sizeof(got)), (ssize_t)sizeof(got));
+		if (got[0] == 0 || got[0] == 1)
+			e[got[0]] = got[1];
+	}
+	for (i = 0; i < 2; i++)
+		waitpid(pids[i], &status, 0);
+	close(res[0]);
+	close(res[1]);
+	CU_ASSERT_EQUAL_FATAL(store_open(itest_cfg.database_url), STORE_OK);
+	CU_ASSERT_EQUAL(e[0], STORE_OK);
+	return (enum store_err)e[1];
+}
+
+/* Audit I2: an end that waited for a refresh's lock must still revoke the
+ * token that refresh committed, and blacklist its access jti. */
+static void
+test_a_logout_racing_a_refresh_leaves_no_live_token(void)
+{
+	struct session s;
+	struct token_issue t;
+	int round;
+
+	for (round = 0; round < 20; round++) {
+		itest_wipe();
+		session(user("a@example.com"), &s, &t, false);
+		CU_ASSERT_EQUAL(refresh_and_logout(s.id, t.refresh_hash), STORE_OK);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NULL",
+		    NULL), 0);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens "
+		    "WHERE revoked_at IS NULL", NULL), 0);
+		CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens t "
+		    "WHERE t.access_expires_at > to_timestamp($1::bigint) AND NOT EXISTS "
+		    "(SELECT 1 FROM access_blacklist b WHERE b.jti = t.access_jti)",
+		    "1800000030", NULL), 0);
+	}
+}
+
 static void
 test_the_store_reconnects_after_the_server_drops_it(void)
 {
@@ -617,6 +751,12 @@ test_the_store_reconnects_after_the_server_drops_it(void)
 }
 
 static const struct tu_test tests[] = {
+	{ "a grace replay issues no second successor",
+	    test_a_grace_replay_issues_no_second_successor },
+	{ "a logout racing a refresh leaves no live token",
+	    test_a_logout_racing_a_refresh_leaves_no_live_token },
+	{ "data the database refuses is invalid, not unavailable",
+	    test_data_the_database_refuses_is_invalid_not_unavailable },
 	{ "migrating again applies nothing", test_migrating_again_applies_nothing },
 	{ "users are unique by email whatever the case",
 	    test_users_are_unique_by_email_whatever_the_case },

@@ -1,6 +1,7 @@
 /*
  * test_http: requests from CGI parameters, cookies, headers, responses.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -271,6 +272,56 @@ test_headers_map_to_cgi_parameters(void)
 }
 
 static void
+ua_of(const char *header, char *out, size_t size)
+{
+	char *var = xasprintf("HTTP_USER_AGENT=%s", header);
+	char *env[] = { "REQUEST_URI=/api/auth/me", var, NULL };
+	struct req r;
+
+	req_init(&r, env, "/api/auth", 0);
+	snprintf(out, size, "%s", r.user_agent);
+	CU_ASSERT_TRUE(util_utf8_valid(r.user_agent, strlen(r.user_agent)));
+	CU_ASSERT_TRUE(strlen(r.user_agent) <= HTTP_USER_AGENT_MAX);
+	req_clear(&r);
+	free(var);
+}
+
+/* Audit L6: PostgreSQL refuses text that is not UTF-8, so a raw
+ * User-Agent meant a 503 and a lost audit row. */
+static void
+test_the_user_agent_is_valid_utf8_cut_on_a_character(void)
+{
+	char got[1024], *in;
+	char *env[] = { "REQUEST_URI=/api/auth/me", NULL };
+	struct req r;
+
+	ua_of("Mozilla/5.0 (X11) caf\xc3\xa9", got, sizeof(got));
+	TU_ASSERT_STR_EQ(got, "Mozilla/5.0 (X11) caf\xc3\xa9");
+	ua_of("Mozilla \xff\xfe", got, sizeof(got));
+	TU_ASSERT_STR_EQ(got, "Mozilla \xef\xbf\xbd\xef\xbf\xbd");
+	/* A character cut at the end of the header, an overlong form, a
+	 * surrogate. */
+	ua_of("ab\xe2\x82", got, sizeof(got));
+	TU_ASSERT_STR_EQ(got, "ab\xef\xbf\xbd\xef\xbf\xbd");
+	ua_of("\xc0\xaf\xed\xa0\x80", got, sizeof(got));
+	CU_ASSERT_PTR_NULL(strchr(got, '/'));
+	/* 511 bytes and a 2-byte character: cut before the character, not
+	 * inside it. */
+	in = xasprintf("%0511d\xc3\xa9", 0);
+	ua_of(in, got, sizeof(got));
+	CU_ASSERT_EQUAL(strlen(got), 511);
+	free(in);
+	/* Long, with replacements near the cap: still whole characters. */
+	in = xasprintf("%0509d\xff\xff", 0);
+	ua_of(in, got, sizeof(got));
+	CU_ASSERT_EQUAL(strlen(got), 512);
+	free(in);
+	req_init(&r, env, "/api/auth", 0);
+	TU_ASSERT_STR_EQ(r.user_agent, "");
+	req_clear(&r);
+}
+
+static void
 test_content_length_is_parsed_strictly(void)
 {
 	static const char *const bad[] = { "CONTENT_LENGTH=", "CONTENT_LENGTH=-1",
@@ -346,6 +397,8 @@ test_cookies_are_formatted_with_their_attributes(void)
 }
 
 static const struct tu_test tests[] = {
+	{ "the user agent is valid UTF-8 cut on a character",
+	    test_the_user_agent_is_valid_utf8_cut_on_a_character },
 	{ "the path is taken below the mount point",
 	    test_the_path_is_taken_below_the_mount_point },
 	{ "a path outside the mount point is refused",

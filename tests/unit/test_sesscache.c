@@ -57,7 +57,7 @@ cached(const char *sid, time_t now)
 	struct session s;
 	struct user u;
 
-	return sesscache_get(sid, now, &s, &u);
+	return sesscache_get(sid, "jti-1", now, &s, &u);
 }
 
 /* A live session sid of user uid, cached until 2000. */
@@ -68,7 +68,7 @@ remember(const char *sid, int64_t uid)
 	struct user u;
 
 	fill(&s, &u, sid, uid);
-	sesscache_put(&s, &u, 2000);
+	sesscache_put(&s, &u, "jti-1", 2000);
 }
 
 /* An empty cache that has read the end log so far. */
@@ -103,8 +103,8 @@ test_an_entry_lives_until_its_deadline(void)
 
 	sesscache_drop(NULL);
 	fill(&s, &u, SID_A, 7);
-	sesscache_put(&s, &u, 1060);
-	CU_ASSERT_TRUE(sesscache_get(SID_A, 1059, &got, &gotu));
+	sesscache_put(&s, &u, "jti-1", 1060);
+	CU_ASSERT_TRUE(sesscache_get(SID_A, "jti-1", 1059, &got, &gotu));
 	TU_ASSERT_STR_EQ(got.id, SID_A);
 	CU_ASSERT_EQUAL(got.user_id, 7);
 	CU_ASSERT_EQUAL(got.absolute_expires_at, 50000);
@@ -113,6 +113,57 @@ test_an_entry_lives_until_its_deadline(void)
 	CU_ASSERT_FALSE(cached(SID_B, 1000));
 	CU_ASSERT_FALSE(cached("", 1000));
 	CU_ASSERT_FALSE(cached(NULL, 1000));
+}
+
+static bool
+cached_jti(const char *jti)
+{
+	struct session s;
+	struct user u;
+
+	return sesscache_get(SID_A, jti, 1500, &s, &u);
+}
+
+/* The blacklist is per token: an entry made with one token must not
+ * answer for another that the database never looked at (audit M4). */
+static void
+test_an_entry_answers_only_for_its_checked_tokens(void)
+{
+	struct session s;
+	struct user u;
+	char jti[16];
+	int i;
+
+	empty();
+	fill(&s, &u, SID_A, 7);
+	sesscache_put(&s, &u, "jti-B", 2000);
+	CU_ASSERT_TRUE(cached_jti("jti-B"));
+	CU_ASSERT_FALSE(cached_jti("jti-A"));
+	CU_ASSERT_FALSE(cached_jti(""));
+	CU_ASSERT_FALSE(cached_jti(NULL));
+	/* Refreshing the copy adds no token, and keeps the checked ones. */
+	s.last_active_at = 1400;
+	sesscache_put(&s, &u, NULL, 2000);
+	CU_ASSERT_FALSE(cached_jti("jti-A"));
+	CU_ASSERT_TRUE(cached_jti("jti-B"));
+	/* A second checked token joins the first. */
+	sesscache_put(&s, &u, "jti-C", 2000);
+	CU_ASSERT_TRUE(cached_jti("jti-B"));
+	CU_ASSERT_TRUE(cached_jti("jti-C"));
+	/* Only the last SESSCACHE_JTIS are kept. */
+	for (i = 0; i < SESSCACHE_JTIS; i++) {
+		snprintf(jti, sizeof(jti), "jti-%d", i);
+		sesscache_put(&s, &u, jti, 2000);
+	}
+	CU_ASSERT_FALSE(cached_jti("jti-B"));
+	CU_ASSERT_TRUE(cached_jti(jti));
+	/* Dropped and made again: the earlier tokens are not carried over. */
+	sesscache_drop(SID_A);
+	sesscache_put(&s, &u, NULL, 2000);
+	CU_ASSERT_FALSE(cached_jti(jti));
+	sesscache_put(&s, &u, "jti-D", 2000);
+	CU_ASSERT_FALSE(cached_jti(jti));
+	CU_ASSERT_TRUE(cached_jti("jti-D"));
 }
 
 static void
@@ -225,6 +276,8 @@ test_without_the_log_nothing_is_cached(void)
 
 static const struct tu_test tests[] = {
 	{ "an entry lives until its deadline", test_an_entry_lives_until_its_deadline },
+	{ "an entry answers only for its checked tokens",
+	    test_an_entry_answers_only_for_its_checked_tokens },
 	{ "drop forgets one or all", test_drop_forgets_one_or_all },
 	{ "not a uuid is never cached", test_not_a_uuid_is_never_cached },
 	{ "an end in another worker reaches this one",
