@@ -12,10 +12,10 @@ is not trusted cannot choose its address with X-Forwarded-For (not for
 forwarded client has its own throttle bucket, so one client's failures
 no longer lock out another."""
 
+import ipaddress
 import os
 import subprocess
 import tempfile
-import ipaddress
 import uuid
 
 import e2e
