@@ -51,6 +51,11 @@ struct key {
 static const struct key keys[] = {
 	K(database_url, C_STRING, ""),
 	K(database_url_file, C_STRING, ""),
+	K(database_connect_timeout, C_DURATION, "5s"),
+	K(database_statement_timeout, C_DURATION, "10s"),
+	K(database_lock_timeout, C_DURATION, "3s"),
+	K(database_keepalive, C_DURATION, "30s"),
+	K(database_tcp_user_timeout, C_DURATION, "15s"),
 	K(signing_keys, C_STRING, ""),
 	K(signing_keys_file, C_STRING, ""),
 	K(issuer, C_STRING, "tether"),

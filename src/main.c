@@ -335,6 +335,12 @@ main(int argc, char **argv)
 		log_warn("metrics: cannot map the counters file; /metrics shows zeros");
 	if (cfg.session_cache && sesscache_open(cfg.session_cache_file) != 0)
 		log_warn("session cache: cannot map the end log; every verify asks the database");
+	store_set_limits(&(struct store_limits){
+	    .connect_timeout = cfg.database_connect_timeout,
+	    .statement_timeout = cfg.database_statement_timeout,
+	    .lock_timeout = cfg.database_lock_timeout,
+	    .keepalive = cfg.database_keepalive,
+	    .tcp_user_timeout = cfg.database_tcp_user_timeout });
 	if (store_open(cfg.database_url) != STORE_OK && !cgi)
 		log_warn("database unavailable at start; requests get 503 until it is back");
 	rc = cgi ? serve_cgi() : serve_fcgi(&stops, &waiting);
