@@ -108,6 +108,12 @@ static const char *const positive[] = { "access_token_lifetime", "refresh_token_
 	"refresh_token_lifetime_remember_me", "session_max_age", "session_max_age_remember_me",
 	"activity_write_interval" };
 
+/* Database timeouts: PostgreSQL and libpq take milliseconds in an int,
+ * and a limit of more than a day is no limit. */
+static const char *const at_most_a_day[] = { "database_connect_timeout",
+	"database_statement_timeout", "database_lock_timeout", "database_keepalive",
+	"database_tcp_user_timeout" };
+
 size_t
 config_key_count(void)
 {
@@ -474,6 +480,13 @@ check(struct config *cfg, char *err, size_t errlen)
 		k = find(positive[i]);
 		if (*(int64_t *)((char *)cfg + k->off) <= 0) {
 			snprintf(err, errlen, "%s: must be more than 0", positive[i]);
+			return -1;
+		}
+	}
+	for (i = 0; i < sizeof(at_most_a_day) / sizeof(at_most_a_day[0]); i++) {
+		k = find(at_most_a_day[i]);
+		if (*(int64_t *)((char *)cfg + k->off) > 86400) {
+			snprintf(err, errlen, "%s: must be at most 1d", at_most_a_day[i]);
 			return -1;
 		}
 	}

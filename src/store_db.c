@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +138,7 @@ await(int sent, const char *what)
 		pfd.fd = PQsocket(db.conn);
 		pfd.events = POLLIN | (flush == 1 ? POLLOUT : 0);
 		pfd.revents = 0;
-		rc = poll(&pfd, 1, limited ? (int)left : -1);
+		rc = poll(&pfd, 1, limited ? (int)(left < INT_MAX ? left : INT_MAX) : -1);
 		if (rc < 0 && errno != EINTR)
 			break;
 		if (rc > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP)) != 0 &&

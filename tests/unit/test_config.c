@@ -412,6 +412,10 @@ test_the_database_timeouts_have_bounded_defaults(void)
 	CU_ASSERT_EQUAL(load(&c, "database_connect_timeout = soon\n", env, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_connect_timeout"));
 	config_clear(&c);
+	/* PostgreSQL takes milliseconds in an int: 30 days would not fit. */
+	CU_ASSERT_EQUAL(load(&c, "database_statement_timeout = 30d\n", env, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_statement_timeout: must be at most 1d"));
+	config_clear(&c);
 }
 
 static const struct tu_test tests[] = {
