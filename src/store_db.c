@@ -321,7 +321,12 @@ db_run(enum stmt id, int n, const char *const *vals, enum store_err *err)
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		*err = STORE_UNAVAILABLE;
-		if (!db_connect() || !prepare(id)) {
+		/* A connection that cannot be made now is not tried again at
+		 * once: against a frozen server that would double the wait
+		 * (connect_timeout). One that broke under prepare is. */
+		if (!db_connect())
+			return NULL;
+		if (!prepare(id)) {
 			if (db.in_tx || db.conn == NULL || PQstatus(db.conn) == CONNECTION_OK)
 				return NULL;
 			continue;
@@ -363,11 +368,8 @@ db_tx(const char *what)
 	int attempt;
 
 	for (attempt = 0; attempt < (begin ? 2 : 1); attempt++) {
-		if (begin && !db_connect()) {
-			if (db.conn == NULL)
-				break;
-			continue;
-		}
+		if (begin && !db_connect())
+			break; /* as in db_run: no second connection attempt */
 		if (db.conn == NULL)
 			break; /* dropped inside the transaction: it is gone */
 		res = await(PQsendQuery(db.conn, what), what);

@@ -373,7 +373,9 @@ def worker_killed(s, c, email):
     if e2e.SERVER == "cgi" or not SERVER_PID:
         s.skip("a worker killed mid-refresh (no workers to kill)")
         return
-    r = e2e.login(c, email)
+    # remember_me: no idle timeout; the web server may take seconds to
+    # start workers again.
+    r = e2e.login(c, email, remember_me=True)
     s.status(r, 200, "login before the worker kill")
     sid, token = r.field("session", "id"), r.field("refresh_token")
     # The session's row held by a transaction of ours: the refresh waits
