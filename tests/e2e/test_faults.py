@@ -430,7 +430,7 @@ def worker_killed(s, c, email):
 # ---- 4. the database out of connections
 
 def full(s, c, email):
-    r = e2e.login(c, email)
+    r = e2e.login(c, email, remember_me=True)  # no idle timeout meanwhile
     s.status(r, 200, "login before the database is full")
     access, token = r.field("access_token"), r.field("refresh_token")
     fillers = []
