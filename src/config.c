@@ -52,6 +52,11 @@ struct key {
 static const struct key keys[] = {
 	K(database_url, C_STRING, ""),
 	K(database_url_file, C_STRING, ""),
+	K(database_connect_timeout, C_DURATION, "5s"),
+	K(database_statement_timeout, C_DURATION, "10s"),
+	K(database_lock_timeout, C_DURATION, "3s"),
+	K(database_keepalive, C_DURATION, "30s"),
+	K(database_tcp_user_timeout, C_DURATION, "15s"),
 	K(signing_keys, C_STRING, ""),
 	K(signing_keys_file, C_STRING, ""),
 	K(issuer, C_STRING, "tether"),
@@ -106,6 +111,12 @@ static const char *const whole_line[] = { "database_url", "signing_keys", "setup
 static const char *const positive[] = { "access_token_lifetime", "refresh_token_lifetime",
 	"refresh_token_lifetime_remember_me", "session_max_age", "session_max_age_remember_me",
 	"activity_write_interval" };
+
+/* Database timeouts: PostgreSQL and libpq take milliseconds in an int,
+ * and a limit of more than a day is no limit. */
+static const char *const at_most_a_day[] = { "database_connect_timeout",
+	"database_statement_timeout", "database_lock_timeout", "database_keepalive",
+	"database_tcp_user_timeout" };
 
 size_t
 config_key_count(void)
@@ -488,6 +499,13 @@ check(struct config *cfg, char *err, size_t errlen)
 	    cfg->authz_signin[1] == '\\' || strpbrk(cfg->authz_signin, "\r\n ") != NULL) {
 		snprintf(err, errlen, "authz_signin: a path of this site, starting with one '/'");
 		return -1;
+	}
+	for (i = 0; i < sizeof(at_most_a_day) / sizeof(at_most_a_day[0]); i++) {
+		k = find(at_most_a_day[i]);
+		if (*(int64_t *)((char *)cfg + k->off) > 86400) {
+			snprintf(err, errlen, "%s: must be at most 1d", at_most_a_day[i]);
+			return -1;
+		}
 	}
 	if (cfg->cookie_samesite == SAMESITE_NONE && !cfg->cookie_secure) {
 		snprintf(err, errlen, "cookie_samesite: None requires cookie_secure = true");

@@ -28,6 +28,12 @@ enum samesite { SAMESITE_LAX = 0, SAMESITE_STRICT, SAMESITE_NONE };
 struct config {
 	char *database_url;
 	char *database_url_file;
+	/* How long a worker waits for the database (0 = no limit; store.h). */
+	int64_t database_connect_timeout;
+	int64_t database_statement_timeout;
+	int64_t database_lock_timeout;
+	int64_t database_keepalive;
+	int64_t database_tcp_user_timeout;
 	char *signing_keys;      /* raw text; parsed into keys[] */
 	char *signing_keys_file;
 	struct jwt_key keys[CONFIG_MAX_KEYS];

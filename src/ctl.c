@@ -96,6 +96,12 @@ open_db(void)
 		fprintf(stderr, "tetherctl: configuration: %s\n", err);
 		return -1;
 	}
+	/* Connecting is bounded; a statement is not: a migration may take
+	 * longer than a request ever should. */
+	store_set_limits(&(struct store_limits){
+	    .connect_timeout = cfg.database_connect_timeout,
+	    .keepalive = cfg.database_keepalive,
+	    .tcp_user_timeout = cfg.database_tcp_user_timeout });
 	if (store_open(cfg.database_url) != STORE_OK) {
 		fprintf(stderr, "tetherctl: database unavailable\n");
 		return -1;

@@ -350,6 +350,12 @@ main(int argc, char **argv)
 		    "be a regular file of ours, mode 0600, one link); every verify asks the "
 		    "database");
 	util_free_secret(deployment);
+	store_set_limits(&(struct store_limits){
+	    .connect_timeout = cfg.database_connect_timeout,
+	    .statement_timeout = cfg.database_statement_timeout,
+	    .lock_timeout = cfg.database_lock_timeout,
+	    .keepalive = cfg.database_keepalive,
+	    .tcp_user_timeout = cfg.database_tcp_user_timeout });
 	if (store_open(cfg.database_url) != STORE_OK && !cgi)
 		log_warn("database unavailable at start; requests get 503 until it is back");
 	rc = cgi ? serve_cgi() : serve_fcgi(&stops, &waiting);

@@ -63,6 +63,26 @@ struct token_issue {
 	time_t access_expires_at;
 };
 
+/*
+ * How long the store waits for the database, in seconds; 0 = no limit.
+ * connect_timeout bounds a (re)connection; statement_timeout and
+ * lock_timeout are set on every connection, and the worker itself gives up
+ * on an answer statement_timeout + STORE_ANSWER_SLACK_S after asking (a
+ * frozen server cancels nothing): the connection is dropped and the call
+ * is STORE_UNAVAILABLE. keepalive and tcp_user_timeout apply over TCP.
+ */
+struct store_limits {
+	int64_t connect_timeout;
+	int64_t statement_timeout;
+	int64_t lock_timeout;
+	int64_t keepalive;
+	int64_t tcp_user_timeout;
+};
+#define STORE_ANSWER_SLACK_S 2
+
+/* Sets the limits of the next connections (before store_open; the default
+ * is none at all, as tetherctl's migrations want). lim is copied. */
+void store_set_limits(const struct store_limits *lim);
 /* Opens the connection (conninfo is copied for later reconnects). Returns
  * STORE_UNAVAILABLE if it cannot connect now; later calls retry. */
 enum store_err store_open(const char *conninfo);

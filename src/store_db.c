@@ -4,10 +4,14 @@
  * statements prepared lazily once per connection, a broken connection
  * reset on the next call. See store_db.h for the failure model.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store_db.h"
@@ -17,6 +21,7 @@
 static struct {
 	PGconn *conn;
 	char *conninfo;
+	struct store_limits lim;
 	bool prepared[STMT__MAX];
 	bool in_tx;
 	bool want_listen; /* LISTEN for session ends on every connection */
@@ -70,18 +75,166 @@ on_notice(void *arg, const PGresult *res)
 	log_debug("database: %s", PQresultErrorMessage(res));
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The connection is no longer trusted (no answer in time): closed, so the
+ * next call connects afresh. A transaction on it is lost, which PostgreSQL
+ * rolls back when it sees the socket closed: nothing is half-written.
+ */
+static void
+drop_conn(const char *what)
+{
+	log_warn("database: no answer to %s within %" PRId64 "s; dropping the connection",
+	    what, db.lim.statement_timeout + STORE_ANSWER_SLACK_S);
+	PQfinish(db.conn);
+	db.conn = NULL;
+	db.listening = false;
+	/* db.in_tx stays until the caller's ROLLBACK: a statement of the lost
+	 * transaction must fail, not run alone on a new connection. */
+}
+
+/*
+ * Waits for the answer to what was just sent (sent: PQsend* succeeded) and
+ * returns its last result (the caller PQclears), or NULL with the
+ * connection dropped when the server did not answer in time. The server's
+ * statement_timeout should cancel first, STORE_ANSWER_SLACK_S earlier; this
+ * is for a server that cannot (stopped, frozen, unreachable). Without a
+ * statement_timeout it waits as long as libpq would.
+ */
+static PGresult *
+await(int sent, const char *what)
+{
+	int64_t deadline = now_ms() + (db.lim.statement_timeout + STORE_ANSWER_SLACK_S) * 1000;
+	bool limited = db.lim.statement_timeout > 0, broken = false;
+	struct pollfd pfd;
+	PGresult *res, *last = NULL;
+	int64_t left;
+	int flush = 1, rc;
+
+	if (!sent)
+		return PQgetResult(db.conn); /* NULL: the caller reads PQerrorMessage */
+	for (;;) {
+		if (flush == 1)
+			flush = PQflush(db.conn);
+		/* Broken, PQgetResult returns its error at once, then NULL. */
+		if (broken || flush == -1 || (flush == 0 && !PQisBusy(db.conn))) {
+			if ((res = PQgetResult(db.conn)) == NULL)
+				return last;
+			PQclear(last);
+			last = res;
+			continue;
+		}
+		left = limited ? deadline - now_ms() : -1;
+		if (limited && left <= 0)
+			break;
+		pfd.fd = PQsocket(db.conn);
+		pfd.events = POLLIN | (flush == 1 ? POLLOUT : 0);
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, limited ? (int)(left < INT_MAX ? left : INT_MAX) : -1);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP)) != 0 &&
+		    PQconsumeInput(db.conn) == 0)
+			broken = true;
+	}
+	PQclear(last);
+	drop_conn(what);
+	return NULL;
+}
+
 /* Utility statement, no parameters: it cannot be prepared. Failing
  * leaves db.listening false, and the callers of store_session_ends then
  * know nothing can be cached on this connection. */
 static void
 listen_ends(void)
 {
-	PGresult *res = PQexec(db.conn, "LISTEN tether_session_end");
+	PGresult *res = await(PQsendQuery(db.conn, "LISTEN tether_session_end"),
+	    "LISTEN");
 
+	if (db.conn == NULL)
+		return;
 	db.listening = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!db.listening)
 		log_warn("database: LISTEN: %s", PQresultErrorMessage(res));
 	PQclear(res);
+}
+
+/* Seconds as a libpq or PostgreSQL value; 0 leaves the option out. */
+static const char *
+secs(char *buf, size_t size, int64_t s, int64_t scale)
+{
+	if (s <= 0)
+		return NULL;
+	snprintf(buf, size, "%" PRId64, s * scale);
+	return buf;
+}
+
+/*
+ * A new connection with the configured limits. The limits come first and
+ * database_url last (expand_dbname), so an option written in the URL wins:
+ * an operator who set connect_timeout there keeps it.
+ */
+static PGconn *
+connect_new(void)
+{
+	char ct[24], ka[24], tu[24];
+	const char *keys[9], *vals[9];
+	int n = 0;
+
+#define OPT(k, v)                                                                        	do {                                                                             		const char *v_ = (v);                                                    		if (v_ != NULL) {                                                        			keys[n] = (k);                                                   			vals[n++] = v_;                                                  		}                                                                        	} while (0)
+	OPT("connect_timeout", secs(ct, sizeof(ct), db.lim.connect_timeout, 1));
+	if (db.lim.keepalive > 0) {
+		OPT("keepalives", "1");
+		OPT("keepalives_idle", secs(ka, sizeof(ka), db.lim.keepalive, 1));
+		OPT("keepalives_interval", secs(ka, sizeof(ka), db.lim.keepalive, 1));
+		OPT("keepalives_count", "3");
+	}
+	OPT("tcp_user_timeout", secs(tu, sizeof(tu), db.lim.tcp_user_timeout, 1000));
+#undef OPT
+	keys[n] = "dbname";
+	vals[n++] = db.conninfo;
+	keys[n] = NULL;
+	vals[n] = NULL;
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/* statement_timeout and lock_timeout for this session (a SET, not startup
+ * options: a pooler such as pgbouncer may refuse those). */
+static bool
+set_limits(void)
+{
+	char st[24], lt[24];
+	const char *v[2];
+	PGresult *res;
+	bool ok;
+
+	v[0] = secs(st, sizeof(st), db.lim.statement_timeout, 1000);
+	v[1] = secs(lt, sizeof(lt), db.lim.lock_timeout, 1000);
+	if (v[0] == NULL && v[1] == NULL)
+		return true; /* the server's (or the role's) own settings */
+	v[0] = v[0] ? v[0] : "0";
+	v[1] = v[1] ? v[1] : "0";
+	res = await(PQsendQueryParams(db.conn, db_stmts[S_SET_LIMITS].sql, 2, NULL, v, NULL,
+	    NULL, 0), "set_limits");
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok && db.conn != NULL)
+		log_error("database: set_limits: %s", PQerrorMessage(db.conn));
+	PQclear(res);
+	return ok;
+}
+
+void
+store_set_limits(const struct store_limits *lim)
+{
+	db.lim = *lim;
 }
 
 bool
@@ -89,10 +242,10 @@ db_connect(void)
 {
 	bool first = db.conn == NULL;
 
-	if (db.conninfo == NULL)
+	if (db.conninfo == NULL || (first && db.in_tx))
 		return false;
 	if (first)
-		db.conn = PQconnectdb(db.conninfo);
+		db.conn = connect_new();
 	else if (PQstatus(db.conn) != CONNECTION_OK || (db.lost && !db.in_tx))
 		PQreset(db.conn);
 	else
@@ -106,6 +259,12 @@ db_connect(void)
 		return false;
 	}
 	PQsetNoticeReceiver(db.conn, on_notice, NULL);
+	if (!set_limits()) {
+		/* A connection without its limits could hang a worker: none. */
+		PQfinish(db.conn);
+		db.conn = NULL;
+		return false;
+	}
 	db.conn_id++;
 	if (db.want_listen)
 		listen_ends();
@@ -124,9 +283,10 @@ prepare(enum stmt id)
 
 	if (db.prepared[id])
 		return true;
-	res = PQprepare(db.conn, db_stmts[id].name, db_stmts[id].sql, 0, NULL);
+	res = await(PQsendPrepare(db.conn, db_stmts[id].name, db_stmts[id].sql, 0, NULL),
+	    db_stmts[id].name);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
+	if (!ok && db.conn != NULL)
 		log_error("database: prepare %s: %s", db_stmts[id].name,
 		    PQresultErrorMessage(res));
 	PQclear(res);
@@ -167,13 +327,23 @@ db_run(enum stmt id, int n, const char *const *vals, enum store_err *err)
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		*err = STORE_UNAVAILABLE;
-		if (!db_connect() || !prepare(id)) {
-			if (db.in_tx || PQstatus(db.conn) == CONNECTION_OK)
+		/* A connection that cannot be made now is not tried again at
+		 * once: against a frozen server that would double the wait
+		 * (connect_timeout). One that broke under prepare is. */
+		if (!db_connect())
+			return NULL;
+		if (!prepare(id)) {
+			if (db.in_tx || db.conn == NULL || PQstatus(db.conn) == CONNECTION_OK)
 				return NULL;
 			continue;
 		}
 		db.sent++;
-		res = PQexecPrepared(db.conn, db_stmts[id].name, n, vals, NULL, NULL, 0);
+		res = await(PQsendQueryPrepared(db.conn, db_stmts[id].name, n, vals, NULL, NULL,
+		    0), db_stmts[id].name);
+		/* No answer in time: not retried, that would only double the wait
+		 * (and the statement may yet have run). */
+		if (db.conn == NULL)
+			return NULL;
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 			*err = STORE_OK;
@@ -228,8 +398,12 @@ db_tx(const char *what)
 
 	for (attempt = 0; attempt < (begin ? 2 : 1); attempt++) {
 		if (begin && !db_connect())
-			continue;
-		res = PQexec(db.conn, what);
+			break; /* as in db_run: no second connection attempt */
+		if (db.conn == NULL)
+			break; /* dropped inside the transaction: it is gone */
+		res = await(PQsendQuery(db.conn, what), what);
+		if (db.conn == NULL)
+			break;
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 			PQclear(res);
 			db.in_tx = begin;
@@ -342,6 +516,7 @@ store_close(void)
 {
 	bool listen = db.want_listen;
 	uint64_t conn_id = db.conn_id;
+	struct store_limits lim = db.lim;
 
 	if (db.conn != NULL)
 		PQfinish(db.conn);
@@ -351,6 +526,7 @@ store_close(void)
 	 * the next connection must count as a new one. */
 	db.want_listen = listen;
 	db.conn_id = conn_id;
+	db.lim = lim;
 }
 
 enum store_err

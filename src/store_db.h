@@ -36,6 +36,7 @@
 
 enum stmt {
 	S_PING,
+	S_SET_LIMITS,
 	S_USER_CREATE,
 	S_USER_BY_EMAIL,
 	S_USER_BY_ID,

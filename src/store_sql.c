@@ -30,6 +30,10 @@
 
 const struct stmt_def db_stmts[STMT__MAX] = {
 	[S_PING] = { "ping", "SELECT 1" },
+	/* Run once per connection, unprepared (store_db.c: db_connect). */
+	[S_SET_LIMITS] = { "set_limits",
+	    "SELECT set_config('statement_timeout', $1, false), "
+	    "set_config('lock_timeout', $2, false)" },
 	[S_USER_CREATE] = { "user_create",
 	    "INSERT INTO users AS u (email, password_hash, display_name, created_at, "
 	    "password_changed_at) VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($4)) "

@@ -2,8 +2,8 @@
 
 - PostgreSQL stopped in the middle: every API request that needs it gets
   503 with Retry-After (never 401), the static pages still load; started
-  again, the workers reconnect by themselves and nothing signed in before
-  is lost.
+  again, the workers reconnect by themselves and the session signed in
+  before refreshes.
 - A worker killed with SIGKILL while requests are in flight: the web
   server starts another, and every request after that succeeds.
 
@@ -59,7 +59,7 @@ def shell(cmd):
                           stderr=subprocess.PIPE, timeout=60)
 
 
-def database_outage(s, c, token):
+def database_outage(s, c, token, refresh_token):
     if not (PG_STOP and PG_START):
         s.skip("a database outage (no TETHER_E2E_PG_STOP/START)")
         return
@@ -82,11 +82,14 @@ def database_outage(s, c, token):
     # yet: it reconnects on that request (never a 401 meanwhile).
     deadline = time.monotonic() + 20
     while True:
-        r = c.get("/me", token=token)
+        r = c.post("/refresh", {"refresh_token": refresh_token})
         if r.status != 503 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    s.status(r, 200, "/me with the same token once the database is back")
+    # The session of before lives on. (Its access token may have expired
+    # meanwhile, 2 s in the e2e: its refresh token is what must work.)
+    s.status(r, 200, "a refresh of the session of before once the database is back")
+    token = r.field("access_token")
     for i in range(6):
         s.status(c.get("/me", token=token), 200, "/me after the outage, request %d" % i)
 
@@ -135,10 +138,10 @@ def worker_killed(s, c, email):
 def main(s):
     c = e2e.Client()
     email = e2e.new_user(s, c, "resilience")
-    r = e2e.login(c, email)
+    # remember_me: no idle timeout to run out during the outage.
+    r = e2e.login(c, email, remember_me=True)
     s.status(r, 200, "login")
-    token = r.field("access_token")
-    database_outage(s, c, token)
+    database_outage(s, c, r.field("access_token"), r.field("refresh_token"))
     worker_killed(s, c, email)
 
 

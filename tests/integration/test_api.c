@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "itest.h"
 #include "sesscache.h"
 #include "store.h"
@@ -1697,6 +1699,71 @@ test_a_database_outage_is_503_never_401_and_the_store_reconnects(void)
 	tokens_clear(&t);
 }
 
+/*
+ * A refresh that finds its session row locked by another transaction (a
+ * stuck job, an operator's open psql) with the given limits in seconds:
+ * 503 with Retry-After once a limit cancels it, never 401, nothing of it
+ * written, and the same token refreshes once the lock is gone (audit I4).
+ */
+static void
+check_a_held_lock_is_503(int64_t statement_timeout, int64_t lock_timeout)
+{
+	struct tokens t;
+	struct call c;
+	PGconn *holder = PQconnectdb(getenv("TETHER_TEST_DATABASE_URL"));
+	PGresult *res;
+	uint64_t conn;
+
+	CU_ASSERT_FATAL(PQstatus(holder) == CONNECTION_OK);
+	store_close();
+	store_set_limits(&(struct store_limits){ .statement_timeout = statement_timeout,
+	    .lock_timeout = lock_timeout });
+	CU_ASSERT_EQUAL_FATAL(store_open(itest_cfg.database_url), STORE_OK);
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	/* Without a limit the refresh would wait for good: the holder lets go
+	 * after 10 s, and the refresh then succeeds (and this test fails). */
+	res = PQexec(holder, "SET idle_in_transaction_session_timeout = '10s'; BEGIN; "
+	    "SELECT id FROM sessions FOR UPDATE");
+	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	conn = store_connection_id();
+	do_refresh(&c, t.refresh, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 503);
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "unavailable");
+	CU_ASSERT_PTR_NOT_NULL(call_header(&c, "Retry-After"));
+	call_clear(&c);
+	PQclear(PQexec(holder, "ROLLBACK"));
+	PQfinish(holder);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE "
+	    "rotated_at IS NOT NULL OR revoked_at IS NOT NULL", NULL), 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL",
+	    NULL), 0);
+	do_refresh(&c, t.refresh, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	/* The server cancelled the statement: the connection lived on (the
+	 * worker's own give-up, which drops it, is for a server that cannot). */
+	CU_ASSERT_EQUAL(store_connection_id(), conn);
+	tokens_clear(&t);
+	store_close();
+	store_set_limits(&(struct store_limits){ 0 });
+	CU_ASSERT_EQUAL(store_open(itest_cfg.database_url), STORE_OK);
+}
+
+static void
+test_a_held_row_lock_is_503_after_lock_timeout(void)
+{
+	check_a_held_lock_is_503(30, 1);
+}
+
+/* No lock_timeout: the statement_timeout cancels the wait just the same. */
+static void
+test_a_held_row_lock_is_503_after_statement_timeout(void)
+{
+	check_a_held_lock_is_503(1, 0);
+}
+
 /* ---- the session cache (these run with it on) ---- */
 
 static void
@@ -2229,6 +2296,10 @@ static const struct tu_test tests[] = {
 	    test_metrics_are_served_only_to_allowed_addresses_and_move },
 	{ "a database outage is 503, never 401, and the store reconnects",
 	    test_a_database_outage_is_503_never_401_and_the_store_reconnects },
+	{ "a held row lock is 503 after lock_timeout",
+	    test_a_held_row_lock_is_503_after_lock_timeout },
+	{ "a held row lock is 503 after statement_timeout",
+	    test_a_held_row_lock_is_503_after_statement_timeout },
 	{ NULL, NULL }
 };
 

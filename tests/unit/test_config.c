@@ -464,7 +464,40 @@ test_every_example_of_the_shipped_file_gives_its_value_uncommented(void)
 	config_clear(&c);
 }
 
+/* No worker may wait on the database without bound unless told to
+ * (audit I4): every timeout has a default, and 0 turns one off. */
+static void
+test_the_database_timeouts_have_bounded_defaults(void)
+{
+	struct config c;
+	char err[256];
+	char *env[] = { "TETHER_DATABASE_URL=x", "TETHER_SIGNING_KEYS=" KEY1,
+		"TETHER_DATABASE_LOCK_TIMEOUT=1s", "TETHER_DATABASE_KEEPALIVE=0", NULL };
+
+	config_init(&c);
+	CU_ASSERT_EQUAL(c.database_connect_timeout, 5);
+	CU_ASSERT_EQUAL(c.database_statement_timeout, 10);
+	CU_ASSERT_EQUAL(c.database_lock_timeout, 3);
+	CU_ASSERT_EQUAL(c.database_keepalive, 30);
+	CU_ASSERT_EQUAL(c.database_tcp_user_timeout, 15);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_statement_timeout = 2m\n", env, err), 0);
+	CU_ASSERT_EQUAL(c.database_statement_timeout, 120);
+	CU_ASSERT_EQUAL(c.database_lock_timeout, 1);
+	CU_ASSERT_EQUAL(c.database_keepalive, 0);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_connect_timeout = soon\n", env, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_connect_timeout"));
+	config_clear(&c);
+	/* PostgreSQL takes milliseconds in an int: 30 days would not fit. */
+	CU_ASSERT_EQUAL(load(&c, "database_statement_timeout = 30d\n", env, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_statement_timeout: must be at most 1d"));
+	config_clear(&c);
+}
+
 static const struct tu_test tests[] = {
+	{ "the database timeouts have bounded defaults",
+	    test_the_database_timeouts_have_bounded_defaults },
 	{ "every key takes its own default", test_every_key_takes_its_own_default },
 	{ "durations take units", test_durations_take_units },
 	{ "a file is read with comments and values containing hashes",
