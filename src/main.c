@@ -44,6 +44,7 @@
 #include "cryptomem.h"
 #include "http.h"
 #include "log.h"
+#include "hashgate.h"
 #include "metrics.h"
 #include "reply.h"
 #include "sesscache.h"
@@ -333,6 +334,8 @@ main(int argc, char **argv)
 		log_warn("cannot ignore SIGPIPE");
 	if (metrics_open(cfg.metrics_file) != 0)
 		log_warn("metrics: cannot map the counters file; /metrics shows zeros");
+	if (cfg.hash_concurrency > 0 && hashgate_open(cfg.hash_gate_file) != 0)
+		log_warn("hash gate: cannot map its slots file; password hashes are not capped");
 	if (cfg.session_cache && sesscache_open(cfg.session_cache_file) != 0)
 		log_warn("session cache: cannot map the end log; every verify asks the database");
 	if (store_open(cfg.database_url) != STORE_OK && !cgi)
@@ -340,6 +343,7 @@ main(int argc, char **argv)
 	rc = cgi ? serve_cgi() : serve_fcgi(&stops, &waiting);
 	store_close();
 	sesscache_close();
+	hashgate_close();
 	metrics_close();
 	config_clear(&cfg);
 	return rc;

@@ -50,6 +50,7 @@ static const char *const end_names[END__MAX] = {
 	[END_USER_DISABLED] = "USER_DISABLED",
 	[END_IDLE_TIMEOUT] = "IDLE_TIMEOUT",
 	[END_EXPIRED] = "EXPIRED",
+	[END_PASSWORD_GUESSES] = "PASSWORD_GUESSES",
 };
 
 static const char *const logout_names[LOGOUT__MAX] = {
@@ -81,6 +82,10 @@ static const struct api_error_def api_errors[ERR__MAX] = {
 	[ERR_INTERNAL] = { 500, "internal", "An internal error occurred." },
 	[ERR_UNAVAILABLE] = { 503, "unavailable",
 	    "The service is temporarily unavailable; try again shortly." },
+	[ERR_BUSY] = { 503, "busy",
+	    "Too many sign-ins are being checked right now; try again shortly." },
+	[ERR_TOO_MANY_REQUESTS] = { 429, "too_many_requests",
+	    "Too many requests from this address; try again later." },
 };
 
 const struct api_error_def *

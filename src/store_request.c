@@ -394,36 +394,87 @@ store_auth_event(const char *kind, int64_t user_id, const char *sid, const char 
 
 /* ---- login throttling ---- */
 
-enum store_err
-store_login_throttle(
-    const char *email_key, const char *addr_key, time_t since, struct throttle *out)
+/* Locks and counts one key inside the caller's transaction. */
+static enum store_err
+throttle_count(struct throttle_key *k, const char *since)
 {
-	struct num t;
-	const char *v[] = { email_key, addr_key, db_num(&t, since) };
+	const char *v[] = { k->key, since };
 	enum store_err err;
-	PGresult *res = db_run(S_LOGIN_THROTTLE, 3, v, &err);
+	PGresult *res = db_run(S_THROTTLE_LOCK, 1, v, &err);
 
-	memset(out, 0, sizeof(*out));
 	if (res == NULL)
 		return err;
-	out->email_failures = db_int(res, 0, 0);
-	out->addr_failures = db_int(res, 0, 1);
-	out->email_oldest = (time_t)db_int(res, 0, 2);
-	out->addr_oldest = (time_t)db_int(res, 0, 3);
+	PQclear(res);
+	if ((res = db_run(S_THROTTLE_COUNT, 2, v, &err)) == NULL)
+		return err;
+	k->count = db_int(res, 0, 0);
+	k->oldest = (time_t)db_int(res, 0, 1);
 	PQclear(res);
 	return STORE_OK;
 }
 
 enum store_err
-store_login_failed(const char *email_key, const char *addr_key, time_t now)
+store_throttle_take(
+    struct throttle_key *keys, size_t n, time_t since, time_t now, bool *allowed)
 {
-	struct num t;
-	const char *v[] = { email_key, addr_key, db_num(&t, now) };
+	struct num s, t;
+	const char *v[2];
 	enum store_err err;
-	PGresult *res = db_run(S_LOGIN_FAILED, 3, v, &err);
+	PGresult *res;
+	size_t i;
+
+	*allowed = false;
+	db_num(&s, since);
+	db_num(&t, now);
+	if ((err = db_tx("BEGIN")) != STORE_OK)
+		return err;
+	for (i = 0; i < n && err == STORE_OK; i++)
+		err = throttle_count(&keys[i], s.s);
+	if (err == STORE_OK) {
+		*allowed = true;
+		for (i = 0; i < n; i++)
+			if (keys[i].count >= keys[i].max)
+				*allowed = false;
+	}
+	for (i = 0; i < n && err == STORE_OK && *allowed; i++) {
+		v[0] = keys[i].key;
+		v[1] = t.s;
+		res = db_run(S_THROTTLE_ADD, 2, v, &err);
+		PQclear(res);
+	}
+	if (err == STORE_OK)
+		err = db_tx("COMMIT");
+	else
+		(void)db_tx("ROLLBACK");
+	if (err != STORE_OK)
+		*allowed = false;
+	return err;
+}
+
+enum store_err
+store_throttle_undo(const char *key)
+{
+	const char *v[] = { key };
+	enum store_err err;
+	PGresult *res = db_run(S_THROTTLE_UNDO, 1, v, &err);
 
 	PQclear(res);
 	return err;
+}
+
+enum store_err
+store_fold_email(const char *email, char **out)
+{
+	const char *v[] = { email };
+	enum store_err err;
+	PGresult *res = db_run(S_FOLD_EMAIL, 1, v, &err);
+
+	*out = NULL;
+	if (res == NULL)
+		return err;
+	*out = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return STORE_OK;
 }
 
 enum store_err
