@@ -28,6 +28,9 @@
 /* Bytes of an email field: longer is a bad request, not a failed login. */
 #define LOGIN_EMAIL_FIELD_MAX 1024
 #define EVENTS_LIMIT 20
+/* Seconds in which identical refresh failures from one address are one
+ * audit row (M3): a client retrying in a loop writes once. */
+#define AUDIT_BURST_S 60
 
 /* ---- routes ---- */
 
@@ -153,6 +156,8 @@ static void
 refresh_denied(struct ctx *c, const struct refresh_result *r)
 {
 	struct denial a;
+	int64_t retry = 0;
+	bool written = false;
 
 	memset(&a, 0, sizeof(a));
 	a.reason = r->reason;
@@ -161,9 +166,14 @@ refresh_denied(struct ctx *c, const struct refresh_result *r)
 		a.ended_at = r->session.ended_at;
 		a.idle_for = c->req->now - r->session.last_active_at;
 	}
-	(void)store_auth_event("refresh_failed", r->session.user_id,
-	    r->session.id[0] ? r->session.id : NULL, reason_name(r->reason),
-	    c->req->remote_addr, c->req->user_agent, c->req->now);
+	/* An unauthenticated write: within the address's budget, and once per
+	 * burst. Past either the 401 is the same; only the row is not written
+	 * (the metric below still counts it). */
+	if (login_take_write(c->cfg, c->req, &retry) == LOGIN_OK)
+		(void)store_auth_event_once("refresh_failed", r->session.user_id,
+		    r->session.id[0] ? r->session.id : NULL, reason_name(r->reason),
+		    c->req->remote_addr, c->req->user_agent, c->req->now, AUDIT_BURST_S,
+		    &written);
 	log_info("refresh refused (%s) from %s%s%s", reason_name(r->reason),
 	    c->req->remote_addr, r->session.id[0] ? ", session " : "", r->session.id);
 	metrics_refresh_failed(r->reason);
@@ -491,10 +501,24 @@ h_logout_event(struct ctx *c)
 	enum logout_type type;
 	enum store_err se;
 	const char *bad;
+	enum login_result lr;
+	int64_t retry = 0;
+	char secs[24];
 
 	memset(&ev, 0, sizeof(ev));
 	if ((bad = report_parse(c->body, &ev, &type)) != NULL) {
 		reply_bad_request(c->resp, bad);
+		return;
+	}
+	/* Anyone may report, so each address has a budget of rows (M3). */
+	if ((lr = login_take_write(c->cfg, c->req, &retry)) == LOGIN_THROTTLED) {
+		reply_fail(c->resp, ERR_TOO_MANY_REQUESTS, NULL);
+		snprintf(secs, sizeof(secs), "%lld", (long long)retry);
+		resp_set_header(c->resp, "Retry-After", secs);
+		return;
+	}
+	if (lr != LOGIN_OK) {
+		reply_unavailable(c->resp);
 		return;
 	}
 	ev.created_at = c->req->now;

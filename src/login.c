@@ -86,8 +86,12 @@ take(const struct config *cfg, const struct req *req, struct throttle_key *k, si
 	*retry = retry_after(cfg, k, n, req->now);
 	if (*retry == 0)
 		*retry = 1;
-	metrics_count(M_LOGIN_THROTTLED);
-	log_info("throttled from %s", req->remote_addr);
+	/* The metric of refused password checks, not of refused reports. */
+	if (strncmp(k[n - 1].key, "write:", 6) != 0)
+		metrics_count(M_LOGIN_THROTTLED);
+	/* The kind of the last key only: an email key is never logged. */
+	log_info("%.*s throttled from %s", (int)strcspn(k[n - 1].key, ":"), k[n - 1].key,
+	    req->remote_addr);
 	return LOGIN_THROTTLED;
 }
 
@@ -198,6 +202,19 @@ enum login_result
 login_take_hash(const struct config *cfg, const struct req *req, int64_t *retry)
 {
 	struct throttle_key k = { .key = hash_key(req), .max = cfg->address_max_attempts };
+	enum login_result lr;
+
+	*retry = 0;
+	lr = take(cfg, req, &k, 1, retry);
+	free((char *)k.key);
+	return lr;
+}
+
+enum login_result
+login_take_write(const struct config *cfg, const struct req *req, int64_t *retry)
+{
+	struct throttle_key k = { .key = xasprintf("write:%s", req->remote_addr),
+		.max = cfg->address_max_writes };
 	enum login_result lr;
 
 	*retry = 0;

@@ -60,6 +60,12 @@ enum login_result login_check(const struct config *cfg, const struct req *req,
 enum login_result login_take_hash(
     const struct config *cfg, const struct req *req, int64_t *retry_after);
 
+/* Counts one unauthenticated write (a logout report, an audited refresh
+ * failure) against the client address's address_max_writes (M3): LOGIN_OK,
+ * LOGIN_THROTTLED with *retry_after, or LOGIN_UNAVAILABLE. */
+enum login_result login_take_write(
+    const struct config *cfg, const struct req *req, int64_t *retry_after);
+
 /* Checks the current password pw of user id before a change, counted
  * against the account's login_max_attempts (as /login failures are) and
  * the address's address_max_attempts: LOGIN_OK, LOGIN_BAD_CREDENTIALS with

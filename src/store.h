@@ -212,7 +212,8 @@ struct logout_event {
 	char *user_agent;
 	char *email; /* the user's email, in store_events_reports() only */
 };
-/* Stores a client's logout report. Strings are borrowed. */
+/* Stores a client's logout report. Strings are borrowed; the address and
+ * the User-Agent are cut to IP_MAX and USER_AGENT_MAX bytes here. */
 enum store_err store_logout_event_add(const struct logout_event *ev);
 /* The user's latest limit reports, newest first; *out is an array the
  * caller frees with store_logout_events_free(). */
@@ -226,9 +227,16 @@ enum store_err store_sessions_ended(int64_t user_id, int limit,
 
 /* ---- audit ---- */
 /* Records one server-side event (kind "login_ok", "login_failed",
- * "refresh_failed", ...); strings borrowed, may be NULL. Never pass a secret. */
+ * "refresh_failed", ...); strings borrowed, may be NULL (the address and
+ * the User-Agent cut as in store_logout_event_add). Never pass a secret. */
 enum store_err store_auth_event(const char *kind, int64_t user_id, const char *sid,
     const char *reason, const char *ip, const char *user_agent, time_t now);
+
+/* store_auth_event() unless the same kind, reason, session and address
+ * has a row of the last burst seconds: *written says which. */
+enum store_err store_auth_event_once(const char *kind, int64_t user_id, const char *sid,
+    const char *reason, const char *ip, const char *user_agent, time_t now,
+    int64_t burst, bool *written);
 
 /* ---- login throttling ---- */
 /*

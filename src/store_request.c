@@ -351,9 +351,29 @@ store_refresh_session(const char *hash, char sid[SESSION_ID_LEN + 1])
 
 /* ---- logout reports ---- */
 
+/* s cut to at most max bytes, at a character boundary, in buf (max + 1
+ * bytes); NULL stays NULL. Why here too: every stored field of an
+ * unauthenticated write has a bound that the store itself keeps (M3),
+ * whatever the request parser let through. */
+static const char *
+capped(const char *s, char *buf, size_t max)
+{
+	size_t n;
+
+	if (s == NULL || strlen(s) <= max)
+		return s;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 enum store_err
 store_logout_event_add(const struct logout_event *ev)
 {
+	char ua[USER_AGENT_MAX + 1], ip[IP_MAX + 1];
 	struct num t, uid;
 	char idle[32];
 	const char *v[10];
@@ -369,8 +389,8 @@ store_logout_event_add(const struct logout_event *ev)
 	v[5] = ev->idle_minutes >= 0 ? idle : NULL;
 	v[6] = ev->location;
 	v[7] = ev->context;
-	v[8] = ev->ip;
-	v[9] = ev->user_agent;
+	v[8] = capped(ev->ip, ip, IP_MAX);
+	v[9] = capped(ev->user_agent, ua, USER_AGENT_MAX);
 	res = db_run(S_LOGOUT_EVENT_ADD, 10, v, &err);
 	PQclear(res);
 	return err;
@@ -382,12 +402,32 @@ enum store_err
 store_auth_event(const char *kind, int64_t user_id, const char *sid, const char *reason,
     const char *ip, const char *user_agent, time_t now)
 {
+	char ua[USER_AGENT_MAX + 1], ipb[IP_MAX + 1];
 	struct num t, uid;
 	const char *v[] = { db_num(&t, now), kind, db_num(&uid, user_id),
-		db_uuid_ok(sid) ? sid : NULL, reason, ip, user_agent };
+		db_uuid_ok(sid) ? sid : NULL, reason, capped(ip, ipb, IP_MAX),
+		capped(user_agent, ua, USER_AGENT_MAX) };
 	enum store_err err;
 	PGresult *res = db_run(S_AUTH_EVENT, 7, v, &err);
 
+	PQclear(res);
+	return err;
+}
+
+enum store_err
+store_auth_event_once(const char *kind, int64_t user_id, const char *sid,
+    const char *reason, const char *ip, const char *user_agent, time_t now,
+    int64_t burst, bool *written)
+{
+	char ua[USER_AGENT_MAX + 1], ipb[IP_MAX + 1];
+	struct num t, uid, b;
+	const char *v[] = { db_num(&t, now), kind, db_num(&uid, user_id),
+		db_uuid_ok(sid) ? sid : NULL, reason, capped(ip, ipb, IP_MAX),
+		capped(user_agent, ua, USER_AGENT_MAX), db_num(&b, burst) };
+	enum store_err err;
+	PGresult *res = db_run(S_AUTH_EVENT_ONCE, 8, v, &err);
+
+	*written = res != NULL && PQntuples(res) == 1;
 	PQclear(res);
 	return err;
 }

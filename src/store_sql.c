@@ -141,6 +141,16 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, "
 	    "ip, user_agent) VALUES (to_timestamp($1), $2, NULLIF($3::bigint, 0), "
 	    "$4::uuid, $5, $6, $7)" },
+	/* The same row as auth_event unless one with the same kind, reason,
+	 * session and address was written in the last $8 seconds: a burst of
+	 * identical failures is one row (M3). */
+	[S_AUTH_EVENT_ONCE] = { "auth_event_once",
+	    "INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, "
+	    "ip, user_agent) SELECT to_timestamp($1), $2, NULLIF($3::bigint, 0), "
+	    "$4::uuid, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM auth_events "
+	    "WHERE kind = $2 AND created_at > to_timestamp($1) - $8 * interval '1 second' "
+	    "AND reason IS NOT DISTINCT FROM $5 AND ip IS NOT DISTINCT FROM $6 "
+	    "AND session_id IS NOT DISTINCT FROM $4::uuid) RETURNING id" },
 	/* Why a lock first: under READ COMMITTED a count taken by a statement
 	 * that started before another worker committed its attempt misses it;
 	 * the lock, held to COMMIT, makes the next statement's snapshot see it

@@ -637,8 +637,9 @@ test_refresh_refusals_name_their_reason(void)
 	call_clear(&c);
 	itest_cfg.refresh_token_lifetime = 10 * MIN;
 	itest_login(&t, "alice@example.com", PW, false, T0);
+	/* The two REFRESH_INVALID of one address in a burst are one row. */
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
-	    "'refresh_failed'", NULL), 3);
+	    "'refresh_failed'", NULL), 2);
 	do_refresh(&c, t.refresh, T0 + 10 * MIN);
 	assert_deny(&c, "REFRESH_EXPIRED");
 	call_clear(&c);
@@ -1699,6 +1700,98 @@ test_parallel_guesses_cannot_overshoot_the_limit(void)
 	itest_reset_config();
 }
 
+/* M3: logout reports have a budget per address, and each stored field a
+ * bound (the User-Agent cut at a character boundary). */
+static void
+test_logout_reports_have_a_budget_per_address_and_bounded_fields(void)
+{
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.6.1" }, other = { .remote_addr = "10.0.6.2" };
+	char *ua = xcalloc(1, 3 * 1000 + 1), *stored;
+	int i;
+
+	fresh();
+	for (i = 0; i < 1000; i++)
+		memcpy(ua + 3 * i, "\xe2\x82\xac", 3); /* EURO SIGN, 3 bytes */
+	o.user_agent = ua;
+	itest_cfg.address_max_writes = 3;
+	for (i = 0; i < 3; i++) {
+		itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &o, T0 + i);
+		CU_ASSERT_EQUAL(c.status, 202);
+		call_clear(&c);
+	}
+	itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &o, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 429);
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "too_many_requests");
+	TU_ASSERT_STR_EQ(call_header(&c, "Retry-After"), "897");
+	call_clear(&c);
+	itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &other, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 4);
+	/* 510 bytes: 170 whole euro signs, the 171st would pass 512. */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT max(octet_length(user_agent)) FROM "
+	    "logout_events", NULL), 510);
+	stored = itest_sql("SELECT user_agent FROM logout_events WHERE ip = '10.0.6.1' "
+	    "LIMIT 1", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(stored);
+	CU_ASSERT_EQUAL(strncmp(stored, ua, 510), 0);
+	free(stored);
+	free(ua);
+	itest_reset_config();
+}
+
+/* M3: identical refresh failures from one address in a burst are one row;
+ * past the address's budget none is written; the 401 is the same. */
+static void
+test_refresh_failures_in_a_burst_write_one_row_within_a_budget(void)
+{
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.7.1" };
+	char *ua = xcalloc(1, 4000 + 1);
+	int i;
+
+	fresh();
+	memset(ua, 'u', 4000);
+	for (i = 0; i < 5; i++) {
+		itest_call(&c, "POST", "/refresh", "{\"refresh_token\":\"not-a-token\"}", &o,
+		    T0 + i);
+		assert_deny(&c, "REFRESH_INVALID");
+		call_clear(&c);
+	}
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 1);
+	/* Another reason, another address, or after the burst: a row each. */
+	itest_call(&c, "POST", "/refresh", "{}", &o, T0 + 5);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	o.remote_addr = "10.0.7.2";
+	o.user_agent = ua;
+	itest_call(&c, "POST", "/refresh", "{\"refresh_token\":\"not-a-token\"}", &o, T0 + 6);
+	call_clear(&c);
+	o.remote_addr = "10.0.7.1";
+	itest_call(&c, "POST", "/refresh", "{\"refresh_token\":\"not-a-token\"}", &o, T0 + 100);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 4);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT max(octet_length(user_agent)) FROM "
+	    "auth_events", NULL), 512);
+	/* Every failure above took the budget, duplicates too: the 8th write
+	 * of the address is its last in the window; after it, still 401, but
+	 * no row. */
+	itest_cfg.address_max_writes = 8;
+	itest_call(&c, "POST", "/refresh", "{}", &o, T0 + 200);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	itest_call(&c, "POST", "/refresh", "{}", &o, T0 + 300);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 5);
+	free(ua);
+	itest_reset_config();
+}
+
 /* ---- metrics ---- */
 
 static void
@@ -2060,6 +2153,10 @@ static const struct tu_test tests[] = {
 	    test_wrong_current_passwords_are_throttled_and_end_the_session },
 	{ "parallel guesses cannot overshoot the limit",
 	    test_parallel_guesses_cannot_overshoot_the_limit },
+	{ "logout reports have a budget per address and bounded fields",
+	    test_logout_reports_have_a_budget_per_address_and_bounded_fields },
+	{ "refresh failures in a burst write one row within a budget",
+	    test_refresh_failures_in_a_burst_write_one_row_within_a_budget },
 	{ "metrics are served only to allowed addresses and move",
 	    test_metrics_are_served_only_to_allowed_addresses_and_move },
 	{ "a database outage is 503, never 401, and the store reconnects",
