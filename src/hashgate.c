@@ -55,6 +55,11 @@ hashgate_enter(int cap)
 {
 	int i, pid;
 
+	/* A child forked while its parent held a slot holds none. */
+	if (shm != NULL && held >= 0 && atomic_load(&shm->pid[held]) != (int)getpid()) {
+		held = -1;
+		depth = 0;
+	}
 	if (shm == NULL || cap <= 0 || held >= 0) {
 		depth++;
 		return true;
@@ -79,7 +84,11 @@ hashgate_leave(void)
 {
 	if (depth == 0 || --depth > 0)
 		return;
-	if (shm != NULL && held >= 0)
-		atomic_store(&shm->pid[held], 0);
+	if (shm != NULL && held >= 0) {
+		int me = (int)getpid();
+
+		/* Only our own slot: never one a forked parent holds. */
+		(void)atomic_compare_exchange_strong(&shm->pid[held], &me, 0);
+	}
 	held = -1;
 }
