@@ -104,14 +104,26 @@ hash_key(const struct req *req)
 
 /* The account's key of failures: its id when it exists, else the email as
  * the account lookup folds it (L2), so that no case variant of an email
- * counts apart. A new string the caller frees, or NULL on a fault. */
+ * counts apart. An email no account can have (login_email_ok() false, not
+ * even UTF-8 perhaps) is never sent to lower() nor stored: the hex of its
+ * SHA-256 is the key. A new string the caller frees, or NULL on a fault. */
 static char *
 account_key(const char *email, enum store_err se, const struct user *u)
 {
+	unsigned char d[UTIL_SHA256_LEN];
 	char *folded = NULL, *key;
+	size_t i;
 
 	if (se == STORE_OK)
 		return xasprintf("acct:%lld", (long long)u->id);
+	if (!login_email_ok(email)) {
+		util_sha256(email, strlen(email), d);
+		key = xcalloc(1, 6 + 2 * UTIL_SHA256_LEN + 1);
+		memcpy(key, "bad:", 4);
+		for (i = 0; i < UTIL_SHA256_LEN; i++)
+			snprintf(key + 4 + 2 * i, 3, "%02x", d[i]);
+		return key;
+	}
 	if (store_fold_email(email, &folded) != STORE_OK)
 		return NULL;
 	key = xasprintf("email:%s", folded);

@@ -1450,6 +1450,8 @@ test_case_variants_of_an_email_count_for_one_account(void)
 		"KIKI@example.com",
 		"\xe2\x84\xaa\xc4\xb0ki@example.com",
 	};
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.3.4" };
 	int i;
 
 	fresh();
@@ -1462,6 +1464,12 @@ test_case_variants_of_an_email_count_for_one_account(void)
 	for (i = 0; i < 10; i++)
 		fail_login(variants[i % 4], i % 2 ? "10.0.3.1" : "10.0.3.2", T0 + i, 401);
 	fail_login("kiki@example.com", "10.0.3.3", T0 + 11, 429);
+	/* An email no account can have, not even UTF-8, is a failure like
+	 * any other: never sent to lower(), never a 503. */
+	itest_call(&c, "POST", "/login", "{\"email\":\"k\xffk@example.com\",\"password\":"
+	    "\"wrong password\"}", &o, T0 + 12);
+	CU_ASSERT(c.status == 401 || c.status == 400);
+	call_clear(&c);
 }
 
 /* M2: every sign-in from one address is counted, successes too, and
