@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "hashgate.h"
 #include "netaddr.h"
 #include "util.h"
 
@@ -85,6 +86,13 @@ static const struct key keys[] = {
 	{ "login_max_attempts", C_INT, offsetof(struct config, login_max_attempts), "10", 1,
 	    1000000 },
 	K(login_window, C_DURATION, "15m"),
+	{ "address_max_attempts", C_INT, offsetof(struct config, address_max_attempts), "30",
+	    1, 1000000 },
+	{ "address_max_writes", C_INT, offsetof(struct config, address_max_writes), "60", 1,
+	    1000000 },
+	{ "hash_concurrency", C_INT, offsetof(struct config, hash_concurrency), "1", 0,
+	    HASHGATE_SLOTS },
+	K(hash_gate_file, C_STRING, ""),
 	K(cleanup_interval, C_DURATION, "5m"),
 	K(session_retention, C_DURATION, "30d"),
 	K(event_retention, C_DURATION, "90d"),

@@ -60,6 +60,10 @@ struct config {
 	struct scrypt_params scrypt;
 	int64_t login_max_attempts;
 	int64_t login_window;
+	int64_t address_max_attempts; /* password hashes per address per window */
+	int64_t address_max_writes;   /* unauthenticated writes per address per window */
+	int64_t hash_concurrency;     /* hashes in flight per host; 0 = no cap */
+	char *hash_gate_file;         /* their shared slots; "" = temp file */
 	int64_t cleanup_interval;
 	int64_t session_retention;
 	int64_t event_retention;

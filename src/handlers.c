@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "hashgate.h"
 #include "json.h"
 #include "log.h"
 #include "login.h"
@@ -27,6 +28,9 @@
 /* Bytes of an email field: longer is a bad request, not a failed login. */
 #define LOGIN_EMAIL_FIELD_MAX 1024
 #define EVENTS_LIMIT 20
+/* Seconds in which identical refresh failures from one address are one
+ * audit row (M3): a client retrying in a loop writes once. */
+#define AUDIT_BURST_S 60
 
 /* ---- routes ---- */
 
@@ -50,6 +54,8 @@ h_register(struct ctx *c)
 	char *hash;
 	enum store_err se;
 	json_object *o;
+	int64_t retry = 0;
+	enum login_result lr;
 
 	if (!c->cfg->allow_registration) {
 		reply_fail(c->resp, ERR_REGISTRATION_CLOSED, NULL);
@@ -59,8 +65,19 @@ h_register(struct ctx *c)
 		reply_bad_request(c->resp, bad);
 		return;
 	}
-	if ((hash = new_hash(c, r.password, r.password_len)) == NULL)
+	if (!hashgate_enter((int)c->cfg->hash_concurrency)) {
+		(void)reply_login_refused(c->resp, LOGIN_BUSY, 0);
 		return;
+	}
+	/* Counted before the hash, and a 409 counts too: the address budget
+	 * also bounds /register as an oracle of which emails exist. */
+	lr = login_take_hash(c->cfg, c->req, &retry);
+	if (reply_login_refused(c->resp, lr, retry) ||
+	    (hash = new_hash(c, r.password, r.password_len)) == NULL) {
+		hashgate_leave();
+		return;
+	}
+	hashgate_leave();
 	se = store_user_create(r.email, hash, r.display_name, c->req->now, &u);
 	util_free_secret(hash);
 	if (se == STORE_CONFLICT) {
@@ -108,7 +125,13 @@ h_login(struct ctx *c)
 		    c->resp, "remember_me must be a boolean and device_id short text.");
 		return;
 	}
-	lr = login_check(c->cfg, c->req, email, pw, pwlen, &u, &retry);
+	/* Never wait for a slot: a waiting worker is what the cap prevents. */
+	if (!hashgate_enter((int)c->cfg->hash_concurrency))
+		lr = LOGIN_BUSY;
+	else {
+		lr = login_check(c->cfg, c->req, email, pw, pwlen, &u, &retry);
+		hashgate_leave();
+	}
 	if (reply_login_refused(c->resp, lr, retry))
 		return;
 	session_init(c->cfg, &s, u.id, remember, now);
@@ -135,6 +158,8 @@ static void
 refresh_denied(struct ctx *c, const struct refresh_result *r)
 {
 	struct denial a;
+	int64_t retry = 0;
+	bool written = false;
 
 	memset(&a, 0, sizeof(a));
 	a.reason = r->reason;
@@ -143,9 +168,14 @@ refresh_denied(struct ctx *c, const struct refresh_result *r)
 		a.ended_at = r->session.ended_at;
 		a.idle_for = c->req->now - r->session.last_active_at;
 	}
-	(void)store_auth_event("refresh_failed", r->session.user_id,
-	    r->session.id[0] ? r->session.id : NULL, reason_name(r->reason),
-	    c->req->remote_addr, c->req->user_agent, c->req->now);
+	/* An unauthenticated write: within the address's budget, and once per
+	 * burst. Past either the 401 is the same; only the row is not written
+	 * (the metric below still counts it). */
+	if (login_take_write(c->cfg, c->req, &retry) == LOGIN_OK)
+		(void)store_auth_event_once("refresh_failed", r->session.user_id,
+		    r->session.id[0] ? r->session.id : NULL, reason_name(r->reason),
+		    c->req->remote_addr, c->req->user_agent, c->req->now, AUDIT_BURST_S,
+		    &written);
 	log_info("refresh refused (%s) from %s%s%s", reason_name(r->reason),
 	    c->req->remote_addr, r->session.id[0] ? ", session " : "", r->session.id);
 	metrics_refresh_failed(r->reason);
@@ -415,6 +445,21 @@ h_session_delete(struct ctx *c)
 		transport_clear_cookies(c->cfg, c->resp);
 }
 
+/* Wrong current passwords up to the account's limit: whoever holds this
+ * session is guessing, so it ends (L3). A fault here leaves the 429 of
+ * the next guess as the bound. */
+static void
+password_guesses_end(struct ctx *c)
+{
+	bool ended = false;
+
+	if (end_session(c, c->auth.session.id, c->auth.user.id, END_PASSWORD_GUESSES,
+	        &ended) != STORE_OK)
+		log_warn("session %s: not ended after password guesses", c->auth.session.id);
+	else if (ended)
+		transport_clear_cookies(c->cfg, c->resp);
+}
+
 static void
 h_password(struct ctx *c)
 {
@@ -425,6 +470,7 @@ h_password(struct ctx *c)
 	char *hash;
 	int ended = 0;
 	enum store_err se;
+	int64_t retry = 0, failures = 0;
 
 	if (c->body == NULL ||
 	    json_get_string(c->body, "current_password", &cur, &curlen) != 0 ||
@@ -437,13 +483,21 @@ h_password(struct ctx *c)
 		reply_bad_request(c->resp, password_err_message(pe));
 		return;
 	}
-	lr = login_verify_current(c->cfg, c->auth.user.id, cur, curlen);
+	if (!hashgate_enter((int)c->cfg->hash_concurrency)) {
+		(void)reply_login_refused(c->resp, LOGIN_BUSY, 0);
+		return;
+	}
+	lr = login_verify_current(
+	    c->cfg, c->req, c->auth.user.id, cur, curlen, &retry, &failures);
+	hash = lr == LOGIN_OK ? new_hash(c, next, nextlen) : NULL;
+	hashgate_leave();
 	if (lr == LOGIN_NO_USER) { /* deleted a moment ago */
 		reply_deny_reason(c->resp, REASON_TOKEN_INVALID);
 		return;
 	}
-	if (reply_login_refused(c->resp, lr, 0) ||
-	    (hash = new_hash(c, next, nextlen)) == NULL)
+	if (lr == LOGIN_BAD_CREDENTIALS && failures >= c->cfg->login_max_attempts)
+		password_guesses_end(c);
+	if (reply_login_refused(c->resp, lr, retry) || hash == NULL)
 		return;
 	se = store_user_set_password(
 	    c->auth.user.id, hash, c->auth.session.id, c->req->now, &ended);
@@ -463,10 +517,24 @@ h_logout_event(struct ctx *c)
 	enum store_err se;
 	const char *bad;
 	bool mine;
+	enum login_result lr;
+	int64_t retry = 0;
+	char secs[24];
 
 	memset(&ev, 0, sizeof(ev));
 	if ((bad = report_parse(c->body, &ev, &type)) != NULL) {
 		reply_bad_request(c->resp, bad);
+		return;
+	}
+	/* Anyone may report, so each address has a budget of rows (M3). */
+	if ((lr = login_take_write(c->cfg, c->req, &retry)) == LOGIN_THROTTLED) {
+		reply_fail(c->resp, ERR_TOO_MANY_REQUESTS, NULL);
+		snprintf(secs, sizeof(secs), "%lld", (long long)retry);
+		resp_set_header(c->resp, "Retry-After", secs);
+		return;
+	}
+	if (lr != LOGIN_OK) {
+		reply_unavailable(c->resp);
 		return;
 	}
 	ev.created_at = c->req->now;

@@ -24,7 +24,8 @@ enum login_result {
 	LOGIN_DISABLED, /* the password is right, the account disabled */
 	LOGIN_THROTTLED, /* too many failures: try again after a while */
 	LOGIN_NO_USER, /* the user of a session is gone */
-	LOGIN_UNAVAILABLE /* database fault */
+	LOGIN_UNAVAILABLE, /* database fault */
+	LOGIN_BUSY /* the host's hashes in flight are at hash_concurrency */
 };
 
 /* An email address we accept for an account: one '@' with text on both
@@ -53,9 +54,24 @@ enum login_result login_check(const struct config *cfg, const struct req *req,
     const char *email, const char *pw, size_t pwlen, struct user *u,
     int64_t *retry_after);
 
-/* Checks the current password pw of user id before a change: LOGIN_OK,
- * LOGIN_BAD_CREDENTIALS, LOGIN_NO_USER or LOGIN_UNAVAILABLE. */
-enum login_result login_verify_current(
-    const struct config *cfg, int64_t id, const char *pw, size_t pwlen);
+/* Counts one password hash (a registration) against the client address's
+ * address_max_attempts: LOGIN_OK, LOGIN_THROTTLED with *retry_after, or
+ * LOGIN_UNAVAILABLE. */
+enum login_result login_take_hash(
+    const struct config *cfg, const struct req *req, int64_t *retry_after);
+
+/* Counts one unauthenticated write (a logout report, an audited refresh
+ * failure) against the client address's address_max_writes (M3): LOGIN_OK,
+ * LOGIN_THROTTLED with *retry_after, or LOGIN_UNAVAILABLE. */
+enum login_result login_take_write(
+    const struct config *cfg, const struct req *req, int64_t *retry_after);
+
+/* Checks the current password pw of user id before a change, counted
+ * against the account's login_max_attempts (as /login failures are) and
+ * the address's address_max_attempts: LOGIN_OK, LOGIN_BAD_CREDENTIALS with
+ * *failures the account's failures in the window, this one included,
+ * LOGIN_THROTTLED with *retry_after, LOGIN_NO_USER or LOGIN_UNAVAILABLE. */
+enum login_result login_verify_current(const struct config *cfg, const struct req *req,
+    int64_t id, const char *pw, size_t pwlen, int64_t *retry_after, int64_t *failures);
 
 #endif

@@ -46,6 +46,7 @@
 #include "cryptomem.h"
 #include "http.h"
 #include "log.h"
+#include "hashgate.h"
 #include "metrics.h"
 #include "reply.h"
 #include "sesscache.h"
@@ -349,6 +350,9 @@ main(int argc, char **argv)
 		log_warn("session cache: cannot map the end log (session_cache_file: it must "
 		    "be a regular file of ours, mode 0600, one link); every verify asks the "
 		    "database");
+	if (cfg.hash_concurrency > 0 && hashgate_open(cfg.hash_gate_file, deployment) != 0)
+		log_warn("hash gate: cannot map its slots file (hash_gate_file: it must be a "
+		    "regular file of ours, mode 0600, one link); password hashes are not capped");
 	util_free_secret(deployment);
 	store_set_limits(&(struct store_limits){
 	    .connect_timeout = cfg.database_connect_timeout,
@@ -361,6 +365,7 @@ main(int argc, char **argv)
 	rc = cgi ? serve_cgi() : serve_fcgi(&stops, &waiting);
 	store_close();
 	sesscache_close();
+	hashgate_close();
 	metrics_close();
 	config_clear(&cfg);
 	return rc;

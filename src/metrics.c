@@ -38,7 +38,7 @@ int
 metrics_open(const char *path, const char *deployment)
 {
 	metrics_close();
-	shm = util_map_shared(path, "tether-metrics-v1", deployment, sizeof(struct shared));
+	shm = util_map_shared(path, "tether-metrics-v2", deployment, sizeof(struct shared));
 	return shm != NULL ? 0 : -1;
 }
 

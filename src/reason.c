@@ -50,6 +50,7 @@ static const char *const end_names[END__MAX] = {
 	[END_USER_DISABLED] = "USER_DISABLED",
 	[END_IDLE_TIMEOUT] = "IDLE_TIMEOUT",
 	[END_EXPIRED] = "EXPIRED",
+	[END_PASSWORD_GUESSES] = "PASSWORD_GUESSES",
 };
 
 static const char *const logout_names[LOGOUT__MAX] = {
@@ -85,6 +86,10 @@ static const struct api_error_def api_errors[ERR__MAX] = {
 	    "The setup code is not the one in the configuration." },
 	[ERR_SETUP_DONE] = { 409, "setup_done",
 	    "Setup is done: the first user exists. Delete setup_code from the configuration." },
+	[ERR_BUSY] = { 503, "busy",
+	    "Too many sign-ins are being checked right now; try again shortly." },
+	[ERR_TOO_MANY_REQUESTS] = { 429, "too_many_requests",
+	    "Too many requests from this address; try again later." },
 };
 
 const struct api_error_def *

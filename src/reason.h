@@ -39,6 +39,7 @@ enum end_reason {
 	END_USER_DISABLED,
 	END_IDLE_TIMEOUT, /* reported to clients as SESSION_IDLE_TIMEOUT */
 	END_EXPIRED,      /* absolute lifetime; reported as SESSION_EXPIRED */
+	END_PASSWORD_GUESSES, /* login_max_attempts wrong current passwords (L3) */
 	END__MAX
 };
 
@@ -90,6 +91,8 @@ enum api_error {
 	ERR_UNAVAILABLE,
 	ERR_SETUP_CODE_WRONG,
 	ERR_SETUP_DONE,
+	ERR_BUSY,              /* 503: the host's password hashes are all in flight */
+	ERR_TOO_MANY_REQUESTS, /* 429: an address's unauthenticated writes */
 	ERR__MAX
 };
 

@@ -295,6 +295,11 @@ reply_login_refused(struct resp *resp, enum login_result lr, int64_t retry_after
 	case LOGIN_DISABLED:
 		reply_fail(resp, ERR_ACCOUNT_DISABLED, NULL);
 		break;
+	case LOGIN_BUSY:
+		/* Not M_UNAVAILABLE: that one means the database is down. */
+		reply_fail(resp, ERR_BUSY, NULL);
+		resp_set_header(resp, "Retry-After", "1");
+		break;
 	case LOGIN_UNAVAILABLE:
 	default:
 		reply_unavailable(resp);

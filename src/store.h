@@ -246,7 +246,8 @@ struct logout_event {
 	char *user_agent;
 	char *email; /* the user's email, in store_events_reports() only */
 };
-/* Stores a client's logout report. Strings are borrowed. */
+/* Stores a client's logout report. Strings are borrowed; the address and
+ * the User-Agent are cut to IP_MAX and USER_AGENT_MAX bytes here. */
 enum store_err store_logout_event_add(const struct logout_event *ev);
 /* The user's latest limit reports, newest first; *out is an array the
  * caller frees with store_logout_events_free(). */
@@ -260,25 +261,42 @@ enum store_err store_sessions_ended(int64_t user_id, int limit,
 
 /* ---- audit ---- */
 /* Records one server-side event (kind "login_ok", "login_failed",
- * "refresh_failed", ...); strings borrowed, may be NULL. Never pass a secret. */
+ * "refresh_failed", ...); strings borrowed, may be NULL (the address and
+ * the User-Agent cut as in store_logout_event_add). Never pass a secret. */
 enum store_err store_auth_event(const char *kind, int64_t user_id, const char *sid,
     const char *reason, const char *ip, const char *user_agent, time_t now);
 
+/* store_auth_event() unless the same kind, reason, session and address
+ * has a row of the last burst seconds: *written says which. */
+enum store_err store_auth_event_once(const char *kind, int64_t user_id, const char *sid,
+    const char *reason, const char *ip, const char *user_agent, time_t now,
+    int64_t burst, bool *written);
+
 /* ---- login throttling ---- */
-/* Failures in the window for one email and one client address, and the
- * oldest of each (0 when none), so the caller can say when to retry. */
-struct throttle {
-	int64_t email_failures;
-	int64_t addr_failures;
-	time_t email_oldest;
-	time_t addr_oldest;
+/*
+ * One throttle key ("acct:<id>", "email:<folded>", "addr:<ip>",
+ * "hash:<ip>", ...) and the attempts it allows in the window. Why in
+ * PostgreSQL: every worker on every host must see the same count.
+ */
+struct throttle_key {
+	const char *key; /* borrowed */
+	int64_t max;     /* attempts allowed in the window */
+	int64_t count;   /* out: attempts in the window before this one */
+	time_t oldest;   /* out: the oldest of them (0: none) */
 };
-/* Counts failures after since for the two keys ("email:..", "addr:..").
- * Why in PostgreSQL: every worker on every host must see the same count. */
-enum store_err store_login_throttle(const char *email_key, const char *addr_key,
-    time_t since, struct throttle *out);
-/* Records one failed login for both keys. */
-enum store_err store_login_failed(const char *email_key, const char *addr_key, time_t now);
+/*
+ * Count-and-check as one step (I5): counts each key's attempts after since
+ * under a per-key lock; if every count is below its max, records one
+ * attempt at now for every key (*allowed true), else records none. Keys
+ * are locked in array order: callers pass them in one fixed kind order.
+ */
+enum store_err store_throttle_take(
+    struct throttle_key *keys, size_t n, time_t since, time_t now, bool *allowed);
+/* Takes back the newest attempt of key (it turned out not to be a failure). */
+enum store_err store_throttle_undo(const char *key);
+/* email as the account lookup folds it (PostgreSQL lower()) in *out, a
+ * new string the caller frees. */
+enum store_err store_fold_email(const char *email, char **out);
 /* Forgets the failures of one key (an email after its successful login;
  * the address keeps its count, which other emails share). */
 enum store_err store_login_clear(const char *key);

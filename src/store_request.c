@@ -386,9 +386,29 @@ store_refresh_session(const char *hash, char sid[SESSION_ID_LEN + 1])
 
 /* ---- logout reports ---- */
 
+/* s cut to at most max bytes, at a character boundary, in buf (max + 1
+ * bytes); NULL stays NULL. Why here too: every stored field of an
+ * unauthenticated write has a bound that the store itself keeps (M3),
+ * whatever the request parser let through. */
+static const char *
+capped(const char *s, char *buf, size_t max)
+{
+	size_t n;
+
+	if (s == NULL || strlen(s) <= max)
+		return s;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 enum store_err
 store_logout_event_add(const struct logout_event *ev)
 {
+	char ua[USER_AGENT_MAX + 1], ip[IP_MAX + 1];
 	struct num t, uid;
 	char idle[32];
 	const char *v[10];
@@ -404,8 +424,8 @@ store_logout_event_add(const struct logout_event *ev)
 	v[5] = ev->idle_minutes >= 0 ? idle : NULL;
 	v[6] = ev->location;
 	v[7] = ev->context;
-	v[8] = ev->ip;
-	v[9] = ev->user_agent;
+	v[8] = capped(ev->ip, ip, IP_MAX);
+	v[9] = capped(ev->user_agent, ua, USER_AGENT_MAX);
 	res = db_run(S_LOGOUT_EVENT_ADD, 10, v, &err);
 	PQclear(res);
 	return err;
@@ -417,9 +437,11 @@ enum store_err
 store_auth_event(const char *kind, int64_t user_id, const char *sid, const char *reason,
     const char *ip, const char *user_agent, time_t now)
 {
+	char ua[USER_AGENT_MAX + 1], ipb[IP_MAX + 1];
 	struct num t, uid;
 	const char *v[] = { db_num(&t, now), kind, db_num(&uid, user_id),
-		db_uuid_ok(sid) ? sid : NULL, reason, ip, user_agent };
+		db_uuid_ok(sid) ? sid : NULL, reason, capped(ip, ipb, IP_MAX),
+		capped(user_agent, ua, USER_AGENT_MAX) };
 	enum store_err err;
 	PGresult *res = db_run(S_AUTH_EVENT, 7, v, &err);
 
@@ -427,38 +449,107 @@ store_auth_event(const char *kind, int64_t user_id, const char *sid, const char 
 	return err;
 }
 
+enum store_err
+store_auth_event_once(const char *kind, int64_t user_id, const char *sid,
+    const char *reason, const char *ip, const char *user_agent, time_t now,
+    int64_t burst, bool *written)
+{
+	char ua[USER_AGENT_MAX + 1], ipb[IP_MAX + 1];
+	struct num t, uid, b;
+	const char *v[] = { db_num(&t, now), kind, db_num(&uid, user_id),
+		db_uuid_ok(sid) ? sid : NULL, reason, capped(ip, ipb, IP_MAX),
+		capped(user_agent, ua, USER_AGENT_MAX), db_num(&b, burst) };
+	enum store_err err;
+	PGresult *res = db_run(S_AUTH_EVENT_ONCE, 8, v, &err);
+
+	*written = res != NULL && PQntuples(res) == 1;
+	PQclear(res);
+	return err;
+}
+
 /* ---- login throttling ---- */
 
-enum store_err
-store_login_throttle(
-    const char *email_key, const char *addr_key, time_t since, struct throttle *out)
+/* Locks and counts one key inside the caller's transaction. */
+static enum store_err
+throttle_count(struct throttle_key *k, const char *since)
 {
-	struct num t;
-	const char *v[] = { email_key, addr_key, db_num(&t, since) };
+	const char *v[] = { k->key, since };
 	enum store_err err;
-	PGresult *res = db_run(S_LOGIN_THROTTLE, 3, v, &err);
+	PGresult *res = db_run(S_THROTTLE_LOCK, 1, v, &err);
 
-	memset(out, 0, sizeof(*out));
 	if (res == NULL)
 		return err;
-	out->email_failures = db_int(res, 0, 0);
-	out->addr_failures = db_int(res, 0, 1);
-	out->email_oldest = (time_t)db_int(res, 0, 2);
-	out->addr_oldest = (time_t)db_int(res, 0, 3);
+	PQclear(res);
+	if ((res = db_run(S_THROTTLE_COUNT, 2, v, &err)) == NULL)
+		return err;
+	k->count = db_int(res, 0, 0);
+	k->oldest = (time_t)db_int(res, 0, 1);
 	PQclear(res);
 	return STORE_OK;
 }
 
 enum store_err
-store_login_failed(const char *email_key, const char *addr_key, time_t now)
+store_throttle_take(
+    struct throttle_key *keys, size_t n, time_t since, time_t now, bool *allowed)
 {
-	struct num t;
-	const char *v[] = { email_key, addr_key, db_num(&t, now) };
+	struct num s, t;
+	const char *v[2];
 	enum store_err err;
-	PGresult *res = db_run(S_LOGIN_FAILED, 3, v, &err);
+	PGresult *res;
+	size_t i;
+
+	*allowed = false;
+	db_num(&s, since);
+	db_num(&t, now);
+	if ((err = db_tx("BEGIN")) != STORE_OK)
+		return err;
+	for (i = 0; i < n && err == STORE_OK; i++)
+		err = throttle_count(&keys[i], s.s);
+	if (err == STORE_OK) {
+		*allowed = true;
+		for (i = 0; i < n; i++)
+			if (keys[i].count >= keys[i].max)
+				*allowed = false;
+	}
+	for (i = 0; i < n && err == STORE_OK && *allowed; i++) {
+		v[0] = keys[i].key;
+		v[1] = t.s;
+		res = db_run(S_THROTTLE_ADD, 2, v, &err);
+		PQclear(res);
+	}
+	if (err == STORE_OK)
+		err = db_tx("COMMIT");
+	else
+		(void)db_tx("ROLLBACK");
+	if (err != STORE_OK)
+		*allowed = false;
+	return err;
+}
+
+enum store_err
+store_throttle_undo(const char *key)
+{
+	const char *v[] = { key };
+	enum store_err err;
+	PGresult *res = db_run(S_THROTTLE_UNDO, 1, v, &err);
 
 	PQclear(res);
 	return err;
+}
+
+enum store_err
+store_fold_email(const char *email, char **out)
+{
+	const char *v[] = { email };
+	enum store_err err;
+	PGresult *res = db_run(S_FOLD_EMAIL, 1, v, &err);
+
+	*out = NULL;
+	if (res == NULL)
+		return err;
+	*out = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return STORE_OK;
 }
 
 enum store_err

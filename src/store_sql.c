@@ -172,15 +172,35 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, "
 	    "ip, user_agent) VALUES (to_timestamp($1), $2, NULLIF($3::bigint, 0), "
 	    "$4::uuid, $5, $6, $7)" },
-	/* $1 email key, $2 address key, $3 start of the window */
-	[S_LOGIN_THROTTLE] = { "login_throttle",
-	    "SELECT count(*) FILTER (WHERE key = $1), count(*) FILTER (WHERE key = $2), "
-	    "coalesce(extract(epoch from min(attempted_at) FILTER (WHERE key = $1))::bigint, 0), "
-	    "coalesce(extract(epoch from min(attempted_at) FILTER (WHERE key = $2))::bigint, 0) "
-	    "FROM login_attempts WHERE key IN ($1, $2) AND attempted_at > to_timestamp($3)" },
-	[S_LOGIN_FAILED] = { "login_failed",
-	    "INSERT INTO login_attempts (key, attempted_at) "
-	    "VALUES ($1, to_timestamp($3)), ($2, to_timestamp($3))" },
+	/* The same row as auth_event unless one with the same kind, reason,
+	 * session and address was written in the last $8 seconds: a burst of
+	 * identical failures is one row (M3). */
+	[S_AUTH_EVENT_ONCE] = { "auth_event_once",
+	    "INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, "
+	    "ip, user_agent) SELECT to_timestamp($1), $2, NULLIF($3::bigint, 0), "
+	    "$4::uuid, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM auth_events "
+	    "WHERE kind = $2 AND created_at > to_timestamp($1) - $8 * interval '1 second' "
+	    "AND reason IS NOT DISTINCT FROM $5 AND ip IS NOT DISTINCT FROM $6 "
+	    "AND session_id IS NOT DISTINCT FROM $4::uuid) RETURNING id" },
+	/* Why a lock first: under READ COMMITTED a count taken by a statement
+	 * that started before another worker committed its attempt misses it;
+	 * the lock, held to COMMIT, makes the next statement's snapshot see it
+	 * (I5: parallel guesses cannot overshoot the limit). */
+	[S_THROTTLE_LOCK] = { "throttle_lock",
+	    "SELECT pg_advisory_xact_lock(hashtextextended('tether-throttle:' || $1, 0))" },
+	/* $1 key, $2 start of the window: attempts in it and the oldest (0) */
+	[S_THROTTLE_COUNT] = { "throttle_count",
+	    "SELECT count(*), coalesce(extract(epoch from min(attempted_at))::bigint, 0) "
+	    "FROM login_attempts WHERE key = $1 AND attempted_at > to_timestamp($2)" },
+	[S_THROTTLE_ADD] = { "throttle_add",
+	    "INSERT INTO login_attempts (key, attempted_at) VALUES ($1, to_timestamp($2))" },
+	/* The newest attempt of a key taken back (a good password). */
+	[S_THROTTLE_UNDO] = { "throttle_undo",
+	    "DELETE FROM login_attempts WHERE id = (SELECT max(id) FROM login_attempts "
+	    "WHERE key = $1)" },
+	/* The account lookup's own case folding (L2): the throttle key of an
+	 * email is what lower() makes of it, as credential_by_email compares. */
+	[S_FOLD_EMAIL] = { "fold_email", "SELECT lower($1)" },
 	[S_LOGIN_CLEAR] = { "login_clear", "DELETE FROM login_attempts WHERE key = $1" },
 	/* $1 user, $2 disable?, $3 now */
 	[S_USER_SET_DISABLED] = { "user_set_disabled",

@@ -319,7 +319,9 @@ def worker_env(state_dir, **config):
                TETHER_SCRYPT_N="1024", TETHER_SCRYPT_R="8", TETHER_SCRYPT_P="1",
                TETHER_ALLOW_REGISTRATION="true", TETHER_COOKIE_SECURE="false",
                TETHER_LOGIN_MAX_ATTEMPTS="1000", TETHER_CLEANUP_INTERVAL="0",
+               TETHER_ADDRESS_MAX_ATTEMPTS="1000000", TETHER_ADDRESS_MAX_WRITES="1000000",
                TETHER_METRICS_FILE=os.path.join(state_dir, "metrics"),
+               TETHER_HASH_GATE_FILE=os.path.join(state_dir, "hashgate"),
                TETHER_SESSION_CACHE_FILE=os.path.join(state_dir, "sesscache"))
     for k, v in config.items():
         env["TETHER_" + k.upper()] = str(v)

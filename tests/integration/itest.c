@@ -37,6 +37,10 @@ itest_reset_config(void)
 	    config_set(&itest_cfg, "scrypt_n", "1024", err, sizeof(err)) != 0 ||
 	    config_set(&itest_cfg, "scrypt_p", "1", err, sizeof(err)) != 0 ||
 	    config_set(&itest_cfg, "allow_registration", "true", err, sizeof(err)) != 0 ||
+	    /* Tests sign in many times from one address; the throttle tests
+	     * set their own limits. */
+	    config_set(&itest_cfg, "address_max_attempts", "100000", err, sizeof(err)) != 0 ||
+	    config_set(&itest_cfg, "address_max_writes", "100000", err, sizeof(err)) != 0 ||
 	    config_load(&itest_cfg, NULL, env, err, sizeof(err)) != 0) {
 		fprintf(stderr, "itest config: %s\n", err);
 		abort();

@@ -3,14 +3,18 @@
  * in-process against a real PostgreSQL, with an injected clock (T0 + n)
  * so idle and absolute timeouts take no real time.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 
+#include "hashgate.h"
 #include "itest.h"
 #include "sesscache.h"
 #include "store.h"
@@ -707,8 +711,9 @@ test_refresh_refusals_name_their_reason(void)
 	call_clear(&c);
 	itest_cfg.refresh_token_lifetime = 10 * MIN;
 	itest_login(&t, "alice@example.com", PW, false, T0);
+	/* The two REFRESH_INVALID of one address in a burst are one row. */
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
-	    "'refresh_failed'", NULL), 3);
+	    "'refresh_failed'", NULL), 2);
 	do_refresh(&c, t.refresh, T0 + 10 * MIN);
 	assert_deny(&c, "REFRESH_EXPIRED");
 	call_clear(&c);
@@ -1629,6 +1634,367 @@ test_too_many_failures_from_one_address_get_429_for_every_email(void)
 	fail_login("someone@example.com", "10.0.2.2", T0 + 14, 401);
 }
 
+/* L2: every variant that PostgreSQL's lower() folds onto the account's
+ * email counts for that account: the Kelvin sign and the dotted capital I. */
+static void
+test_case_variants_of_an_email_count_for_one_account(void)
+{
+	static const char *const variants[] = {
+		"\xe2\x84\xaaiki@example.com",                 /* U+212A KELVIN SIGN */
+		"k\xc4\xb0k\xc4\xb0@example.com",              /* U+0130 I WITH DOT */
+		"KIKI@example.com",
+		"\xe2\x84\xaa\xc4\xb0ki@example.com",
+	};
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.3.4" };
+	int i;
+
+	fresh();
+	/* The variants are one account only where lower() folds them (a
+	 * UTF-8 ctype; the test cluster is C.UTF-8). */
+	CU_ASSERT_EQUAL_FATAL(itest_sql_int("SELECT count(*) FROM (VALUES ($1), ($2), ($3), "
+	    "($4)) v(e) WHERE lower(e) = 'kiki@example.com'", variants[0], variants[1],
+	    variants[2], variants[3], NULL), 4);
+	(void)itest_user("kiki@example.com", PW);
+	for (i = 0; i < 10; i++)
+		fail_login(variants[i % 4], i % 2 ? "10.0.3.1" : "10.0.3.2", T0 + i, 401);
+	fail_login("kiki@example.com", "10.0.3.3", T0 + 11, 429);
+	/* An email no account can have, not even UTF-8, is a failure like
+	 * any other: never sent to lower(), never a 503. */
+	itest_call(&c, "POST", "/login", "{\"email\":\"k\xffk@example.com\",\"password\":"
+	    "\"wrong password\"}", &o, T0 + 12);
+	CU_ASSERT(c.status == 401 || c.status == 400);
+	call_clear(&c);
+}
+
+/* M2: every sign-in from one address is counted, successes too, and
+ * /register and /password share that budget. */
+static void
+test_an_address_gets_429_after_its_budget_of_password_hashes(void)
+{
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.4.1" }, other = { .remote_addr = "10.0.4.2" };
+	struct tokens t;
+	int i;
+
+	fresh();
+	itest_cfg.address_max_attempts = 4;
+	for (i = 0; i < 3; i++) {
+		itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+		    PW "\"}", &o, T0 + i);
+		CU_ASSERT_EQUAL(c.status, 200);
+		call_clear(&c);
+	}
+	itest_call(&c, "POST", "/register",
+	    "{\"email\":\"bob@example.com\",\"password\":\"" PW "\"}", &o, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 201);
+	call_clear(&c);
+	itest_call(&c, "POST", "/register",
+	    "{\"email\":\"carol@example.com\",\"password\":\"" PW "\"}", &o, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 429);
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "too_many_attempts");
+	/* The first of the four leaves the 15-minute window at T0 + 900. */
+	TU_ASSERT_STR_EQ(call_header(&c, "Retry-After"), "896");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM users", NULL), 2);
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", &o, T0 + 5);
+	CU_ASSERT_EQUAL(c.status, 429);
+	call_clear(&c);
+	/* Another address, and the routes that hash nothing, still answer. */
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", &other, T0 + 6);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	itest_login(&t, "alice@example.com", PW, false, T0 + 7);
+	o.bearer = t.access;
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 8);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	itest_call(&c, "POST", "/password",
+	    "{\"current_password\":\"" PW "\",\"new_password\":\"a brand new one\"}", &o, T0 + 8);
+	CU_ASSERT_EQUAL(c.status, 429);
+	call_clear(&c);
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", &o, T0 + 900);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	tokens_clear(&t);
+	itest_reset_config();
+}
+
+/* M2: with every slot of the host's hashes in flight taken, a sign-in is a
+ * 503 with Retry-After at once, and it counts as no attempt. */
+static void
+test_a_full_hash_gate_answers_503_at_once(void)
+{
+	char path[] = "/tmp/tether-itest-gate.XXXXXX";
+	int fd = mkstemp(path), ack[2], hold[2], status;
+	pid_t pid;
+	char ch = 0;
+	struct call c;
+	struct tokens t;
+	struct call_opts o;
+
+	fresh();
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_EQUAL_FATAL(hashgate_open(path, "test"), 0);
+	unlink(path);
+	itest_cfg.hash_concurrency = 1;
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	/* Another worker hashing: a child holding the one slot until it is
+	 * killed, as a worker can be. */
+	CU_ASSERT_FATAL(pipe(ack) == 0 && pipe(hold) == 0);
+	if ((pid = fork()) == 0) {
+		close(hold[1]);
+		ch = hashgate_enter(1) ? 'y' : 'n';
+		(void)!write(ack[1], &ch, 1);
+		(void)!read(hold[0], &ch, 1); /* never written: waits for the kill */
+		_exit(0);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL(read(ack[0], &ch, 1), 1);
+	CU_ASSERT_EQUAL(ch, 'y');
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", NULL, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 503);
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "busy");
+	TU_ASSERT_STR_EQ(call_header(&c, "Retry-After"), "1");
+	call_clear(&c);
+	itest_call(&c, "POST", "/register",
+	    "{\"email\":\"bob@example.com\",\"password\":\"" PW "\"}", NULL, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 503);
+	call_clear(&c);
+	memset(&o, 0, sizeof(o));
+	o.bearer = t.access;
+	itest_call(&c, "POST", "/password",
+	    "{\"current_password\":\"" PW "\",\"new_password\":\"a brand new one\"}", &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 503);
+	call_clear(&c);
+	itest_call(&c, "GET", "/me", NULL, &o, T0 + 1);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	/* Only the registration and the sign-in before: a busy answer counts
+	 * as no attempt. */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM login_attempts", NULL), 2);
+	/* The holder dies without leaving: its slot is taken over. */
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(ack[0]);
+	close(ack[1]);
+	close(hold[0]);
+	close(hold[1]);
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", NULL, T0 + 2);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	tokens_clear(&t);
+	hashgate_close();
+	itest_reset_config();
+}
+
+/* L3: wrong current passwords count against the account's login limit; at
+ * the limit the session ends (PASSWORD_GUESSES), and /login is throttled. */
+static void
+test_wrong_current_passwords_are_throttled_and_end_the_session(void)
+{
+	struct tokens a, b;
+	struct call c;
+	struct call_opts o;
+	int i;
+
+	fresh();
+	itest_login(&a, "alice@example.com", PW, false, T0);
+	itest_login(&b, "alice@example.com", PW, false, T0);
+	memset(&o, 0, sizeof(o));
+	o.bearer = a.access;
+	itest_cfg.login_max_attempts = 3;
+	for (i = 0; i < 2; i++) {
+		itest_call(&c, "POST", "/password", "{\"current_password\":\"wrong one!\","
+		    "\"new_password\":\"a brand new one\"}", &o, T0 + 1 + i);
+		assert_deny(&c, "INVALID_CREDENTIALS");
+		call_clear(&c);
+	}
+	get_me(&c, a.access, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 200);
+	call_clear(&c);
+	itest_call(&c, "POST", "/password", "{\"current_password\":\"wrong one!\","
+	    "\"new_password\":\"a brand new one\"}", &o, T0 + 4);
+	assert_deny(&c, "INVALID_CREDENTIALS");
+	call_clear(&c);
+	get_me(&c, a.access, T0 + 5);
+	assert_deny(&c, "SESSION_ENDED");
+	TU_ASSERT_STR_EQ(call_str(&c, "ended_reason"), "PASSWORD_GUESSES");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'password_failed'", NULL), 3);
+	/* The other session is not the guesser's, but the account's limit is
+	 * shared: it waits too, even with the right password. */
+	o.bearer = b.access;
+	itest_call(&c, "POST", "/password",
+	    "{\"current_password\":\"" PW "\",\"new_password\":\"a brand new one\"}", &o, T0 + 6);
+	CU_ASSERT_EQUAL(c.status, 429);
+	CU_ASSERT_PTR_NOT_NULL(call_header(&c, "Retry-After"));
+	call_clear(&c);
+	itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\",\"password\":\""
+	    PW "\"}", NULL, T0 + 7);
+	CU_ASSERT_EQUAL(c.status, 429);
+	call_clear(&c);
+	tokens_clear(&a);
+	tokens_clear(&b);
+	itest_reset_config();
+}
+
+#define NGUESS 8
+
+/* I5: NGUESS parallel wrong guesses at one account, limit 3: exactly 3 are
+ * checked (401), the rest refused (429), each worker on its own connection. */
+static void
+test_parallel_guesses_cannot_overshoot_the_limit(void)
+{
+	int go[2], res[2], i, status, got, n401 = 0, n429 = 0;
+	pid_t pids[NGUESS];
+	char ch;
+
+	fresh();
+	itest_cfg.login_max_attempts = 3;
+	store_close(); /* a child must not share the parent's connection */
+	CU_ASSERT_FATAL(pipe(go) == 0 && pipe(res) == 0);
+	for (i = 0; i < NGUESS; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct call c;
+			struct call_opts o = { .remote_addr = "10.0.5.1" };
+
+			close(go[1]);
+			got = store_open(itest_cfg.database_url) == STORE_OK ? 0 : -1;
+			(void)store_ping();
+			(void)!read(go[0], &ch, 1); /* blocks until the parent closes */
+			if (got == 0) {
+				itest_call(&c, "POST", "/login", "{\"email\":\"alice@example.com\","
+				    "\"password\":\"wrong password\"}", &o, T0 + 1);
+				got = c.status;
+				call_clear(&c);
+			}
+			(void)!write(res[1], &got, sizeof(got));
+			store_close();
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	/* Let every child connect and block on the pipe. */
+	nanosleep(&(struct timespec){ .tv_nsec = 300000000 }, NULL);
+	close(go[1]);
+	for (i = 0; i < NGUESS; i++) {
+		got = 0;
+		CU_ASSERT_EQUAL(read(res[0], &got, sizeof(got)), (ssize_t)sizeof(got));
+		n401 += got == 401;
+		n429 += got == 429;
+	}
+	for (i = 0; i < NGUESS; i++)
+		waitpid(pids[i], &status, 0);
+	close(res[0]);
+	close(res[1]);
+	CU_ASSERT_EQUAL_FATAL(store_open(itest_cfg.database_url), STORE_OK);
+	CU_ASSERT_EQUAL(n401, 3);
+	CU_ASSERT_EQUAL(n429, NGUESS - 3);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'login_failed'", NULL), 3);
+	itest_reset_config();
+}
+
+/* M3: logout reports have a budget per address, and each stored field a
+ * bound (the User-Agent cut at a character boundary). */
+static void
+test_logout_reports_have_a_budget_per_address_and_bounded_fields(void)
+{
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.6.1" }, other = { .remote_addr = "10.0.6.2" };
+	char *ua = xcalloc(1, 3 * 1000 + 1), *stored;
+	int i;
+
+	fresh();
+	for (i = 0; i < 1000; i++)
+		memcpy(ua + 3 * i, "\xe2\x82\xac", 3); /* EURO SIGN, 3 bytes */
+	o.user_agent = ua;
+	itest_cfg.address_max_writes = 3;
+	for (i = 0; i < 3; i++) {
+		itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &o, T0 + i);
+		CU_ASSERT_EQUAL(c.status, 202);
+		call_clear(&c);
+	}
+	itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &o, T0 + 3);
+	CU_ASSERT_EQUAL(c.status, 429);
+	TU_ASSERT_STR_EQ(call_str(&c, "error"), "too_many_requests");
+	TU_ASSERT_STR_EQ(call_header(&c, "Retry-After"), "897");
+	call_clear(&c);
+	itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &other, T0 + 4);
+	CU_ASSERT_EQUAL(c.status, 202);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 4);
+	/* 510 bytes: 170 whole euro signs, the 171st would pass 512. */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT max(octet_length(user_agent)) FROM "
+	    "logout_events", NULL), 510);
+	stored = itest_sql("SELECT user_agent FROM logout_events WHERE ip = '10.0.6.1' "
+	    "LIMIT 1", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(stored);
+	CU_ASSERT_EQUAL(strncmp(stored, ua, 510), 0);
+	free(stored);
+	free(ua);
+	itest_reset_config();
+}
+
+/* M3: identical refresh failures from one address in a burst are one row;
+ * past the address's budget none is written; the 401 is the same. */
+static void
+test_refresh_failures_in_a_burst_write_one_row_within_a_budget(void)
+{
+	struct call c;
+	struct call_opts o = { .remote_addr = "10.0.7.1" };
+	char *ua = xcalloc(1, 4000 + 1);
+	int i;
+
+	fresh();
+	memset(ua, 'u', 4000);
+	for (i = 0; i < 5; i++) {
+		itest_call(&c, "POST", "/refresh", "{\"refresh_token\":\"not-a-token\"}", &o,
+		    T0 + i);
+		assert_deny(&c, "REFRESH_INVALID");
+		call_clear(&c);
+	}
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 1);
+	/* Another reason, another address, or after the burst: a row each. */
+	itest_call(&c, "POST", "/refresh", "{}", &o, T0 + 5);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	o.remote_addr = "10.0.7.2";
+	o.user_agent = ua;
+	itest_call(&c, "POST", "/refresh", "{\"refresh_token\":\"not-a-token\"}", &o, T0 + 6);
+	call_clear(&c);
+	o.remote_addr = "10.0.7.1";
+	itest_call(&c, "POST", "/refresh", "{\"refresh_token\":\"not-a-token\"}", &o, T0 + 100);
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 4);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT max(octet_length(user_agent)) FROM "
+	    "auth_events", NULL), 512);
+	/* Every failure above took the budget, duplicates too: the 8th write
+	 * of the address is its last in the window; after it, still 401, but
+	 * no row. */
+	itest_cfg.address_max_writes = 8;
+	itest_call(&c, "POST", "/refresh", "{}", &o, T0 + 200);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	itest_call(&c, "POST", "/refresh", "{}", &o, T0 + 300);
+	assert_deny(&c, "TOKEN_MISSING");
+	call_clear(&c);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
+	    "'refresh_failed'", NULL), 5);
+	free(ua);
+	itest_reset_config();
+}
+
 /* ---- metrics ---- */
 
 static void
@@ -2292,6 +2658,19 @@ static const struct tu_test tests[] = {
 	    test_an_unknown_email_is_throttled_the_same_way },
 	{ "too many failures from one address get 429 for every email",
 	    test_too_many_failures_from_one_address_get_429_for_every_email },
+	{ "case variants of an email count for one account",
+	    test_case_variants_of_an_email_count_for_one_account },
+	{ "an address gets 429 after its budget of password hashes",
+	    test_an_address_gets_429_after_its_budget_of_password_hashes },
+	{ "a full hash gate answers 503 at once", test_a_full_hash_gate_answers_503_at_once },
+	{ "wrong current passwords are throttled and end the session",
+	    test_wrong_current_passwords_are_throttled_and_end_the_session },
+	{ "parallel guesses cannot overshoot the limit",
+	    test_parallel_guesses_cannot_overshoot_the_limit },
+	{ "logout reports have a budget per address and bounded fields",
+	    test_logout_reports_have_a_budget_per_address_and_bounded_fields },
+	{ "refresh failures in a burst write one row within a budget",
+	    test_refresh_failures_in_a_burst_write_one_row_within_a_budget },
 	{ "metrics are served only to allowed addresses and move",
 	    test_metrics_are_served_only_to_allowed_addresses_and_move },
 	{ "a database outage is 503, never 401, and the store reconnects",

@@ -367,24 +367,38 @@ test_disabling_a_user_ends_its_sessions_and_is_audited(void)
 }
 
 static void
-test_throttle_counts_failures_per_key_within_the_window(void)
+test_throttle_counts_attempts_per_key_within_the_window(void)
 {
-	struct throttle th;
+	struct throttle_key k[2];
+	bool ok = false;
 
 	itest_wipe();
-	CU_ASSERT_EQUAL(store_login_failed("email:x@y", "addr:1", T0), STORE_OK);
-	CU_ASSERT_EQUAL(store_login_failed("email:x@y", "addr:2", T0 + 10), STORE_OK);
-	CU_ASSERT_EQUAL(store_login_throttle("email:x@y", "addr:1", T0 - 1, &th), STORE_OK);
-	CU_ASSERT_EQUAL(th.email_failures, 2);
-	CU_ASSERT_EQUAL(th.addr_failures, 1);
-	CU_ASSERT_EQUAL(th.email_oldest, T0);
-	CU_ASSERT_EQUAL(store_login_throttle("email:x@y", "addr:1", T0, &th), STORE_OK);
-	CU_ASSERT_EQUAL(th.email_failures, 1);
-	CU_ASSERT_EQUAL(th.addr_failures, 0);
+	k[0] = (struct throttle_key){ .key = "email:x@y", .max = 2 };
+	k[1] = (struct throttle_key){ .key = "addr:1", .max = 5 };
+	CU_ASSERT_EQUAL(store_throttle_take(k, 2, T0 - 900, T0, &ok), STORE_OK);
+	CU_ASSERT(ok);
+	CU_ASSERT_EQUAL(k[0].count, 0);
+	k[1].key = "addr:2";
+	CU_ASSERT_EQUAL(store_throttle_take(k, 2, T0 - 890, T0 + 10, &ok), STORE_OK);
+	CU_ASSERT(ok);
+	CU_ASSERT_EQUAL(k[0].count, 1);
+	CU_ASSERT_EQUAL(k[0].oldest, T0);
+	/* Over one key's limit: refused, and nothing recorded for either. */
+	k[1].key = "addr:3";
+	CU_ASSERT_EQUAL(store_throttle_take(k, 2, T0 - 880, T0 + 20, &ok), STORE_OK);
+	CU_ASSERT(!ok);
+	CU_ASSERT_EQUAL(k[0].count, 2);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM login_attempts WHERE key = "
+	    "'addr:3'", NULL), 0);
+	/* The window moves on past the oldest. */
+	CU_ASSERT_EQUAL(store_throttle_take(k, 2, T0, T0 + 900, &ok), STORE_OK);
+	CU_ASSERT(ok);
+	CU_ASSERT_EQUAL(k[0].count, 1);
+	CU_ASSERT_EQUAL(store_throttle_undo("email:x@y"), STORE_OK);
 	CU_ASSERT_EQUAL(store_login_clear("email:x@y"), STORE_OK);
-	CU_ASSERT_EQUAL(store_login_throttle("email:x@y", "addr:2", T0 - 1, &th), STORE_OK);
-	CU_ASSERT_EQUAL(th.email_failures, 0);
-	CU_ASSERT_EQUAL(th.addr_failures, 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM login_attempts WHERE key = "
+	    "'email:x@y'", NULL), 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM login_attempts", NULL), 3);
 }
 
 /* Seeds rows on both sides of every cleanup boundary at now = T0. */
@@ -772,8 +786,8 @@ static const struct tu_test tests[] = {
 	{ "logout reports round-trip", test_logout_reports_round_trip },
 	{ "disabling a user ends its sessions and is audited",
 	    test_disabling_a_user_ends_its_sessions_and_is_audited },
-	{ "throttle counts failures per key within the window",
-	    test_throttle_counts_failures_per_key_within_the_window },
+	{ "throttle counts attempts per key within the window",
+	    test_throttle_counts_attempts_per_key_within_the_window },
 	{ "cleanup deletes exactly what has expired", test_cleanup_deletes_exactly_what_has_expired },
 	{ "a second cleaner does not run while one holds the lock",
 	    test_a_second_cleaner_does_not_run_while_one_holds_the_lock },

@@ -89,6 +89,10 @@ test_every_key_takes_its_own_default(void)
 	CU_ASSERT_EQUAL(c.max_body_bytes, 16384);
 	CU_ASSERT_EQUAL(c.scrypt.n, 16384);
 	CU_ASSERT_EQUAL(c.scrypt.p, 5);
+	CU_ASSERT_EQUAL(c.address_max_attempts, 30);
+	CU_ASSERT_EQUAL(c.address_max_writes, 60);
+	CU_ASSERT_EQUAL(c.hash_concurrency, 1);
+	TU_ASSERT_STR_EQ(c.hash_gate_file, "");
 	TU_ASSERT_STR_EQ(c.mount_path, "/api/auth");
 	TU_ASSERT_STR_EQ(c.issuer, "tether");
 	config_clear(&c);
@@ -263,6 +267,19 @@ test_inconsistent_values_are_refused(void)
 	CU_ASSERT_EQUAL(load(&c, "setup_code = 0123456789abcdefghij # kept\n", required, err), 0);
 	TU_ASSERT_STR_EQ(c.setup_code, "0123456789abcdefghij # kept");
 	config_clear(&c);
+	/* More hashes in flight than the gate has slots; no budget at all. */
+	CU_ASSERT_EQUAL(load(&c, "hash_concurrency = 65\n", required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "hash_concurrency"));
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "address_max_attempts = 0\n", required, err), -1);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "address_max_writes = 0\n", required, err), -1);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "hash_concurrency = 0\naddress_max_writes = 5\n", required,
+	    err), 0);
+	CU_ASSERT_EQUAL(c.hash_concurrency, 0);
+	CU_ASSERT_EQUAL(c.address_max_writes, 5);
+	config_clear(&c);
 	CU_ASSERT_EQUAL(load(&c, "token_transport = cookie\ncookie_samesite = strict\n", required,
 	    err), 0);
 	CU_ASSERT_EQUAL(c.token_transport, TRANSPORT_COOKIE);
@@ -434,7 +451,8 @@ test_every_example_of_the_shipped_file_gives_its_value_uncommented(void)
 	 * signing_keys_file and gives the key. */
 	char *env[] = { "TETHER_SIGNING_KEYS_FILE=", "TETHER_SIGNING_KEYS=" KEY1, NULL };
 	char **str[] = { &c.issuer, &c.audience, &c.mount_path, &c.metrics_allow,
-		&c.trusted_proxies, &c.metrics_file, &c.session_cache_file, &c.sql_dir, &c.database_url };
+		&c.trusted_proxies, &c.metrics_file, &c.session_cache_file, &c.sql_dir, &c.database_url,
+		&c.hash_gate_file };
 	FILE *src = fopen(TETHER_EXAMPLE_CONF, "r"), *dst;
 	int fd = mkstemp(path), rc;
 	size_t i;
@@ -452,6 +470,8 @@ test_every_example_of_the_shipped_file_gives_its_value_uncommented(void)
 	TU_ASSERT_STR_EQ(c.mount_path, "/api/auth");
 	TU_ASSERT_STR_EQ(c.metrics_file, "");
 	TU_ASSERT_STR_EQ(c.session_cache_file, "");
+	TU_ASSERT_STR_EQ(c.hash_gate_file, "");
+	CU_ASSERT_EQUAL(c.hash_concurrency, 1);
 	TU_ASSERT_STR_EQ(c.metrics_allow, "127.0.0.1/32,::1/128");
 	TU_ASSERT_STR_EQ(c.trusted_proxies, "");
 	CU_ASSERT_EQUAL(c.access_token_lifetime, 900);
