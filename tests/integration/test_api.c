@@ -1504,15 +1504,14 @@ test_a_user_agent_that_is_not_utf8_loses_no_audit_row(void)
 	free(b);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
 	    "'login_failed' AND user_agent = 'Mozilla \xef\xbf\xbd\xef\xbf\xbd'", NULL), 1);
-	do_refresh(&c, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0 + 1);
-	call_clear(&c);
+	/* (One refusal only: identical refusals in a burst write one row.) */
 	b = refresh_body("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	itest_call(&c, "POST", "/refresh", b, &bad, T0 + 2);
 	CU_ASSERT_EQUAL(c.status, 401);
 	call_clear(&c);
 	free(b);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events WHERE kind = "
-	    "'refresh_failed'", NULL), 2);
+	    "'refresh_failed' AND user_agent = 'Mozilla \xef\xbf\xbd\xef\xbf\xbd'", NULL), 1);
 	itest_call(&c, "POST", "/logout-event", "{\"type\":\"UNKNOWN\"}", &bad, T0 + 3);
 	CU_ASSERT_EQUAL(c.status, 202);
 	call_clear(&c);

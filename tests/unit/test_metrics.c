@@ -157,8 +157,8 @@ test_each_deployment_has_its_own_default_file(void)
 	saved = old != NULL ? xstrdup(old) : NULL;
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	CU_ASSERT_FATAL(setenv("TMPDIR", dir, 1) == 0);
-	a = util_shared_path("tether-metrics-v1", "host=a dbname=t\n/api/auth");
-	b = util_shared_path("tether-metrics-v1", "host=b dbname=t\n/api/auth");
+	a = util_shared_path("tether-metrics-v2", "host=a dbname=t\n/api/auth");
+	b = util_shared_path("tether-metrics-v2", "host=b dbname=t\n/api/auth");
 	CU_ASSERT_STRING_NOT_EQUAL(a, b);
 	CU_ASSERT_EQUAL(strncmp(a, dir, strlen(dir)), 0);
 	/* Counts of one deployment stay out of the other's file. */
