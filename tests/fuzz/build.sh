@@ -28,6 +28,7 @@ CFLAGS=(-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 	-I"$root/src" "${pkg_cflags[@]}")
 
 objs=()
+changed=0
 for src in "$root"/src/*.c; do
 	name=$(basename "$src" .c)
 	case $name in main | ctl | ctl_bench) continue ;; esac
@@ -40,15 +41,26 @@ for src in "$root"/src/*.c; do
 		# warning.
 		"$CC" "${CFLAGS[@]}" -Wno-string-concatenation -fsanitize=fuzzer-no-link \
 			-c "$src" -o "$obj"
+		changed=1
 	fi
 	objs+=("$obj")
 done
-rm -f "$out/obj/libtether-fuzz.a"
-ar rcs "$out/obj/libtether-fuzz.a" "${objs[@]}"
+lib=$out/obj/libtether-fuzz.a
+if [ "$changed" = 1 ] || [ ! -f "$lib" ]; then
+	rm -f "$lib"
+	ar rcs "$lib" "${objs[@]}"
+fi
 
+# A harness is linked again only when it or the library changed (a running
+# long fuzz keeps its program).
 for h in "$here"/fuzz_*.c; do
 	name=$(basename "$h" .c)
-	"$CC" "${CFLAGS[@]}" -fsanitize=fuzzer "$h" "$out/obj/libtether-fuzz.a" \
-		"${pkg_libs[@]}" -o "$out/$name"
+	bin=$out/$name
+	if [ ! -x "$bin" ] || [ "$h" -nt "$bin" ] || [ "$lib" -nt "$bin" ] ||
+		[ "$here/fuzz_util.h" -nt "$bin" ]; then
+		"$CC" "${CFLAGS[@]}" -fsanitize=fuzzer "$h" "$lib" "${pkg_libs[@]}" \
+			-o "$bin.tmp"
+		mv -f "$bin.tmp" "$bin"
+	fi
 done
 echo "tests/fuzz/build.sh: built $(cd "$out" && ls fuzz_* | tr '\n' ' ')"
