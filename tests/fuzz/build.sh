@@ -17,11 +17,12 @@ command -v "$CC" >/dev/null || {
 	echo "tests/fuzz/build.sh: no $CC (Debian: clang libclang-rt-14-dev)" >&2
 	exit 1
 }
-pkgs="libpq json-c libcrypto fcgi"
-read -ra pkg_cflags <<<"$(pkg-config --cflags $pkgs)"
-read -ra pkg_libs <<<"$(pkg-config --libs $pkgs)"
+pkgs=(libpq json-c libcrypto fcgi)
+read -ra pkg_cflags <<<"$(pkg-config --cflags "${pkgs[@]}")"
+read -ra pkg_libs <<<"$(pkg-config --libs "${pkgs[@]}")"
 # As configure's WARN_CFLAGS, but -Wno-unused-command-line-argument: the
 # link line names -fsanitize=fuzzer for objects compiled without it.
+# shellcheck disable=SC2054 # the commas are -fsanitize's, not separators
 CFLAGS=(-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 	-Wformat=2 -Werror -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
