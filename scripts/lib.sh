@@ -41,6 +41,12 @@ TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc libc6-dev make libfcgi
 # nodejs (18) only where there is no node at all: one installed otherwise
 # (a newer one, say) is kept, and Debian's would fight it over /usr/bin/node.
 TETHER_TEST_PACKAGES=(apache2 libapache2-mod-fcgid wrk chromium man-db groff-base)
+# The fuzz suite and scripts/fuzz: clang with libFuzzer and the sanitizer
+# runtimes (Debian 12 puts those in libclang-rt-14-dev); the static suite:
+# cppcheck.
+TETHER_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+TETHER_STATIC_PACKAGES=(cppcheck)
+TETHER_TEST_PACKAGES+=("${TETHER_FUZZ_PACKAGES[@]}" "${TETHER_STATIC_PACKAGES[@]}")
 command -v node >/dev/null 2>&1 || TETHER_TEST_PACKAGES+=(nodejs npm)
 
 # The unprivileged account PostgreSQL (and, where it can, lighttpd) runs as
