@@ -144,9 +144,9 @@ hop_before(const char *xff, const char *end, const char **start, char *out, size
 		b++;
 	while (end > b && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
+	if (end <= b || (size_t)(end - b) >= sizeof(text))
+		return false; /* an empty hop, or too long for an address */
 	len = (size_t)(end - b);
-	if (len == 0 || len >= sizeof(text))
-		return false;
 	memcpy(text, b, len);
 	text[len] = '\0';
 	fam = strchr(text, ':') ? AF_INET6 : AF_INET;

@@ -13,13 +13,24 @@
 
 #define MAX_ENV 64
 
+/* The most pairs a header can hold: one per '='. */
+static size_t
+nc_max(const char *hdr)
+{
+	size_t n = 0;
+
+	for (; *hdr != '\0'; hdr++)
+		n += *hdr == '=';
+	return n;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct config cfg[3];
 	static int ready;
 	char *copy = fuzz_str(data, size), *line = copy, *next, *env[MAX_ENV + 1];
-	struct cookie cookies[HTTP_MAX_COOKIES];
+	struct cookie *cookies = NULL;
 	enum token_source src;
 	struct req req;
 	int64_t len;
@@ -38,13 +49,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		char *hdr = fuzz_str(data, nc);
 
-		nc = http_parse_cookies(hdr, cookies, HTTP_MAX_COOKIES);
-		if (nc > HTTP_MAX_COOKIES)
+		nc = http_parse_cookies(hdr, &cookies);
+		/* Every pair has a name and a '=' in the header. */
+		if (nc > nc_max(hdr) || (nc > 0 && cookies == NULL))
 			abort();
-		for (i = 0; i < nc; i++) {
-			free(cookies[i].name);
-			free(cookies[i].value);
-		}
+		http_free_cookies(cookies, nc);
 		free(hdr);
 	}
 	while (n < MAX_ENV && *line != '\0') {
@@ -60,7 +69,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 3; i++) {
 		(void)transport_access_token(&cfg[i], &req, &src);
 		(void)transport_refresh_token(&cfg[i], &req, NULL, &src);
-		(void)transport_csrf_ok(&req, src);
+		(void)transport_csrf_ok(&cfg[i], &req, src);
+		(void)transport_unforged(&cfg[i], &req, NULL, src);
+		(void)transport_credential(&cfg[i], &req, NULL);
+		(void)transport_cookies_problem(&cfg[i], &req);
 		(void)transport_body_tokens(&cfg[i], &req);
 	}
 	req_clear(&req);
