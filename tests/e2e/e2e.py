@@ -362,3 +362,33 @@ def parse_cgi_response(raw):
     if length != len(body):
         return None
     return Response(status, headers, body)
+
+
+# ---- processes (scenarios that kill or stop them)
+
+def descendants(pid):
+    """Every process below pid, breadth first (from /proc: never by name)."""
+    out, queue = [], [int(pid)]
+    while queue:
+        p = queue.pop(0)
+        try:
+            with open("/proc/%d/task/%d/children" % (p, p)) as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            kids = []
+        out += kids
+        queue += kids
+    return out
+
+
+def workers(server_pid):
+    """The tether.fcgi processes below the web server server_pid."""
+    found = []
+    for p in descendants(server_pid):
+        try:
+            with open("/proc/%d/comm" % p) as f:
+                if f.read().strip() == "tether.fcgi":
+                    found.append(p)
+        except OSError:
+            pass
+    return found

@@ -139,38 +139,13 @@ def sql(text):
 
 # ---- processes
 
-def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(k) for k in f.read().split()]
-    except OSError:
-        return []
-
-
-def descendants(pid):
-    out, queue = [], [pid]
-    while queue:
-        kids = children(queue.pop(0))
-        out += kids
-        queue += kids
-    return out
-
-
 def postmaster():
     with open(PIDFILE) as f:
         return int(f.readline().strip())
 
 
 def workers():
-    found = []
-    for p in descendants(int(SERVER_PID)):
-        try:
-            with open("/proc/%d/comm" % p) as f:
-                if f.read().strip() == "tether.fcgi":
-                    found.append(p)
-        except OSError:
-            pass
-    return found
+    return e2e.workers(SERVER_PID)
 
 
 def gone(pid):
@@ -250,11 +225,11 @@ def frozen(s, email):
     s.status(r, 200, "login before the freeze")
     token = r.field("refresh_token")
     pm = postmaster()
-    procs = [pm] + descendants(pm)
+    procs = [pm] + e2e.descendants(pm)
     answers, lock = [], threading.Lock()
     os.kill(pm, signal.SIGSTOP)  # first: it starts no backend meanwhile
     try:
-        procs = [pm] + descendants(pm)
+        procs = [pm] + e2e.descendants(pm)
         for p in procs[1:]:
             try:
                 os.kill(p, signal.SIGSTOP)
@@ -327,7 +302,7 @@ def killed(s, c, email):
         futures = [ex.submit(load, ch) for ch in chains]
         time.sleep(1)
         pm = postmaster()
-        procs = [pm] + descendants(pm)
+        procs = [pm] + e2e.descendants(pm)
         for p in procs:
             os.kill(p, signal.SIGKILL)
         deadline = time.monotonic() + 10

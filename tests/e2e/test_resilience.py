@@ -26,32 +26,9 @@ PG_START = os.environ.get("TETHER_E2E_PG_START", "")
 SERVER_PID = os.environ.get("TETHER_E2E_SERVER_PID", "")
 
 
-def descendants(pid):
-    """Every process below pid, breadth first."""
-    out, queue = [], [int(pid)]
-    while queue:
-        p = queue.pop(0)
-        try:
-            with open("/proc/%d/task/%d/children" % (p, p)) as f:
-                kids = [int(k) for k in f.read().split()]
-        except OSError:
-            kids = []
-        out += kids
-        queue += kids
-    return out
-
-
 def workers():
     """The tether.fcgi processes below the web server."""
-    found = []
-    for p in descendants(SERVER_PID):
-        try:
-            with open("/proc/%d/comm" % p) as f:
-                if f.read().strip() == "tether.fcgi":
-                    found.append(p)
-        except OSError:
-            pass
-    return found
+    return e2e.workers(SERVER_PID)
 
 
 def shell(cmd):
