@@ -140,13 +140,11 @@ authz_handle(const struct config *cfg, struct req *req, struct resp *resp)
 	ar = auth_access(cfg, req, auth_is_activity(req), &a);
 	if (ar == AUTH_UNAVAILABLE) {
 		/* An outage is never shown as a sign-out. */
-		if (page) {
+		reply_unavailable(resp); /* the status, Retry-After, the metric */
+		if (page)
 			html_page(resp, 503, "Temporarily unavailable",
 			    "Sign-in cannot be checked right now. Your session is not affected: "
 			    "reload this page in a moment.");
-			resp_set_header(resp, "Retry-After", "5");
-		} else
-			reply_unavailable(resp);
 	} else if (ar == AUTH_DENIED && page) {
 		loc = authz_signin_location(cfg->authz_signin, uri != NULL ? uri : "/");
 		resp_set_body(resp, 302, NULL, NULL);
