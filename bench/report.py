@@ -69,6 +69,7 @@ rows = [
     ("tether login (scrypt %s)" % cost, "login", bound, "scrypt bound"),
     ("a static file through lighttpd, unprotected", "static", None, None),
     ("the same file protected by the authorizer (Bearer)", "protected", A, "ceiling A"),
+    ("the same, one connection per worker \u2020", "protectedLow", None, None),
 ]
 if runs("ceilingApache"):
     AA = med("ceilingApache", 0)
@@ -107,6 +108,9 @@ for label, name, ceil, of in rows:
         label, rps, p50, "%.2f" % p99 if name != "ceilingB" else "-", errors(name), ratio,
         of or ""))
 out.append("")
+out.append("\u2020 wrk -c%s, one connection per worker: what one authorizer check adds to "
+           "a request, without the queueing of %s connections on %s workers.\n"
+           % (procs, conns, procs))
 if runs("ceilingApache"):
     out.append("\\* Through Apache, wrk -c%s with %s workers. mod_fcgid makes a request "
                "that finds every worker busy wait for one in steps of a second, and it "

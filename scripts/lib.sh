@@ -343,6 +343,23 @@ tether_lighttpd_quote() {
 	printf '"%s"' "${1//\"/\\\"}"
 }
 
+# tether_regex_quote STR: STR as a regular expression that matches it
+# literally, with no backslash (lighttpd's strings keep those as they are
+# written): each character other than letters, digits, / _ and - goes in
+# brackets. A mount path with ^, ] or \ is refused.
+tether_regex_quote() {
+	local s=$1 out= c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in
+		[A-Za-z0-9/_-]) out+=$c ;;
+		'^' | ']' | '\') die "cannot put this value in a regular expression: $s" ;;
+		*) out+="[$c]" ;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
 # Set by tether_lighttpd_conf: the account lighttpd and the workers run as.
 TETHER_LIGHTTPD_USER=
 
@@ -401,6 +418,9 @@ server.groupname = \"$TETHER_SERVICE_USER\""
 	tpl=${tpl//@FCGI_BIN@/"$(tether_lighttpd_quote "$bin")"}
 	tpl=${tpl//@MOUNT@/"$(tether_lighttpd_quote "${TETHER_MOUNT_PATH:-/api/auth}")"}
 	tpl=${tpl//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
+	tpl=${tpl//@HASH_SOCKET@/"$(tether_lighttpd_quote "$state/run/tether-hash.sock")"}
+	tpl=${tpl//@HASH_ROUTES@/"$(tether_lighttpd_quote "^$(tether_regex_quote "${TETHER_MOUNT_PATH:-/api/auth}")/(login|register|password|setup)\$")"}
+	tpl=${tpl//@HASH_PROCS@/"${TETHER_HASH_PROCS:-2}"}
 	tpl=${tpl//@COPY_ENV@/"$envlist"}
 	# The demo folder /protected/ (demo/protected: PHP and a static file),
 	# guarded by the authorizer (conf/lighttpd/tether-protect.conf).
@@ -568,14 +588,20 @@ tether_apache_quote() {
 }
 
 # Set by tether_apache_conf: the account Apache's children and the workers
-# run as.
+# run as; in mode authnz, where tether.fcgi --listen is to listen and which
+# binary (tether_apache_start runs it; its PID then).
 TETHER_APACHE_USER=
+TETHER_APACHE_AUTHZ_ADDR=
+TETHER_APACHE_AUTHZ_BIN=
+TETHER_APACHE_AUTHZ_PID=
+TETHER_APACHE_AUTHZ_START=
 
 # tether_apache_conf OUT PORT DOCROOT FCGI_BIN STATEDIR MODE
 # Writes OUT (a private Apache: conf/apache/httpd-private.conf) and, beside
 # it, the site and API files it includes, from conf/apache/. MODE is fcgid
-# (persistent workers under mod_fcgid) or cgi (tether.fcgi run once per
-# request by mod_cgid). STATEDIR gets log/ (Apache's error log, where the
+# (persistent workers under mod_fcgid), authnz (the same, and /protected/
+# guarded through mod_authnz_fcgi), cgi (tether.fcgi run once per request
+# by mod_cgid) or htaccess (the shared-hosting layout). STATEDIR gets log/ (Apache's error log, where the
 # workers' stderr goes too) and run/ (pid file, sockets).
 # Every TETHER_* variable exported at the time of the call reaches the
 # workers by name, its value read from Apache's environment when it starts
@@ -632,6 +658,18 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 ScriptSock $(tether_apache_quote "$state/run/cgid.sock")"
 		api_tpl=$TETHER_ROOT/conf/apache/tether-cgi.conf
 		;;
+	authnz)
+		# The API under mod_fcgid as above; /protected/ asks the workers
+		# of tether.fcgi --listen (tether_apache_start) through
+		# mod_authnz_fcgi.
+		api_mod="LoadModule fcgid_module $TETHER_APACHE_MODULES/mod_fcgid.so
+FcgidIPCDir $(tether_apache_quote "$state/run/fcgid")
+FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")
+LoadModule authnz_fcgi_module $TETHER_APACHE_MODULES/mod_authnz_fcgi.so
+LoadModule authn_core_module $TETHER_APACHE_MODULES/mod_authn_core.so
+LoadModule authz_user_module $TETHER_APACHE_MODULES/mod_authz_user.so"
+		api_tpl=$TETHER_ROOT/conf/apache/tether-fcgid.conf
+		;;
 	htaccess)
 		api_mod="LoadModule fcgid_module $TETHER_APACHE_MODULES/mod_fcgid.so
 FcgidIPCDir $(tether_apache_quote "$state/run/fcgid")
@@ -640,7 +678,7 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 		tether_htaccess_site "$docroot" "$bin" "$state" || return 1
 		docroot=$state/hosting/public_html
 		;;
-	*) die "tether_apache_conf: mode is fcgid, cgi or htaccess, not $mode" ;;
+	*) die "tether_apache_conf: mode is fcgid, authnz, cgi or htaccess, not $mode" ;;
 	esac
 	site=$(cat "$TETHER_ROOT/conf/apache/tether-site.conf") || return 1
 	api=$(cat "$api_tpl") || return 1
@@ -652,9 +690,18 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 	api=${api//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
 	api=${api//@WORKER_ENV@/"$(printf '%s\n' "${env_lines[@]}")"}
 	# The demo folder /protected/ guarded by the authorizer
-	# (conf/apache/tether-protect.conf), under mod_fcgid.
-	if [ "$mode" = fcgid ]; then
+	# (conf/apache/tether-protect.conf), under mod_fcgid; or with
+	# mod_authnz_fcgi (conf/apache/tether-protect-authnz.conf).
+	TETHER_APACHE_AUTHZ_ADDR= TETHER_APACHE_AUTHZ_BIN=
+	if [ "$mode" = authnz ]; then
+		TETHER_APACHE_AUTHZ_ADDR=127.0.0.1:$(tether_free_port) || return 1
+		TETHER_APACHE_AUTHZ_BIN=$bin
+		prot=$(cat "$TETHER_ROOT/conf/apache/tether-protect-authnz.conf") || return 1
+		prot=${prot//@AUTHZ_ADDR@/"$TETHER_APACHE_AUTHZ_ADDR"}
+	elif [ "$mode" = fcgid ]; then
 		prot=$(cat "$TETHER_ROOT/conf/apache/tether-protect.conf") || return 1
+	fi
+	if [ "$mode" = fcgid ] || [ "$mode" = authnz ]; then
 		prot=${prot//@PROTECT_URL@/"/protected/"}
 		prot=${prot//@PROTECT_DIR@/"$(tether_apache_quote "$protect/")"}
 		prot=${prot//@FCGI_BIN@/"$(tether_apache_quote "$bin")"}
@@ -739,8 +786,20 @@ TETHER_APACHE_KIDS=()
 # Starts Apache in the foreground (-DFOREGROUND: its PID is ours to track)
 # in the background. Its own stderr is appended to LOGFILE.
 tether_apache_start() {
-	local conf=$1 logf=$2
+	local conf=$1 logf=$2 run
 	tether_private_log "$logf" || return 1
+	# mod_authnz_fcgi starts no worker: tether.fcgi --listen does, first,
+	# as the account Apache's children run as, its log lines in Apache's.
+	if [ -n "$TETHER_APACHE_AUTHZ_ADDR" ]; then
+		run=("$TETHER_APACHE_AUTHZ_BIN" --listen "$TETHER_APACHE_AUTHZ_ADDR"
+			--workers "${TETHER_MAX_PROCS:-2}")
+		tether_is_root && run=(setpriv --reuid="$TETHER_SERVICE_USER"
+			--regid="$TETHER_SERVICE_USER" --init-groups -- "${run[@]}")
+		"${run[@]}" </dev/null >>"$logf" 2>&1 &
+		TETHER_APACHE_AUTHZ_PID=$!
+		TETHER_APACHE_AUTHZ_START=$(tether_proc_start "$TETHER_APACHE_AUTHZ_PID") ||
+			TETHER_APACHE_AUTHZ_START=
+	fi
 	"$TETHER_APACHE_BIN" -f "$conf" -DFOREGROUND </dev/null >>"$logf" 2>&1 &
 	TETHER_APACHE_PID=$!
 	TETHER_APACHE_START=$(tether_proc_start "$TETHER_APACHE_PID") || TETHER_APACHE_START=
@@ -766,21 +825,28 @@ tether_apache_stop() {
 	TETHER_APACHE_PID=
 	tether_stop_server Apache "$pid" "$TETHER_APACHE_START" "${TETHER_APACHE_KIDS[@]}"
 	TETHER_APACHE_KIDS=()
+	# Its workers stop with it (SIGTERM from the supervisor, or their
+	# parent death signal should it be killed).
+	pid=$TETHER_APACHE_AUTHZ_PID
+	TETHER_APACHE_AUTHZ_PID=
+	tether_stop_server "the authorizer's supervisor" "$pid" "$TETHER_APACHE_AUTHZ_START"
 }
 
 # ---------------------------------------------------------------- server
 
 # The web server ./quickstart and the tests run: lighttpd (default), apache
-# (Apache 2.4 + mod_fcgid) or cgi (Apache running tether.fcgi as plain CGI).
+# (Apache 2.4 + mod_fcgid), authnz (the same, with /protected/ guarded
+# through mod_authnz_fcgi by tether.fcgi --listen) or cgi (Apache running
+# tether.fcgi as plain CGI).
 TETHER_SERVER=${TETHER_SERVER:-lighttpd}
 
 # The Debian packages a server needs.
 tether_server_packages() {
 	case ${1:-$TETHER_SERVER} in
 	lighttpd) echo lighttpd ;;
-	apache | htaccess) echo apache2 libapache2-mod-fcgid ;;
+	apache | htaccess | authnz) echo apache2 libapache2-mod-fcgid ;;
 	cgi) echo apache2 ;;
-	*) die "TETHER_SERVER is lighttpd, apache, cgi or htaccess, not ${1:-$TETHER_SERVER}" ;;
+	*) die "TETHER_SERVER is lighttpd, apache, authnz, cgi or htaccess, not ${1:-$TETHER_SERVER}" ;;
 	esac
 }
 
@@ -795,12 +861,12 @@ tether_server_conf() {
 		TETHER_SERVER_CONF=$dir/lighttpd.conf
 		tether_lighttpd_conf "$TETHER_SERVER_CONF" "$port" "$docroot" "$bin" "$state"
 		;;
-	apache | cgi | htaccess)
+	apache | cgi | htaccess | authnz)
 		[ "$TETHER_SERVER" = apache ] || mode=$TETHER_SERVER
 		TETHER_SERVER_CONF=$dir/apache.conf
 		tether_apache_conf "$TETHER_SERVER_CONF" "$port" "$docroot" "$bin" "$state" "$mode"
 		;;
-	*) die "TETHER_SERVER is lighttpd, apache, cgi or htaccess, not $TETHER_SERVER" ;;
+	*) die "TETHER_SERVER is lighttpd, apache, authnz, cgi or htaccess, not $TETHER_SERVER" ;;
 	esac
 }
 

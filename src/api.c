@@ -12,7 +12,6 @@
 #include "auth.h"
 #include "handlers.h"
 #include "json.h"
-#include "netaddr.h"
 #include "reply.h"
 #include "router.h"
 #include "transport.h"
@@ -117,9 +116,6 @@ route_error(struct resp *resp, enum route_match m, const char *allow)
 		reply_fail(resp, ERR_NOT_FOUND, NULL);
 }
 
-_Static_assert(sizeof(((struct req *)0)->client_addr) >= NETADDR_TEXT_MAX,
-    "req.client_addr holds any address netaddr_client writes");
-
 void
 api_handle(const struct config *cfg, struct req *req, struct resp *resp)
 {
@@ -132,9 +128,7 @@ api_handle(const struct config *cfg, struct req *req, struct resp *resp)
 
 	/* Who the client is decides throttling, the audit trail and /metrics:
 	 * behind a trusted proxy it is the hop that proxy saw (M1). */
-	netaddr_client(cfg->trusted_proxies, req->remote_addr,
-	    req_header(req, "X-Forwarded-For"), req->client_addr, sizeof(req->client_addr));
-	req->remote_addr = req->client_addr;
+	req_take_client(req, cfg->trusted_proxies);
 	memset(&c, 0, sizeof(c));
 	c.cfg = cfg;
 	c.req = req;

@@ -15,7 +15,6 @@
 #include "auth.h"
 #include "authz.h"
 #include "log.h"
-#include "netaddr.h"
 #include "reply.h"
 #include "transport.h"
 #include "util.h"
@@ -126,9 +125,7 @@ authz_handle(const struct config *cfg, struct req *req, struct resp *resp)
 
 	memset(&a, 0, sizeof(a));
 	/* The client behind trusted_proxies, as api_handle() takes it. */
-	netaddr_client(cfg->trusted_proxies, req->remote_addr,
-	    req_header(req, "X-Forwarded-For"), req->client_addr, sizeof(req->client_addr));
-	req->remote_addr = req->client_addr;
+	req_take_client(req, cfg->trusted_proxies);
 	if ((bad = transport_cookies_problem(cfg, req)) != NULL) {
 		/* As the API does: no guess which of two cookies is real. */
 		if (page)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "netaddr.h"
 #include "util.h"
 
 const char *
@@ -49,6 +50,17 @@ req_header(const struct req *req, const char *name)
 		key[off + i] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
 	key[off + i] = '\0';
 	return req_param(req, key);
+}
+
+_Static_assert(sizeof(((struct req *)0)->client_addr) >= NETADDR_TEXT_MAX,
+    "req.client_addr holds any address netaddr_client writes");
+
+void
+req_take_client(struct req *req, const char *trusted)
+{
+	netaddr_client(trusted, req->remote_addr, req_header(req, "X-Forwarded-For"),
+	    req->client_addr, sizeof(req->client_addr));
+	req->remote_addr = req->client_addr;
 }
 
 const char *

@@ -43,8 +43,7 @@ struct req {
 	                          * "" if missing), or client_addr */
 	const char *user_agent;  /* ua below; "" if missing */
 	time_t now;              /* the clock of this request (tests inject it) */
-	/* remote_addr's storage when it is not REMOTE_ADDR itself but the
-	 * client a trusted proxy named (api.c, netaddr_client). */
+	/* remote_addr's storage (req_take_client). */
 	char client_addr[64];
 	/* The User-Agent as valid UTF-8 of at most HTTP_USER_AGENT_MAX bytes,
 	 * cut on a character boundary: it goes to text columns, which refuse
@@ -89,6 +88,13 @@ void req_clear(struct req *req);
 const char *req_param(const struct req *req, const char *name);
 /* An HTTP header by its name ("X-CSRF-Token"), or NULL. Borrowed. */
 const char *req_header(const struct req *req, const char *name);
+/*
+ * Decides who the client is, once per request, before anything uses
+ * remote_addr: behind a proxy of trusted (trusted_proxies: a list of
+ * networks, "" for none) the hop that proxy saw, else REMOTE_ADDR
+ * (netaddr_client). remote_addr then points at client_addr.
+ */
+void req_take_client(struct req *req, const char *trusted);
 /* A cookie's value, or NULL. With a repeated name, the first; callers that
  * must not guess check req_cookie_count. Borrowed from req. */
 const char *req_cookie(const struct req *req, const char *name);

@@ -23,6 +23,10 @@
  * also asks for SIGTERM when its parent dies (PR_SET_PDEATHSIG): a web
  * server killed with SIGKILL leaves no worker behind. A CGI process keeps
  * the default actions: a server that signals it wants it gone.
+ *
+ * A third way, for servers that only connect over TCP (mod_authnz_fcgi):
+ * tether.fcgi --listen HOST:PORT [--workers N] binds the address and
+ * supervises N workers of its own (supervise.c).
  */
 #include <errno.h>
 #include <fastcgi.h>
@@ -51,6 +55,7 @@
 #include "reply.h"
 #include "sesscache.h"
 #include "store.h"
+#include "supervise.h"
 #include "util.h"
 
 /* The CGI request's parameters. */
@@ -274,9 +279,30 @@ serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
 	return 0;
 }
 
+/*
+ * tether.fcgi --listen: checks the configuration once (a bad value stops
+ * it here, not in a loop of failing workers), then runs the supervisor.
+ */
+static int
+supervise(const struct supervise_args *sv, int argc, char **argv)
+{
+	char err[512];
+	bool loaded;
+
+	config_init(&cfg);
+	loaded = config_load(&cfg, config_path(argc, argv), NULL, err, sizeof(err)) == 0;
+	if (!loaded)
+		fprintf(stderr, "tether: configuration: %s\n", err);
+	else
+		log_set_level(cfg.log_level);
+	config_clear(&cfg); /* the supervisor keeps no secret */
+	return loaded ? supervise_run(sv, argc, argv) : 1;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct supervise_args sv;
 	sigset_t stops, waiting;
 	char err[512], *deployment;
 	bool cgi;
@@ -295,6 +321,12 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < NSTOP; i++)
 		(void)sigdelset(&waiting, stop_signals[i]);
+	if (supervise_args_parse(argc, argv, &sv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tether: %s\n", err);
+		return 2;
+	}
+	if (sv.listen != NULL)
+		return supervise(&sv, argc, argv);
 	cgi = FCGX_IsCGI() != 0;
 	if (cgi) {
 		/* libfcgi's handlers only set a flag a CGI process never reads. */

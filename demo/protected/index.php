@@ -15,6 +15,9 @@ $id = tether_var('TETHER_USER_ID');
 $email = tether_var('TETHER_EMAIL');
 $name = tether_var('TETHER_DISPLAY_NAME');
 $session = tether_var('TETHER_SESSION_ID');
+// Set by Apache's mod_authnz_fcgi form (tether-protect-authnz.conf): the
+// user id as the web server's own user.
+$remote = tether_var('REMOTE_USER');
 header('Content-Type: text/html; charset=utf-8');
 header('Cache-Control: no-store');
 $h = function ($s) { return htmlspecialchars((string)$s, ENT_QUOTES, 'UTF-8'); };
@@ -36,6 +39,9 @@ $h = function ($s) { return htmlspecialchars((string)$s, ENT_QUOTES, 'UTF-8'); }
       <dt>Email</dt><dd id="user-email"><?= $h($email) ?></dd>
       <dt>Name</dt><dd id="user-name"><?= $h($name) ?></dd>
       <dt>Session</dt><dd id="session-id"><?= $h($session) ?></dd>
+<?php if ($remote !== null): ?>
+      <dt>The web server's user (REMOTE_USER)</dt><dd id="remote-user"><?= $h($remote) ?></dd>
+<?php endif; ?>
     </dl>
     <p><a href="hello.txt">A protected static file</a> · <a href="/app.html">Back to the app</a></p>
   </div>

@@ -119,6 +119,14 @@ export function explain(r = {}) {
         title: 'Your password was changed.',
         text: 'Changing the password signs out every other session. Sign in with the new password. If you did not change it, contact the site\'s administrator.',
       };
+    case ENDED.PASSWORD_GUESSES:
+      return {
+        key: 'guesses',
+        tone: 'danger',
+        icon: 'lock',
+        title: 'You were signed out after too many wrong passwords.',
+        text: 'The current password was entered wrongly too many times while changing it, so this session was ended to protect your account. Sign in again; if that was not you, change your password.',
+      };
     case ENDED.USER_DISABLED:
       return {
         key: 'disabled',

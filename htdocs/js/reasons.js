@@ -33,6 +33,7 @@ export const ENDED = Object.freeze({
   USER_DISABLED: 'USER_DISABLED',
   IDLE_TIMEOUT: 'IDLE_TIMEOUT',
   EXPIRED: 'EXPIRED',
+  PASSWORD_GUESSES: 'PASSWORD_GUESSES',
 });
 
 /** Logout types of a report (POST /logout-event accepts exactly these). */

@@ -13,11 +13,18 @@ Through Apache + mod_fcgid (FcgidAccessChecker), which turns every refusal
 into a bare 401, the refusals are that 401 with tether's ErrorDocument page
 (htdocs/denied.html, which asks the API what happened), and the reasons are
 read where that page reads them: GET /session-info with the same
-credentials."""
+credentials.
+
+Through Apache + mod_authnz_fcgi (TETHER_E2E_SERVER=authnz), tether's own
+answers reach the client as through lighttpd; the user id is also Apache's
+user (REMOTE_USER); and the workers of tether.fcgi --listen, which
+mod_authnz_fcgi asks over TCP, are restarted by their supervisor when one
+dies."""
 
 import http.client
 import os
 import re
+import signal
 import subprocess
 import time
 import urllib.parse
@@ -34,6 +41,9 @@ SECRET_FILE = "Hello from a protected static file."
 LEAKS = []  # (what, header) of every response that named a variable
 # mod_fcgid answers every refusal with a bare 401 and the ErrorDocument.
 APACHE = e2e.SERVER in ("apache", "htaccess")
+# mod_authnz_fcgi, and the PID of the tether.fcgi --listen it asks.
+AUTHNZ = e2e.SERVER == "authnz"
+AUTHZ_PID = int(os.environ.get("TETHER_E2E_AUTHZ_PID") or 0)
 DENIED_PAGE = "Checking your sign-in"
 
 
@@ -57,9 +67,33 @@ def text(r):
     return r.body.decode("utf-8", "replace")
 
 
-def page_user(r):
-    m = re.search(r'id="user-id">([^<]*)<', text(r))
+def page_field(r, field):
+    m = re.search(r'id="%s">([^<]*)<' % field, text(r))
     return m.group(1) if m else None
+
+
+def page_user(r):
+    return page_field(r, "user-id")
+
+
+def supervised_worker_restarts(s, cookies):
+    """tether.fcgi --listen: a worker killed is replaced, and the folder
+    keeps answering."""
+    before = e2e.descendants(AUTHZ_PID)
+    s.check(len(before) > 0, "the supervisor runs workers", before)
+    if not before:
+        return
+    os.kill(before[0], signal.SIGKILL)
+    now = []
+    for _ in range(50):
+        now = e2e.descendants(AUTHZ_PID)
+        if before[0] not in now and len(now) == len(before):
+            break
+        time.sleep(0.1)
+    s.check(before[0] not in now and len(now) == len(before),
+            "the killed worker is replaced by a new one", (before, now))
+    statuses = [raw(FILE, dict({"Accept": "*/*"}, **cookies)).status for _ in range(6)]
+    s.eq(statuses, [200] * 6, "the folder answers after the restart")
 
 
 def signed_out(s, what, headers=None):
@@ -77,6 +111,9 @@ def signed_out(s, what, headers=None):
     r = raw(FILE, dict({"Accept": "*/*"}, **(headers or {})))
     s.status(r, 401, "%s: the static file, not a page load" % what)
     s.check(SECRET_FILE not in text(r), "%s: not the file" % what)
+    if not APACHE:
+        s.check((r.header("Content-Type") or "").startswith("application/json"),
+                "%s: the 401 is JSON" % what, r.header("Content-Type"))
     return r
 
 
@@ -122,6 +159,8 @@ def main(s):
     if s.status(r, 200, "signed in: the PHP page"):
         s.eq(page_user(r), uid, "the PHP page prints the session's user id")
         s.check(email in text(r), "and its email")
+        if AUTHNZ:
+            s.eq(page_field(r, "remote-user"), uid, "mod_authnz_fcgi: REMOTE_USER is the user id")
     r = raw(FILE, dict({"Accept": "*/*"}, **cookies))
     s.status(r, 200, "signed in: the static file")
     s.eq(text(r).strip(), SECRET_FILE, "the static file as it is")
@@ -130,6 +169,11 @@ def main(s):
     r = raw(FILE, {"Cookie": cookie_header(c) + "; tether_access=x.y.z"})
     s.status(r, 401 if APACHE else 400, "a tether cookie sent twice: refused")
     s.check(SECRET_FILE not in text(r), "a tether cookie sent twice: not the file")
+    if AUTHNZ and AUTHZ_PID:
+        supervised_worker_restarts(s, cookies)
+    elif AUTHNZ:
+        s.check(False, "TETHER_E2E_AUTHZ_PID names the supervisor")
+
     # Forged headers naming another user change nothing.
     other_id = str(e2e.Client().get("/me", token=e2e.login(e2e.Client(), other).field(
         "access_token")).field("user", "id"))
@@ -147,9 +191,12 @@ def main(s):
     else:
         s.status(r, 403, "staff folder, another domain, a page load: 403")
         s.check("Not for this account" in text(r), "403: a plain page that says so")
+        s.eq(r.header("Content-Type"), "text/html; charset=utf-8", "403 page: HTML in UTF-8")
         r = raw(staff_file, cookies)
         s.status(r, 403, "staff folder, another domain, not a page load: 403")
         s.eq((r.json or {}).get("error"), "forbidden", "403: error forbidden")
+        s.check((r.header("Content-Type") or "").startswith("application/json"),
+                "403: JSON", r.header("Content-Type"))
     staff = "e2e-staff-%s@staff.example" % os.urandom(4).hex()
     s.status(e2e.register(e2e.Client(), staff), 201, "register a staff user")
     staff_tokens = e2e.login(e2e.Client(), staff).json or {}

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { detailRows, explain } from '../../htdocs/js/banner.js';
 import { buildReport, pushHistory, sameEnd, takeHandoff, toWire } from '../../htdocs/js/logout.js';
-import { LOGOUT, logoutTypeFor, isSessionEnd } from '../../htdocs/js/reasons.js';
+import { ENDED, LOGOUT, logoutTypeFor, isSessionEnd } from '../../htdocs/js/reasons.js';
 import { MemoryStorage } from './helpers.js';
 
 const cases = [
@@ -17,6 +18,7 @@ const cases = [
   [{ reason: 'REFRESH_REUSED' }, 'reuse', /protect your account/],
   [{ reason: 'SESSION_ENDED', ended_reason: 'REFRESH_REUSED' }, 'reuse', /protect your account/],
   [{ reason: 'SESSION_ENDED', ended_reason: 'USER_DISABLED' }, 'disabled', /disabled/],
+  [{ reason: 'SESSION_ENDED', ended_reason: 'PASSWORD_GUESSES' }, 'guesses', /too many wrong passwords/],
   [{ reason: 'SESSION_ENDED', ended_reason: 'USER_LOGOUT' }, 'you-elsewhere', /You signed out/],
   [{ cause: 'UNAVAILABLE' }, 'unavailable', /could not be reached/],
   [{ reason: 'TOKEN_INVALID' }, 'invalid', /no longer valid/],
@@ -39,7 +41,21 @@ test('the server and the network failing is never worded as a credentials proble
 
 test('every case has its own title', () => {
   const titles = new Set(cases.map(([r]) => explain(r).key));
-  assert.ok(titles.size >= 13);
+  assert.ok(titles.size >= 14);
+});
+
+test('every end reason the server records has its own words on the banner', () => {
+  // The server's list (src/reason.c), so that a reason added there and not
+  // here fails: it would be shown as the generic "Your session has ended".
+  const c = readFileSync(new URL('../../src/reason.c', import.meta.url), 'utf8');
+  const table = c.slice(c.indexOf('end_names['), c.indexOf('};', c.indexOf('end_names[')));
+  const names = [...table.matchAll(/\[END_\w+\] = "(\w+)"/g)].map((m) => m[1]);
+  assert.ok(names.length >= 10, names.join());
+  for (const name of names) {
+    assert.equal(ENDED[name], name, `ENDED.${name}`);
+    const key = explain({ reason: 'SESSION_ENDED', ended_reason: name }).key;
+    assert.ok(!['ended', 'unknown'].includes(key), `${name} is explained (${key})`);
+  }
 });
 
 test('the technical details list type, reason, idle time and page', () => {
