@@ -505,17 +505,53 @@ out:
 	return rc;
 }
 
+/* How long the sessions that ended in the last window seconds lasted, by
+ * end reason: the figures of /metrics' tether_session_lifetime_seconds_recent,
+ * per bucket. Returns 0, or -1 when the database does not answer. */
+static int
+print_lifetimes(const char *label, time_t now, int64_t window)
+{
+	static const char *const up_to[METRICS_LIFETIME_BUCKETS + 1] = { "1m", "5m", "15m",
+		"30m", "1h", "2h", "4h", "8h", "12h", "1d", "7d", "30d", "more" };
+	struct metrics_lifetimes lt;
+	int64_t total;
+	int r, i, rows = 0;
+
+	if (store_session_lifetimes(now, window, &lt) != STORE_OK)
+		return -1;
+	printf("sessions ended in the %s, by reason and how long they lasted (up to):\n", label);
+	printf("  %-16s %5s", "", "ended");
+	for (i = 0; i <= METRICS_LIFETIME_BUCKETS; i++)
+		printf(" %4s", up_to[i]);
+	printf("\n");
+	for (r = 1; r < END__MAX; r++) {
+		for (total = 0, i = 0; i <= METRICS_LIFETIME_BUCKETS; i++)
+			total += lt.n[r][i];
+		if (total == 0)
+			continue;
+		rows++;
+		printf("  %-16s %5lld", end_reason_name((enum end_reason)r), (long long)total);
+		for (i = 0; i <= METRICS_LIFETIME_BUCKETS; i++)
+			printf(" %4lld", (long long)lt.n[r][i]);
+		printf("\n");
+	}
+	if (rows == 0)
+		printf("  none\n");
+	return 0;
+}
+
 static int
 cmd_stats(const struct cmd *self, int argc, char **argv)
 {
 	struct stats st;
 	struct stat_count *f;
 	size_t i, n;
+	time_t now = time(NULL);
 
 	(void)self;
 	(void)argc;
 	(void)argv;
-	if (store_stats(time(NULL), &st, &f, &n) != STORE_OK) {
+	if (store_stats(now, &st, &f, &n) != STORE_OK) {
 		fprintf(stderr, "tetherctl: database unavailable\n");
 		return 1;
 	}
@@ -529,6 +565,11 @@ cmd_stats(const struct cmd *self, int argc, char **argv)
 	if (n == 0)
 		printf("  none\n");
 	free(f);
+	if (print_lifetimes("last hour", now, 3600) != 0 ||
+	    print_lifetimes("last 24 hours", now, 86400) != 0) {
+		fprintf(stderr, "tetherctl: database unavailable\n");
+		return 1;
+	}
 	return 0;
 }
 

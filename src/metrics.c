@@ -17,6 +17,9 @@
 static const double bucket_le[NBUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 	0.05, 0.1, 0.25, 0.5, 1, 2.5 };
 
+const double metrics_lifetime_le[METRICS_LIFETIME_BUCKETS] = { 60, 300, 900, 1800, 3600,
+	7200, 14400, 28800, 43200, 86400, 604800, 2592000 };
+
 struct shared {
 	atomic_uint_least64_t events[M__MAX];
 	atomic_uint_least64_t denied[REASON__MAX];
@@ -30,6 +33,8 @@ struct shared {
 	/* New counters go last: a file written by an older worker keeps its
 	 * offsets, and what it lacks reads as zero. */
 	atomic_uint_least64_t cache[2]; /* hits, misses */
+	atomic_uint_least64_t lifetime[END__MAX][METRICS_LIFETIME_BUCKETS + 1];
+	atomic_uint_least64_t lifetime_sum_s[END__MAX];
 };
 
 static struct shared *shm;
@@ -83,6 +88,27 @@ metrics_sessions_ended(enum end_reason r, int64_t n)
 {
 	if (shm != NULL && (unsigned)r < END__MAX && n > 0)
 		add(&shm->ended[r], (uint64_t)n);
+}
+
+int
+metrics_lifetime_bucket(double seconds)
+{
+	int i;
+
+	for (i = 0; i < METRICS_LIFETIME_BUCKETS && seconds > metrics_lifetime_le[i]; i++)
+		;
+	return i;
+}
+
+void
+metrics_session_lifetime(enum end_reason r, double seconds)
+{
+	if (shm == NULL || (unsigned)r >= END__MAX || r == END_NONE)
+		return;
+	if (seconds < 0)
+		seconds = 0; /* a clock step back between sign-in and end */
+	add(&shm->lifetime[r][metrics_lifetime_bucket(seconds)], 1);
+	add(&shm->lifetime_sum_s[r], (uint64_t)(seconds + 0.5));
 }
 
 void
@@ -214,6 +240,51 @@ render_events(struct buf *b)
 	    (unsigned long long)get(&shm->cache[1]));
 }
 
+/* The cumulative buckets of one end reason's lifetimes (n: per bucket,
+ * the last beyond every bound) as name{reason,le} lines; returns their
+ * total. */
+static int64_t
+lifetime_buckets(struct buf *b, const char *name, int r, const int64_t *n)
+{
+	int64_t cum = 0;
+	int i;
+
+	for (i = 0; i <= METRICS_LIFETIME_BUCKETS; i++) {
+		cum += n[i];
+		if (i < METRICS_LIFETIME_BUCKETS)
+			put(b, "%s{reason=\"%s\",le=\"%.0f\"} %lld\n", name,
+			    end_reason_name((enum end_reason)r), metrics_lifetime_le[i],
+			    (long long)cum);
+		else
+			put(b, "%s{reason=\"%s\",le=\"+Inf\"} %lld\n", name,
+			    end_reason_name((enum end_reason)r), (long long)cum);
+	}
+	return cum;
+}
+
+/* The host's own histogram (counters: rate() applies) of how long the
+ * sessions its workers ended had lasted, by end reason. */
+static void
+render_host_lifetimes(struct buf *b)
+{
+	int64_t n[METRICS_LIFETIME_BUCKETS + 1], count;
+	int r, i;
+
+	head(b, "tether_session_lifetime_seconds", "histogram",
+	    "How long the sessions this host's workers ended had lasted, from sign-in, "
+	    "by end reason.");
+	for (r = 1; r < END__MAX; r++) {
+		for (i = 0; i <= METRICS_LIFETIME_BUCKETS; i++)
+			n[i] = (int64_t)get(&shm->lifetime[r][i]);
+		count = lifetime_buckets(b, "tether_session_lifetime_seconds_bucket", r, n);
+		put(b, "tether_session_lifetime_seconds_sum{reason=\"%s\"} %llu\n",
+		    end_reason_name((enum end_reason)r),
+		    (unsigned long long)get(&shm->lifetime_sum_s[r]));
+		put(b, "tether_session_lifetime_seconds_count{reason=\"%s\"} %lld\n",
+		    end_reason_name((enum end_reason)r), (long long)count);
+	}
+}
+
 static void
 render_latency(struct buf *b)
 {
@@ -235,6 +306,30 @@ render_latency(struct buf *b)
 	    (unsigned long long)get(&shm->count));
 }
 
+/*
+ * How long the sessions that ended within session_retention lasted, by
+ * end reason, across all hosts: cumulative buckets as in a histogram, but
+ * a gauge (sessions leave the window as they age), so histogram_quantile()
+ * applies to it directly and rate() does not.
+ */
+static void
+render_lifetimes(struct buf *b, const struct metrics_lifetimes *lt)
+{
+	int r;
+
+	head(b, "tether_session_lifetime_seconds_recent_bucket", "gauge",
+	    "Sessions ended within session_retention that lasted at most le seconds from "
+	    "sign-in to end, by end reason (all hosts).");
+	for (r = 1; r < END__MAX; r++)
+		(void)lifetime_buckets(b, "tether_session_lifetime_seconds_recent_bucket", r,
+		    lt->n[r]);
+	head(b, "tether_session_lifetime_seconds_recent_sum", "gauge",
+	    "The summed lifetimes of those sessions, in seconds, by end reason.");
+	for (r = 1; r < END__MAX; r++)
+		put(b, "tether_session_lifetime_seconds_recent_sum{reason=\"%s\"} %.0f\n",
+		    end_reason_name((enum end_reason)r), lt->sum[r]);
+}
+
 static void
 render_db(struct buf *b, const struct metrics_db *db)
 {
@@ -253,6 +348,7 @@ render_db(struct buf *b, const struct metrics_db *db)
 	for (i = 1; i < END__MAX; i++)
 		put(b, "tether_sessions_ended_recent{reason=\"%s\"} %lld\n",
 		    end_reason_name((enum end_reason)i), (long long)db->ended_recent[i]);
+	render_lifetimes(b, &db->lifetimes);
 }
 
 char *
@@ -267,6 +363,7 @@ metrics_render(const struct metrics_db *db)
 		shm = &zero; /* no shared file: render zeros */
 	render_events(&b);
 	render_latency(&b);
+	render_host_lifetimes(&b);
 	shm = saved;
 	render_db(&b, db);
 	return b.s;

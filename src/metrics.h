@@ -43,6 +43,9 @@ void metrics_denied(enum reason r);
 void metrics_refresh_failed(enum reason r);
 /* n sessions ended by a worker, by reason. */
 void metrics_sessions_ended(enum end_reason r, int64_t n);
+/* A session this host's workers ended (on a request or in the cleanup),
+ * and how long it lasted from sign-in, in seconds. */
+void metrics_session_lifetime(enum end_reason r, double seconds);
 /* A logout report of type t. */
 void metrics_report(enum logout_type t);
 /* Rows the cleanup deleted or ended. */
@@ -52,12 +55,33 @@ void metrics_session_cache(bool hit);
 /* One request took seconds (wall clock, monotonic). */
 void metrics_observe(double seconds);
 
+/*
+ * How long sessions lasted, from start to end: the upper bounds of the
+ * buckets, in seconds (1, 5, 15 and 30 minutes; 1, 2, 4, 8 and 12 hours;
+ * 1, 7 and 30 days), and past the last one +Inf.
+ */
+#define METRICS_LIFETIME_BUCKETS 12
+extern const double metrics_lifetime_le[METRICS_LIFETIME_BUCKETS];
+/* The bucket of a lifetime: the first bound it does not exceed, or
+ * METRICS_LIFETIME_BUCKETS beyond the last. */
+int metrics_lifetime_bucket(double seconds);
+
+/* Ended sessions by end reason: how many lasted up to each bound (n[r][i]
+ * counts those in bucket i only, not cumulative; i ==
+ * METRICS_LIFETIME_BUCKETS is beyond the last bound) and the sum of their
+ * lifetimes in seconds. */
+struct metrics_lifetimes {
+	int64_t n[END__MAX][METRICS_LIFETIME_BUCKETS + 1];
+	double sum[END__MAX];
+};
+
 /* Figures read from the database at scrape time. */
 struct metrics_db {
 	bool ok;
 	int64_t active_sessions;
 	int64_t users;
 	int64_t ended_recent[END__MAX]; /* within session_retention */
+	struct metrics_lifetimes lifetimes; /* of those */
 };
 
 /* Writes the Prometheus text exposition (version 0.0.4) of the shared

@@ -351,6 +351,11 @@ const char *store_statement_sql(const char *name);
 /* Fills the database figures of /metrics (db->ok false when unreachable):
  * active sessions at now, users, sessions ended within retention. */
 enum store_err store_metrics(time_t now, int64_t retention, struct metrics_db *out);
+/* How long the sessions that ended in (now - window, now] lasted, by end
+ * reason and bucket (metrics_lifetime_le): for /metrics and tetherctl
+ * stats. */
+enum store_err store_session_lifetimes(time_t now, int64_t window,
+    struct metrics_lifetimes *out);
 
 /* ---- cleanup ---- */
 struct cleanup_counts {

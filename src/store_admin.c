@@ -217,7 +217,43 @@ store_metrics(time_t now, int64_t retention, struct metrics_db *out)
 		out->ended_recent[end_reason_parse(PQgetvalue(res, i, 0))] =
 		    db_int(res, i, 1);
 	PQclear(res);
+	if ((err = store_session_lifetimes(now, retention, &out->lifetimes)) != STORE_OK)
+		return err;
 	out->ok = true;
+	return STORE_OK;
+}
+
+enum store_err
+store_session_lifetimes(time_t now, int64_t window, struct metrics_lifetimes *out)
+{
+	struct num t, w;
+	char bounds[METRICS_LIFETIME_BUCKETS * 24 + 3];
+	const char *v[] = { db_num(&t, now), db_num(&w, window), bounds };
+	enum store_err err;
+	PGresult *res;
+	size_t len = 0;
+	int i, b;
+	enum end_reason r;
+
+	memset(out, 0, sizeof(*out));
+	/* The bounds as an array literal: {60,300,...}. */
+	bounds[len++] = '{';
+	for (i = 0; i < METRICS_LIFETIME_BUCKETS; i++)
+		len += (size_t)snprintf(bounds + len, sizeof(bounds) - len, "%s%.0f",
+		    i > 0 ? "," : "", metrics_lifetime_le[i]);
+	snprintf(bounds + len, sizeof(bounds) - len, "}");
+	if ((res = db_run(S_SESSION_LIFETIMES, 3, v, &err)) == NULL)
+		return err;
+	for (i = 0; i < PQntuples(res); i++) {
+		r = end_reason_parse(PQgetvalue(res, i, 0));
+		b = (int)db_int(res, i, 1);
+		/* END_NONE: a reason this binary does not know (a newer one's). */
+		if (r == END_NONE || b < 0 || b > METRICS_LIFETIME_BUCKETS)
+			continue;
+		out->n[r][b] = db_int(res, i, 2);
+		out->sum[r] = out->sum[r] + strtod(PQgetvalue(res, i, 3), NULL);
+	}
+	PQclear(res);
 	return STORE_OK;
 }
 
@@ -242,6 +278,8 @@ clean_loop(enum stmt id, time_t now, int batch, int64_t age, int64_t *count)
 			return err;
 		got = id == S_CLEAN_EXPIRE_SESSIONS ? db_int(res, 0, 0)
 		                                    : strtoll(PQcmdTuples(res), NULL, 10);
+		if (id == S_CLEAN_EXPIRE_SESSIONS)
+			db_count_lifetimes(res, 0, 1);
 		*count += got;
 		PQclear(res);
 	} while (got >= batch);

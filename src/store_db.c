@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "store_db.h"
 #include "util.h"
 
@@ -437,6 +438,30 @@ db_bool(const PGresult *res, int row, int col)
 }
 
 void
+db_count_lifetimes(const PGresult *res, int row, int col)
+{
+	const char *p = PQgetvalue(res, row, col), *colon, *comma;
+	char name[32];
+	size_t len;
+	double lifetime;
+	char *end;
+
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		colon = strchr(p, ':');
+		len = colon != NULL ? (size_t)(colon - p) : 0;
+		if (colon != NULL && (comma == NULL || colon < comma) && len < sizeof(name)) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			lifetime = strtod(colon + 1, &end);
+			if (end != colon + 1)
+				metrics_session_lifetime(end_reason_parse(name), lifetime);
+		}
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+}
+
+void
 db_read_session(const PGresult *res, int row, int c, struct session *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -609,6 +634,7 @@ db_user_change(enum stmt id, int n, const char *const *v, int *ended)
 		err = STORE_NOTFOUND;
 	if (ended != NULL)
 		*ended = (int)db_int(res, 0, 1);
+	db_count_lifetimes(res, 0, 2);
 	PQclear(res);
 	return err;
 }

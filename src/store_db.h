@@ -76,6 +76,7 @@ enum stmt {
 	S_STATS,
 	S_STATS_FAILURES,
 	S_METRICS_ENDED,
+	S_SESSION_LIFETIMES,
 	S_CLEAN_EXPIRE_SESSIONS,
 	S_CLEAN_BLACKLIST,
 	S_CLEAN_REFRESH,
@@ -131,6 +132,9 @@ bool db_exec(const char *sql, FILE *out, const char *what);
 void db_copy(char *dst, size_t size, const char *src);
 int64_t db_int(const PGresult *res, int row, int col);
 bool db_bool(const PGresult *res, int row, int col);
+/* Hands the "REASON:seconds,..." of an ENDED_LIFETIMES column (the
+ * sessions a statement just ended) to the host's lifetime histogram. */
+void db_count_lifetimes(const PGresult *res, int row, int col);
 void db_read_session(const PGresult *res, int row, int c, struct session *s);
 void db_read_user(const PGresult *res, int row, int c, struct user *u);
 /* Reads row row of res into the array element out. */

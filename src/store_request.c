@@ -198,6 +198,7 @@ store_session_end(const char *sid, int64_t user_id, enum end_reason reason,
 		err = STORE_NOTFOUND;
 	else if (ended_now != NULL)
 		*ended_now = db_int(res, 0, 1) == 1;
+	db_count_lifetimes(res, 0, 2);
 	PQclear(res);
 	return err;
 }
@@ -217,6 +218,7 @@ store_sessions_end_all(int64_t user_id, const char *except_sid, enum end_reason 
 		return err;
 	if (ended != NULL)
 		*ended = (int)db_int(res, 0, 0);
+	db_count_lifetimes(res, 0, 1);
 	PQclear(res);
 	return STORE_OK;
 }

@@ -28,6 +28,13 @@
 	"  SELECT to_timestamp(" NOW "), 'session_ended', e.user_id, e.id, e.end_reason, " \
 	"  e.ip, e.user_agent FROM e RETURNING 1) "
 
+/* The sessions a statement just ended (its CTE e), as "REASON:seconds,..."
+ * from sign-in to end: the store hands them to the host's lifetime
+ * histogram (db_count_lifetimes). */
+#define ENDED_LIFETIMES \
+	"(SELECT coalesce(string_agg(e.end_reason || ':' || " \
+	"  extract(epoch FROM e.ended_at - e.created_at)::text, ','), '') FROM e)"
+
 const struct stmt_def db_stmts[STMT__MAX] = {
 	[S_PING] = { "ping", "SELECT 1" },
 	/* Run once per connection, unprepared (store_db.c: db_connect). */
@@ -56,10 +63,11 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "e AS (UPDATE sessions SET ended_at = to_timestamp($5), end_reason = $3 "
 	    "  WHERE user_id = (SELECT id FROM u) AND ended_at IS NULL "
 	    "  AND ($2::uuid IS NULL OR id <> $2::uuid) "
-	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$5") ", "
+	    "  RETURNING id, user_id, ip, user_agent, end_reason, created_at, ended_at), "
+	    END_SIDE_EFFECTS("$5") ", "
 	    "p AS (INSERT INTO auth_events (created_at, kind, user_id) "
 	    "  SELECT to_timestamp($5), 'password_changed', id FROM u RETURNING 1) "
-	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)" },
+	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e), " ENDED_LIFETIMES },
 	[S_SESSION_CREATE] = { "session_create",
 	    "WITH s AS (INSERT INTO sessions (user_id, created_at, last_active_at, "
 	    "  idle_timeout_s, absolute_expires_at, remember_me, device_id, user_agent, ip) "
@@ -92,17 +100,20 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	[S_SESSION_END] = { "session_end",
 	    "WITH e AS (UPDATE sessions SET ended_at = to_timestamp($4), end_reason = $3 "
 	    "  WHERE id = $1::uuid AND ($2::bigint = 0 OR user_id = $2::bigint) "
-	    "  AND ended_at IS NULL RETURNING id, user_id, ip, user_agent, end_reason), "
+	    "  AND ended_at IS NULL RETURNING id, user_id, ip, user_agent, end_reason, created_at, "
+	    "  ended_at), "
 	    END_SIDE_EFFECTS("$5")
 	    "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1::uuid "
-	    "  AND ($2::bigint = 0 OR user_id = $2::bigint)), (SELECT count(*) FROM e)" },
+	    "  AND ($2::bigint = 0 OR user_id = $2::bigint)), (SELECT count(*) FROM e), "
+	    ENDED_LIFETIMES },
 	/* $1 user, $2 except sid or NULL, $3 reason, $4 now */
 	[S_SESSIONS_END_ALL] = { "sessions_end_all",
 	    "WITH e AS (UPDATE sessions SET ended_at = to_timestamp($4), end_reason = $3 "
 	    "  WHERE user_id = $1 AND ended_at IS NULL "
 	    "  AND ($2::uuid IS NULL OR id <> $2::uuid) "
-	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$4")
-	    "SELECT count(*) FROM e" },
+	    "  RETURNING id, user_id, ip, user_agent, end_reason, created_at, ended_at), "
+	    END_SIDE_EFFECTS("$4")
+	    "SELECT count(*), " ENDED_LIFETIMES " FROM e" },
 	[S_SESSIONS_LIST] = { "sessions_list",
 	    "SELECT " SESSION_COLS " FROM sessions s WHERE s.user_id = $1 "
 	    "AND s.ended_at IS NULL ORDER BY s.created_at DESC, s.id LIMIT 200" },
@@ -207,10 +218,11 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "WITH u AS (UPDATE users SET disabled = $2 WHERE id = $1 RETURNING id), "
 	    "e AS (UPDATE sessions SET ended_at = to_timestamp($3), end_reason = 'USER_DISABLED' "
 	    "  WHERE user_id = (SELECT id FROM u) AND $2 AND ended_at IS NULL "
-	    "  RETURNING id, user_id, ip, user_agent, end_reason), " END_SIDE_EFFECTS("$3") ", "
+	    "  RETURNING id, user_id, ip, user_agent, end_reason, created_at, ended_at), "
+	    END_SIDE_EFFECTS("$3") ", "
 	    "d AS (INSERT INTO auth_events (created_at, kind, user_id) SELECT to_timestamp($3), "
 	    "  CASE WHEN $2 THEN 'user_disabled' ELSE 'user_enabled' END, id FROM u RETURNING 1) "
-	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)" },
+	    "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e), " ENDED_LIFETIMES },
 	[S_USERS_LIST] = { "users_list",
 	    "SELECT " USER_COLS ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id "
 	    "AND s.ended_at IS NULL) FROM users u ORDER BY u.id" },
@@ -245,6 +257,17 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	[S_METRICS_ENDED] = { "metrics_ended",
 	    "SELECT end_reason, count(*) FROM sessions WHERE ended_at IS NOT NULL "
 	    "AND ended_at > to_timestamp($1) - $2 * interval '1 second' GROUP BY end_reason" },
+	/* Sessions that ended in the window, by reason and lifetime bucket: the
+	 * bucket is how many upper bounds ($3, ascending) lie below the
+	 * lifetime, so a lifetime equal to a bound counts in that bound's
+	 * bucket (a histogram's "le"). One pass over sessions_ended_at_idx. */
+	[S_SESSION_LIFETIMES] = { "session_lifetimes",
+	    "SELECT l.end_reason, (SELECT count(*) FROM unnest($3::float8[]) AS b(le) "
+	    "  WHERE b.le < l.s)::int, count(*), sum(l.s) "
+	    "FROM (SELECT end_reason, extract(epoch FROM ended_at - created_at)::float8 AS s "
+	    "  FROM sessions WHERE ended_at IS NOT NULL "
+	    "  AND ended_at > to_timestamp($1) - $2 * interval '1 second') AS l "
+	    "GROUP BY 1, 2" },
 	/*
 	 * Cleanup, each in bounded batches ($2 rows) so a backlog never holds
 	 * long locks. Live sessions past their absolute end are ended first,
@@ -260,8 +283,9 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "  WHERE ended_at IS NULL AND absolute_expires_at <= to_timestamp($1) "
 	    "  LIMIT $2 FOR UPDATE SKIP LOCKED), "
 	    "e AS (UPDATE sessions s SET ended_at = c.at, end_reason = c.why FROM c "
-	    "  WHERE s.id = c.id RETURNING s.id, s.user_id, s.ip, s.user_agent, s.end_reason), "
-	    END_SIDE_EFFECTS("$1") "SELECT count(*) FROM e" },
+	    "  WHERE s.id = c.id RETURNING s.id, s.user_id, s.ip, s.user_agent, s.end_reason, "
+	    "  s.created_at, s.ended_at), "
+	    END_SIDE_EFFECTS("$1") "SELECT count(*), " ENDED_LIFETIMES " FROM e" },
 	[S_CLEAN_BLACKLIST] = { "clean_blacklist",
 	    "DELETE FROM access_blacklist WHERE jti IN (SELECT jti FROM access_blacklist "
 	    "WHERE expires_at < to_timestamp($1) LIMIT $2)" },

@@ -41,23 +41,6 @@ mono_now(void)
 	return ts.tv_sec;
 }
 
-/* A whole number in [lo, hi], all digits. */
-static int
-parse_int(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* The value of option name at argv[*i] ("--name V" or "--name=V"), or
  * NULL when argv[*i] is not that option; *missing when it lacks one. */
 static const char *
@@ -85,7 +68,7 @@ supervise_args_parse(int argc, char *const argv[], struct supervise_args *out,
 	const char *v, *workers = NULL;
 	char host[256], port[8];
 	bool missing = false;
-	long n = 2;
+	int64_t n = 2;
 	int i, rc = 0;
 
 	out->listen = NULL;
@@ -107,7 +90,7 @@ supervise_args_parse(int argc, char *const argv[], struct supervise_args *out,
 		rc = -1;
 	}
 	if (rc == 0 && workers != NULL &&
-	    parse_int(workers, 1, SUPERVISE_MAX_WORKERS, &n) != 0) {
+	    util_parse_int(workers, 1, SUPERVISE_MAX_WORKERS, &n) != 0) {
 		snprintf(err, errlen, "--workers: expected a number from 1 to %d",
 		    SUPERVISE_MAX_WORKERS);
 		rc = -1;
@@ -126,7 +109,7 @@ supervise_split_addr(const char *addr, char *host, size_t hostlen, char *port,
 {
 	const char *colon, *h = addr;
 	size_t hl;
-	long p;
+	int64_t p;
 
 	if (addr[0] == '[') {
 		const char *close = strchr(addr, ']');
@@ -142,7 +125,7 @@ supervise_split_addr(const char *addr, char *host, size_t hostlen, char *port,
 			return -1; /* an IPv6 address must be in brackets */
 		hl = (size_t)(colon - addr);
 	}
-	if (hl == 0 || hl >= hostlen || parse_int(colon + 1, 1, 65535, &p) != 0 ||
+	if (hl == 0 || hl >= hostlen || util_parse_int(colon + 1, 1, 65535, &p) != 0 ||
 	    strlen(colon + 1) >= portlen)
 		return -1;
 	memcpy(host, h, hl);

@@ -5,6 +5,7 @@ ends, an admin revoke reads REVOKED_BY_ADMIN, a logout report shows up in
 and escaped in every output of stored text."""
 
 import os
+import re
 import subprocess
 import time
 
@@ -163,6 +164,12 @@ def main(s):
     rc, out, _ = ctl("stats")
     s.check(rc == 0 and "active sessions" in out and "refreshes in the last hour" in out,
             "stats", out)
+    # The session revoked above, by reason and lifetime (seconds: the first
+    # bucket, up to a minute), in both windows.
+    rows = re.findall(r"^  REVOKED_BY_ADMIN +(\d+) +(\d+) ", out, re.M)
+    s.check("sessions ended in the last hour" in out and "sessions ended in the last 24 hours"
+            in out and len(rows) == 2 and all(int(n) >= 1 and int(b) >= 1 for n, b in rows),
+            "stats: the lifetimes of the sessions ended, by reason", out)
 
     rc, out, _ = ctl("cleanup")
     s.check(rc == 0 and "refresh_tokens deleted" in out and "login_attempts deleted" in out,

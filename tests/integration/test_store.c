@@ -550,6 +550,61 @@ test_stats_count_live_sessions_and_failures(void)
 	free(f);
 }
 
+static void
+test_session_lifetimes_by_reason_and_bucket(void)
+{
+	struct session s[5];
+	struct token_issue t;
+	struct metrics_lifetimes lt;
+	struct metrics_db db;
+	char path[] = "/tmp/tether-itest-metrics.XXXXXX", *text;
+	int64_t uid;
+	int i, fd;
+
+	/* The host's own histogram counts what the store ends, as it ends it. */
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_EQUAL_FATAL(metrics_open(path, NULL), 0);
+	itest_wipe();
+	uid = user("lifetimes@example.com");
+	for (i = 0; i < 5; i++)
+		session(uid, &s[i], &t, false);
+	/* 30 s, exactly 60 s (a bound: counted up to it), 61 s, 2 h; and one
+	 * that ends a day later, outside an hour's window. */
+	store_session_end(s[0].id, 0, END_USER_LOGOUT, T0 + 30, T0 + 30, NULL);
+	store_session_end(s[1].id, 0, END_USER_LOGOUT, T0 + 60, T0 + 60, NULL);
+	store_session_end(s[2].id, 0, END_USER_LOGOUT, T0 + 61, T0 + 61, NULL);
+	store_session_end(s[3].id, 0, END_REVOKED_BY_USER, T0 + 7200, T0 + 7200, NULL);
+	store_session_end(s[4].id, 0, END_IDLE_TIMEOUT, T0 + 86400, T0 + 86400, NULL);
+
+	CU_ASSERT_EQUAL(store_session_lifetimes(T0 + 7200, 3 * 3600, &lt), STORE_OK);
+	CU_ASSERT_EQUAL(lt.n[END_USER_LOGOUT][0], 2); /* le 60: 30 s and 60 s */
+	CU_ASSERT_EQUAL(lt.n[END_USER_LOGOUT][1], 1); /* le 300: 61 s */
+	CU_ASSERT_DOUBLE_EQUAL(lt.sum[END_USER_LOGOUT], 151, 0.001);
+	CU_ASSERT_EQUAL(lt.n[END_REVOKED_BY_USER][5], 1); /* le 7200 */
+	/* The window: at T0 + 1 day, only the last hour's end. */
+	CU_ASSERT_EQUAL(store_session_lifetimes(T0 + 86400, 3600, &lt), STORE_OK);
+	CU_ASSERT_EQUAL(lt.n[END_USER_LOGOUT][0] + lt.n[END_USER_LOGOUT][1], 0);
+	CU_ASSERT_EQUAL(lt.n[END_IDLE_TIMEOUT][9], 1); /* le 86400 */
+	CU_ASSERT_DOUBLE_EQUAL(lt.sum[END_IDLE_TIMEOUT], 86400, 0.001);
+	/* /metrics carries them, over session_retention. */
+	CU_ASSERT_EQUAL(store_metrics(T0 + 86400, 30 * 86400, &db), STORE_OK);
+	CU_ASSERT(db.ok);
+	CU_ASSERT_EQUAL(db.lifetimes.n[END_USER_LOGOUT][0], 2);
+	CU_ASSERT_EQUAL(db.lifetimes.n[END_IDLE_TIMEOUT][9], 1);
+	text = metrics_render(&db);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_bucket{reason=\"USER_LOGOUT\",le=\"60\"} 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_count{reason=\"USER_LOGOUT\"} 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_bucket{reason=\"IDLE_TIMEOUT\",le=\"86400\"} 1\n"));
+	free(text);
+	metrics_close();
+	unlink(path);
+}
+
 /* ---- concurrency ---- */
 
 struct outcome {
@@ -793,6 +848,7 @@ static const struct tu_test tests[] = {
 	    test_a_second_cleaner_does_not_run_while_one_holds_the_lock },
 	{ "every cleanup query uses an index", test_every_cleanup_query_uses_an_index },
 	{ "stats count live sessions and failures", test_stats_count_live_sessions_and_failures },
+	{ "session lifetimes by reason and bucket", test_session_lifetimes_by_reason_and_bucket },
 	{ "concurrent refreshes within the grace all succeed and one rotates",
 	    test_concurrent_refreshes_within_the_grace_all_succeed_and_one_rotates },
 	{ "concurrent refreshes without grace let exactly one win",

@@ -53,6 +53,11 @@ test_counts_reach_the_exposition(void)
 	metrics_observe(0.003);
 	metrics_observe(9);
 	db.ended_recent[END_USER_LOGOUT] = 5;
+	/* Lifetimes: 2 within a minute, 2 within 5 minutes, 1 over 30 days. */
+	db.lifetimes.n[END_USER_LOGOUT][0] = 2;
+	db.lifetimes.n[END_USER_LOGOUT][1] = 2;
+	db.lifetimes.n[END_USER_LOGOUT][METRICS_LIFETIME_BUCKETS] = 1;
+	db.lifetimes.sum[END_USER_LOGOUT] = 3000000;
 	text = metrics_render(&db);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "# TYPE tether_logins_total counter\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_logins_total{outcome=\"ok\"} 2\n"));
@@ -67,6 +72,19 @@ test_counts_reach_the_exposition(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_cache_total{result=\"hit\"} 2\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_cache_total{result=\"miss\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_sessions_ended_recent{reason=\"USER_LOGOUT\"} 5\n"));
+	/* Cumulative, as histogram_quantile() wants them. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_lifetime_seconds_recent_bucket"
+	                                    "{reason=\"USER_LOGOUT\",le=\"60\"} 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_lifetime_seconds_recent_bucket"
+	                                    "{reason=\"USER_LOGOUT\",le=\"300\"} 4\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_lifetime_seconds_recent_bucket"
+	                                    "{reason=\"USER_LOGOUT\",le=\"2592000\"} 4\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_lifetime_seconds_recent_bucket"
+	                                    "{reason=\"USER_LOGOUT\",le=\"+Inf\"} 5\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_lifetime_seconds_recent_bucket"
+	                                    "{reason=\"EXPIRED\",le=\"+Inf\"} 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "tether_session_lifetime_seconds_recent_sum"
+	                                    "{reason=\"USER_LOGOUT\"} 3000000\n"));
 	CU_ASSERT_EQUAL(text[strlen(text) - 1], '\n');
 	free(text);
 }
@@ -184,6 +202,45 @@ test_each_deployment_has_its_own_default_file(void)
 	CU_ASSERT_EQUAL(metrics_open(path, NULL), 0);
 }
 
+static void
+test_lifetimes_fall_in_the_first_bucket_they_do_not_exceed(void)
+{
+	CU_ASSERT_EQUAL(metrics_lifetime_bucket(0), 0);
+	CU_ASSERT_EQUAL(metrics_lifetime_bucket(60), 0);
+	CU_ASSERT_EQUAL(metrics_lifetime_bucket(60.001), 1);
+	CU_ASSERT_EQUAL(metrics_lifetime_bucket(86400), 9);
+	CU_ASSERT_EQUAL(metrics_lifetime_bucket(2592000), METRICS_LIFETIME_BUCKETS - 1);
+	CU_ASSERT_EQUAL(metrics_lifetime_bucket(2592001), METRICS_LIFETIME_BUCKETS);
+}
+
+static void
+test_the_hosts_session_lifetimes_are_a_histogram_by_reason(void)
+{
+	struct metrics_db db = { .ok = false };
+	char *text;
+
+	metrics_session_lifetime(END_IDLE_TIMEOUT, 45);
+	metrics_session_lifetime(END_IDLE_TIMEOUT, 1800);
+	metrics_session_lifetime(END_IDLE_TIMEOUT, 1e9);
+	metrics_session_lifetime(END_IDLE_TIMEOUT, -3); /* a clock step: 0 */
+	metrics_session_lifetime(END_NONE, 10);         /* no reason: not counted */
+	text = metrics_render(&db);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "# TYPE tether_session_lifetime_seconds histogram\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_bucket{reason=\"IDLE_TIMEOUT\",le=\"60\"} 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_bucket{reason=\"IDLE_TIMEOUT\",le=\"1800\"} 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_bucket{reason=\"IDLE_TIMEOUT\",le=\"+Inf\"} 4\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_count{reason=\"IDLE_TIMEOUT\"} 4\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_sum{reason=\"IDLE_TIMEOUT\"} 1000001845\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+	    "tether_session_lifetime_seconds_count{reason=\"USER_LOGOUT\"} 0\n"));
+	free(text);
+}
+
 static const struct tu_test tests[] = {
 	{ "a file that is not ours alone is refused",
 	    test_a_file_that_is_not_ours_alone_is_refused },
@@ -192,6 +249,10 @@ static const struct tu_test tests[] = {
 	{ "counts reach the exposition", test_counts_reach_the_exposition },
 	{ "two mappings of one file share their counts",
 	    test_two_mappings_of_one_file_share_their_counts },
+	{ "lifetimes fall in the first bucket they do not exceed",
+	    test_lifetimes_fall_in_the_first_bucket_they_do_not_exceed },
+	{ "the host's session lifetimes are a histogram by reason",
+	    test_the_hosts_session_lifetimes_are_a_histogram_by_reason },
 	{ NULL, NULL }
 };
 
