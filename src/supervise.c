@@ -154,8 +154,10 @@ listen_on(const char *addr)
 		return -1;
 	}
 	for (ai = res; ai != NULL && rc != 0; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) < 0)
+		if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) < 0) {
+			log_error("--listen %s: socket: %s", addr, strerror(errno));
 			continue;
+		}
 		/* A restart must not wait for the old connections' TIME_WAIT. */
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
 		    bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
