@@ -423,7 +423,7 @@ server.groupname = \"$TETHER_SERVICE_USER\""
 	tpl=${tpl//@HASH_PROCS@/"${TETHER_HASH_PROCS:-2}"}
 	tpl=${tpl//@REFRESH_SOCKET@/"$(tether_lighttpd_quote "$state/run/tether-refresh.sock")"}
 	tpl=${tpl//@REFRESH_ROUTE@/"$(tether_lighttpd_quote "^$(tether_regex_quote "${TETHER_MOUNT_PATH:-/api/auth}")/refresh\$")"}
-	tpl=${tpl//@REFRESH_PROCS@/"${TETHER_REFRESH_PROCS:-8}"}
+	tpl=${tpl//@REFRESH_PROCS@/"${TETHER_REFRESH_PROCS:-2}"}
 	tpl=${tpl//@COPY_ENV@/"$envlist"}
 	# The demo folder /protected/ (demo/protected: PHP and a static file),
 	# guarded by the authorizer (conf/lighttpd/tether-protect.conf).
