@@ -380,7 +380,7 @@ TETHER_LIGHTTPD_USER=
 # and says so.
 tether_lighttpd_conf() {
 	local out=$1 port=$2 docroot=$3 bin=$4 state=$5 protect=${6:-protect}
-	local tpl name names=() envlist priv prot
+	local tpl name names=() envlist priv prot mount_re
 	tpl=$(cat "$TETHER_ROOT/conf/lighttpd/tether.conf") || return 1
 	mkdir -p "$state/log" "$state/run" "$state/tmp" || return 1
 	TETHER_LIGHTTPD_USER=$(id -un)
@@ -418,11 +418,14 @@ server.groupname = \"$TETHER_SERVICE_USER\""
 	tpl=${tpl//@FCGI_BIN@/"$(tether_lighttpd_quote "$bin")"}
 	tpl=${tpl//@MOUNT@/"$(tether_lighttpd_quote "${TETHER_MOUNT_PATH:-/api/auth}")"}
 	tpl=${tpl//@MAX_PROCS@/"${TETHER_MAX_PROCS:-2}"}
+	# The pools of the hashing routes and of /refresh (regular expressions
+	# of the mount's paths).
+	mount_re=^$(tether_regex_quote "${TETHER_MOUNT_PATH:-/api/auth}")
 	tpl=${tpl//@HASH_SOCKET@/"$(tether_lighttpd_quote "$state/run/tether-hash.sock")"}
-	tpl=${tpl//@HASH_ROUTES@/"$(tether_lighttpd_quote "^$(tether_regex_quote "${TETHER_MOUNT_PATH:-/api/auth}")/(login|register|password|setup)\$")"}
+	tpl=${tpl//@HASH_ROUTES@/"$(tether_lighttpd_quote "$mount_re/(login|register|password|setup)\$")"}
 	tpl=${tpl//@HASH_PROCS@/"${TETHER_HASH_PROCS:-2}"}
 	tpl=${tpl//@REFRESH_SOCKET@/"$(tether_lighttpd_quote "$state/run/tether-refresh.sock")"}
-	tpl=${tpl//@REFRESH_ROUTE@/"$(tether_lighttpd_quote "^$(tether_regex_quote "${TETHER_MOUNT_PATH:-/api/auth}")/refresh\$")"}
+	tpl=${tpl//@REFRESH_ROUTE@/"$(tether_lighttpd_quote "$mount_re/refresh\$")"}
 	tpl=${tpl//@REFRESH_PROCS@/"${TETHER_REFRESH_PROCS:-2}"}
 	tpl=${tpl//@COPY_ENV@/"$envlist"}
 	# The demo folder /protected/ (demo/protected: PHP and a static file),
@@ -696,15 +699,18 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 	# (conf/apache/tether-protect.conf), under mod_fcgid; or with
 	# mod_authnz_fcgi (conf/apache/tether-protect-authnz.conf).
 	TETHER_APACHE_AUTHZ_ADDR= TETHER_APACHE_AUTHZ_BIN=
-	if [ "$mode" = authnz ]; then
+	case $mode in
+	fcgid) prot=tether-protect.conf ;;
+	authnz)
+		prot=tether-protect-authnz.conf
 		TETHER_APACHE_AUTHZ_ADDR=127.0.0.1:$(tether_free_port) || return 1
 		TETHER_APACHE_AUTHZ_BIN=$bin
-		prot=$(cat "$TETHER_ROOT/conf/apache/tether-protect-authnz.conf") || return 1
+		;;
+	*) prot= ;;
+	esac
+	if [ -n "$prot" ]; then
+		prot=$(cat "$TETHER_ROOT/conf/apache/$prot") || return 1
 		prot=${prot//@AUTHZ_ADDR@/"$TETHER_APACHE_AUTHZ_ADDR"}
-	elif [ "$mode" = fcgid ]; then
-		prot=$(cat "$TETHER_ROOT/conf/apache/tether-protect.conf") || return 1
-	fi
-	if [ "$mode" = fcgid ] || [ "$mode" = authnz ]; then
 		prot=${prot//@PROTECT_URL@/"/protected/"}
 		prot=${prot//@PROTECT_DIR@/"$(tether_apache_quote "$protect/")"}
 		prot=${prot//@FCGI_BIN@/"$(tether_apache_quote "$bin")"}

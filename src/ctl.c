@@ -511,19 +511,25 @@ out:
 static int
 print_lifetimes(const char *label, time_t now, int64_t window)
 {
-	static const char *const up_to[METRICS_LIFETIME_BUCKETS + 1] = { "1m", "5m", "15m",
-		"30m", "1h", "2h", "4h", "8h", "12h", "1d", "7d", "30d", "more" };
 	struct metrics_lifetimes lt;
-	int64_t total;
+	int64_t total, b;
 	int r, i, rows = 0;
 
 	if (store_session_lifetimes(now, window, &lt) != STORE_OK)
 		return -1;
 	printf("sessions ended in the %s, by reason and how long they lasted (up to):\n", label);
 	printf("  %-16s %5s", "", "ended");
-	for (i = 0; i <= METRICS_LIFETIME_BUCKETS; i++)
-		printf(" %4s", up_to[i]);
-	printf("\n");
+	/* Each bound in its largest whole unit: 1m, 2h, 7d. */
+	for (i = 0; i < METRICS_LIFETIME_BUCKETS; i++) {
+		b = (int64_t)metrics_lifetime_le[i];
+		if (b % 86400 == 0)
+			printf(" %3lldd", (long long)(b / 86400));
+		else if (b % 3600 == 0)
+			printf(" %3lldh", (long long)(b / 3600));
+		else
+			printf(" %3lldm", (long long)(b / 60));
+	}
+	printf(" more\n");
 	for (r = 1; r < END__MAX; r++) {
 		for (total = 0, i = 0; i <= METRICS_LIFETIME_BUCKETS; i++)
 			total += lt.n[r][i];

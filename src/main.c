@@ -279,26 +279,6 @@ serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
 	return 0;
 }
 
-/*
- * tether.fcgi --listen: checks the configuration once (a bad value stops
- * it here, not in a loop of failing workers), then runs the supervisor.
- */
-static int
-supervise(const struct supervise_args *sv, int argc, char **argv)
-{
-	char err[512];
-	bool loaded;
-
-	config_init(&cfg);
-	loaded = config_load(&cfg, config_path(argc, argv), NULL, err, sizeof(err)) == 0;
-	if (!loaded)
-		fprintf(stderr, "tether: configuration: %s\n", err);
-	else
-		log_set_level(cfg.log_level);
-	config_clear(&cfg); /* the supervisor keeps no secret */
-	return loaded ? supervise_run(sv, argc, argv) : 1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -325,9 +305,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "tether: %s\n", err);
 		return 2;
 	}
-	if (sv.listen != NULL)
-		return supervise(&sv, argc, argv);
-	cgi = FCGX_IsCGI() != 0;
+	/* The supervisor of --listen is neither: it only reads the
+	 * configuration below, once, so that a bad value stops it here rather
+	 * than in a loop of failing workers. */
+	cgi = sv.listen == NULL && FCGX_IsCGI() != 0;
 	if (cgi) {
 		/* libfcgi's handlers only set a flag a CGI process never reads. */
 		if (signal(SIGTERM, SIG_DFL) == SIG_ERR ||
@@ -336,7 +317,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "tether: cannot restore the signals\n");
 			return 1;
 		}
-	} else {
+	} else if (sv.listen == NULL) {
 		if (follow_parent() != 0) {
 			fprintf(stderr, "tether: the parent process is gone\n");
 			return 0;
@@ -360,6 +341,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(cfg.log_level);
+	if (sv.listen != NULL) {
+		config_clear(&cfg); /* the supervisor keeps no secret */
+		return supervise_run(&sv, argc, argv);
+	}
 	/*
 	 * Why: a large buffer freed on the heap can stay resident for good
 	 * once glibc's adaptive threshold has moved it there (it did, before

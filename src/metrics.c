@@ -90,14 +90,21 @@ metrics_sessions_ended(enum end_reason r, int64_t n)
 		add(&shm->ended[r], (uint64_t)n);
 }
 
-int
-metrics_lifetime_bucket(double seconds)
+/* The first of the n ascending bounds le[] that v does not exceed, or n. */
+static int
+bucket_of(const double *le, int n, double v)
 {
 	int i;
 
-	for (i = 0; i < METRICS_LIFETIME_BUCKETS && seconds > metrics_lifetime_le[i]; i++)
+	for (i = 0; i < n && v > le[i]; i++)
 		;
 	return i;
+}
+
+int
+metrics_lifetime_bucket(double seconds)
+{
+	return bucket_of(metrics_lifetime_le, METRICS_LIFETIME_BUCKETS, seconds);
 }
 
 void
@@ -135,13 +142,9 @@ metrics_session_cache(bool hit)
 void
 metrics_observe(double seconds)
 {
-	int i;
-
 	if (shm == NULL)
 		return;
-	for (i = 0; i < NBUCKETS && seconds > bucket_le[i]; i++)
-		;
-	add(&shm->buckets[i], 1);
+	add(&shm->buckets[bucket_of(bucket_le, NBUCKETS, seconds)], 1);
 	add(&shm->count, 1);
 	add(&shm->sum_us, (uint64_t)(seconds * 1e6));
 }
@@ -333,7 +336,8 @@ render_lifetimes(struct buf *b, const struct metrics_lifetimes *lt)
 static void
 render_db(struct buf *b, const struct metrics_db *db)
 {
-	int i;
+	int64_t n;
+	int i, j;
 
 	head(b, "tether_database_up", "gauge", "1 if the database answered this scrape.");
 	put(b, "tether_database_up %d\n", db->ok ? 1 : 0);
@@ -345,9 +349,12 @@ render_db(struct buf *b, const struct metrics_db *db)
 	put(b, "tether_users %lld\n", (long long)db->users);
 	head(b, "tether_sessions_ended_recent", "gauge",
 	    "Sessions ended within session_retention, by reason (all hosts).");
-	for (i = 1; i < END__MAX; i++)
+	for (i = 1; i < END__MAX; i++) {
+		for (j = 0, n = 0; j <= METRICS_LIFETIME_BUCKETS; j++)
+			n += db->lifetimes.n[i][j];
 		put(b, "tether_sessions_ended_recent{reason=\"%s\"} %lld\n",
-		    end_reason_name((enum end_reason)i), (long long)db->ended_recent[i]);
+		    end_reason_name((enum end_reason)i), (long long)n);
+	}
 	render_lifetimes(b, &db->lifetimes);
 }
 

@@ -80,8 +80,9 @@ struct metrics_db {
 	bool ok;
 	int64_t active_sessions;
 	int64_t users;
-	int64_t ended_recent[END__MAX]; /* within session_retention */
-	struct metrics_lifetimes lifetimes; /* of those */
+	/* How long the sessions that ended within session_retention lasted
+	 * (their number by reason is the sum of a reason's buckets). */
+	struct metrics_lifetimes lifetimes;
 };
 
 /* Writes the Prometheus text exposition (version 0.0.4) of the shared

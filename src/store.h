@@ -338,7 +338,7 @@ struct stat_count {
 	int64_t count;
 };
 /* Figures for tetherctl stats; failures (last 24 h, by kind and reason)
- * is an array the caller frees. */
+ * is an array the caller frees (NULL: not wanted, not queried). */
 enum store_err store_stats(time_t now, struct stats *st, struct stat_count **failures,
     size_t *nfailures);
 
@@ -349,7 +349,8 @@ const char *store_statement_sql(const char *name);
 
 /* ---- metrics ---- */
 /* Fills the database figures of /metrics (db->ok false when unreachable):
- * active sessions at now, users, sessions ended within retention. */
+ * active sessions at now, users, and how long the sessions that ended
+ * within retention lasted (which also says how many ended). */
 enum store_err store_metrics(time_t now, int64_t retention, struct metrics_db *out);
 /* How long the sessions that ended in (now - window, now] lasted, by end
  * reason and bucket (metrics_lifetime_le): for /metrics and tetherctl

@@ -94,8 +94,10 @@ store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *
 	PGresult *res;
 
 	memset(st, 0, sizeof(*st));
-	*failures = NULL;
-	*nfailures = 0;
+	if (failures != NULL) {
+		*failures = NULL;
+		*nfailures = 0;
+	}
 	if ((res = db_run(S_STATS, 1, v, &err)) == NULL)
 		return err;
 	st->active_sessions = db_int(res, 0, 0);
@@ -103,8 +105,9 @@ store_stats(time_t now, struct stats *st, struct stat_count **failures, size_t *
 	st->logins_hour = db_int(res, 0, 2);
 	st->users = db_int(res, 0, 3);
 	PQclear(res);
-	*failures = db_rows(
-	    S_STATS_FAILURES, 1, v, sizeof(**failures), failure_row, nfailures, &err);
+	if (failures != NULL)
+		*failures = db_rows(
+		    S_STATS_FAILURES, 1, v, sizeof(**failures), failure_row, nfailures, &err);
 	return err;
 }
 
@@ -196,27 +199,14 @@ store_logout_events_free(struct logout_event *evs, size_t n)
 enum store_err
 store_metrics(time_t now, int64_t retention, struct metrics_db *out)
 {
-	struct num t, r;
-	const char *v[] = { db_num(&t, now), db_num(&r, retention) };
-	struct stat_count *f;
 	struct stats st;
-	size_t n;
 	enum store_err err;
-	PGresult *res;
-	int i;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = store_stats(now, &st, &f, &n)) != STORE_OK)
+	if ((err = store_stats(now, &st, NULL, NULL)) != STORE_OK)
 		return err;
-	free(f);
 	out->active_sessions = st.active_sessions;
 	out->users = st.users;
-	if ((res = db_run(S_METRICS_ENDED, 2, v, &err)) == NULL)
-		return err;
-	for (i = 0; i < PQntuples(res); i++)
-		out->ended_recent[end_reason_parse(PQgetvalue(res, i, 0))] =
-		    db_int(res, i, 1);
-	PQclear(res);
 	if ((err = store_session_lifetimes(now, retention, &out->lifetimes)) != STORE_OK)
 		return err;
 	out->ok = true;

@@ -25,12 +25,19 @@ static struct {
 	struct store_limits lim;
 	bool prepared[STMT__MAX];
 	bool in_tx;
+	/* The lifetimes of the sessions ended inside the open transaction
+	 * ("REASON:seconds,..."; owned, NULL for none): counted at COMMIT,
+	 * dropped at ROLLBACK, so the histogram never counts an end that did
+	 * not happen. */
+	char *tx_lifetimes;
 	bool want_listen; /* LISTEN for session ends on every connection */
 	bool listening; /* ... and this connection does */
 	bool lost; /* the server said FATAL between our queries */
 	uint64_t conn_id; /* counts successful (re)connections */
 	uint64_t sent; /* statements sent (tests count round trips) */
 } db;
+
+static void tx_lifetimes_settle(bool committed);
 
 const char *
 db_num(struct num *n, int64_t v)
@@ -252,6 +259,7 @@ db_connect(void)
 	else
 		return true;
 	memset(db.prepared, 0, sizeof(db.prepared));
+	tx_lifetimes_settle(false); /* a transaction lost with the connection */
 	db.in_tx = false;
 	db.listening = false;
 	db.lost = false;
@@ -407,6 +415,8 @@ db_tx(const char *what)
 			break;
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 			PQclear(res);
+			if (!begin)
+				tx_lifetimes_settle(strcmp(what, "COMMIT") == 0);
 			db.in_tx = begin;
 			return STORE_OK;
 		}
@@ -415,6 +425,7 @@ db_tx(const char *what)
 		if (PQstatus(db.conn) == CONNECTION_OK)
 			break;
 	}
+	tx_lifetimes_settle(false);
 	db.in_tx = false;
 	return STORE_UNAVAILABLE;
 }
@@ -437,10 +448,11 @@ db_bool(const PGresult *res, int row, int col)
 	return PQgetvalue(res, row, col)[0] == 't';
 }
 
-void
-db_count_lifetimes(const PGresult *res, int row, int col)
+/* Hands each "REASON:seconds" of the list s to the host's histogram. */
+static void
+count_lifetimes(const char *s)
 {
-	const char *p = PQgetvalue(res, row, col), *colon, *comma;
+	const char *p = s, *colon, *comma;
 	char name[32];
 	size_t len;
 	double lifetime;
@@ -459,6 +471,33 @@ db_count_lifetimes(const PGresult *res, int row, int col)
 		}
 		p = comma != NULL ? comma + 1 : NULL;
 	}
+}
+
+void
+db_count_lifetimes(const PGresult *res, int row, int col)
+{
+	const char *s = PQgetvalue(res, row, col);
+	char *joined;
+
+	if (*s == '\0')
+		return;
+	if (!db.in_tx) {
+		count_lifetimes(s);
+		return;
+	}
+	joined = db.tx_lifetimes == NULL ? xstrdup(s)
+	                                 : xasprintf("%s,%s", db.tx_lifetimes, s);
+	free(db.tx_lifetimes);
+	db.tx_lifetimes = joined;
+}
+
+static void
+tx_lifetimes_settle(bool committed)
+{
+	if (committed && db.tx_lifetimes != NULL)
+		count_lifetimes(db.tx_lifetimes);
+	free(db.tx_lifetimes);
+	db.tx_lifetimes = NULL;
 }
 
 void
@@ -546,6 +585,7 @@ store_close(void)
 	if (db.conn != NULL)
 		PQfinish(db.conn);
 	util_free_secret(db.conninfo);
+	free(db.tx_lifetimes);
 	memset(&db, 0, sizeof(db));
 	/* Kept for the next store_open: it is a property of the process, and
 	 * the next connection must count as a new one. */

@@ -75,7 +75,6 @@ enum stmt {
 	S_EVENTS_ENDS,
 	S_STATS,
 	S_STATS_FAILURES,
-	S_METRICS_ENDED,
 	S_SESSION_LIFETIMES,
 	S_CLEAN_EXPIRE_SESSIONS,
 	S_CLEAN_BLACKLIST,
@@ -133,7 +132,8 @@ void db_copy(char *dst, size_t size, const char *src);
 int64_t db_int(const PGresult *res, int row, int col);
 bool db_bool(const PGresult *res, int row, int col);
 /* Hands the "REASON:seconds,..." of an ENDED_LIFETIMES column (the
- * sessions a statement just ended) to the host's lifetime histogram. */
+ * sessions a statement just ended) to the host's lifetime histogram: at
+ * once, or inside a transaction at its COMMIT (a ROLLBACK drops them). */
 void db_count_lifetimes(const PGresult *res, int row, int col);
 void db_read_session(const PGresult *res, int row, int c, struct session *s);
 void db_read_user(const PGresult *res, int row, int c, struct user *u);

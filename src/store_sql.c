@@ -254,9 +254,6 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "WHERE kind IN ('login_failed', 'refresh_failed', 'session_ended') "
 	    "AND created_at > to_timestamp($1) - interval '24 hours' "
 	    "GROUP BY kind, reason ORDER BY kind, count(*) DESC" },
-	[S_METRICS_ENDED] = { "metrics_ended",
-	    "SELECT end_reason, count(*) FROM sessions WHERE ended_at IS NOT NULL "
-	    "AND ended_at > to_timestamp($1) - $2 * interval '1 second' GROUP BY end_reason" },
 	/* Sessions that ended in the window, by reason and lifetime bucket: the
 	 * bucket is how many upper bounds ($3, ascending) lie below the
 	 * lifetime, so a lifetime equal to a bound counts in that bound's

@@ -12,6 +12,7 @@
 
 #include "itest.h"
 #include "store.h"
+#include "store_db.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -605,6 +606,55 @@ test_session_lifetimes_by_reason_and_bucket(void)
 	unlink(path);
 }
 
+/* The host histogram's count of sessions ended for reason r. */
+static int64_t
+host_lifetimes_count(enum end_reason r)
+{
+	struct metrics_db db = { .ok = false };
+	char *text = metrics_render(&db), *line, want[96];
+	long long n = -1;
+
+	snprintf(want, sizeof(want), "tether_session_lifetime_seconds_count{reason=\"%s\"} ",
+	    end_reason_name(r));
+	if ((line = strstr(text, want)) != NULL)
+		n = strtoll(line + strlen(want), NULL, 10);
+	free(text);
+	return n;
+}
+
+static void
+test_an_end_inside_a_transaction_counts_only_once_committed(void)
+{
+	struct session s;
+	struct token_issue t;
+	char path[] = "/tmp/tether-itest-metrics.XXXXXX";
+	bool ended = false;
+	int fd;
+
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_EQUAL_FATAL(metrics_open(path, NULL), 0);
+	itest_wipe();
+	session(user("tx@example.com"), &s, &t, false);
+	/* As a refresh ends a session inside its transaction. */
+	CU_ASSERT_EQUAL(db_tx("BEGIN"), STORE_OK);
+	CU_ASSERT_EQUAL(store_session_end(s.id, 0, END_REFRESH_REUSED, T0 + 5, T0 + 5, &ended),
+	    STORE_OK);
+	CU_ASSERT(ended);
+	CU_ASSERT_EQUAL(host_lifetimes_count(END_REFRESH_REUSED), 0); /* not yet */
+	CU_ASSERT_EQUAL(db_tx("ROLLBACK"), STORE_OK);
+	CU_ASSERT_EQUAL(host_lifetimes_count(END_REFRESH_REUSED), 0); /* never happened */
+	CU_ASSERT_EQUAL(db_tx("BEGIN"), STORE_OK);
+	CU_ASSERT_EQUAL(store_session_end(s.id, 0, END_REFRESH_REUSED, T0 + 5, T0 + 5, &ended),
+	    STORE_OK);
+	CU_ASSERT(ended); /* the rollback left it live */
+	CU_ASSERT_EQUAL(db_tx("COMMIT"), STORE_OK);
+	CU_ASSERT_EQUAL(host_lifetimes_count(END_REFRESH_REUSED), 1);
+	metrics_close();
+	unlink(path);
+}
+
 /* ---- concurrency ---- */
 
 struct outcome {
@@ -849,6 +899,8 @@ static const struct tu_test tests[] = {
 	{ "every cleanup query uses an index", test_every_cleanup_query_uses_an_index },
 	{ "stats count live sessions and failures", test_stats_count_live_sessions_and_failures },
 	{ "session lifetimes by reason and bucket", test_session_lifetimes_by_reason_and_bucket },
+	{ "an end inside a transaction counts only once committed",
+	    test_an_end_inside_a_transaction_counts_only_once_committed },
 	{ "concurrent refreshes within the grace all succeed and one rotates",
 	    test_concurrent_refreshes_within_the_grace_all_succeed_and_one_rotates },
 	{ "concurrent refreshes without grace let exactly one win",

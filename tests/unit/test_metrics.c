@@ -52,8 +52,8 @@ test_counts_reach_the_exposition(void)
 	metrics_observe(0.0004);
 	metrics_observe(0.003);
 	metrics_observe(9);
-	db.ended_recent[END_USER_LOGOUT] = 5;
-	/* Lifetimes: 2 within a minute, 2 within 5 minutes, 1 over 30 days. */
+	/* Lifetimes: 2 within a minute, 2 within 5 minutes, 1 over 30 days (5
+	 * in all: tether_sessions_ended_recent is their sum). */
 	db.lifetimes.n[END_USER_LOGOUT][0] = 2;
 	db.lifetimes.n[END_USER_LOGOUT][1] = 2;
 	db.lifetimes.n[END_USER_LOGOUT][METRICS_LIFETIME_BUCKETS] = 1;
