@@ -453,11 +453,12 @@ password_guesses_end(struct ctx *c)
 {
 	bool ended = false;
 
+	/* The cookies stay, as on every 401 but a logout's: the browser's next
+	 * request is told SESSION_ENDED with PASSWORD_GUESSES. Cleared here,
+	 * it would be told only that it has no token. */
 	if (end_session(c, c->auth.session.id, c->auth.user.id, END_PASSWORD_GUESSES,
 	        &ended) != STORE_OK)
 		log_warn("session %s: not ended after password guesses", c->auth.session.id);
-	else if (ended)
-		transport_clear_cookies(c->cfg, c->resp);
 }
 
 static void

@@ -1,6 +1,7 @@
 // The sign-in page's banner ("why was I signed out?") after each way a
 // session ends: the user's own logout, "Log out everywhere", a device
-// signed out from another one, a password changed elsewhere, the maximum
+// signed out from another one, a password changed elsewhere, too many
+// wrong current passwords (driven by keyboard only), the maximum
 // age, a refresh token used twice, an account disabled by the admin. Each
 // checks the case the banner shows and the server's reason in its
 // technical details; then the banner itself: the details toggle, the close
@@ -143,6 +144,59 @@ test('password changed on another device: "password" (SESSION_ENDED / PASSWORD_C
   await clean(b.context, b.page);
   await a.context.close();
   await b.context.close();
+});
+
+// Tab until target (an element id, or a locator) has the focus: the
+// keyboard only, as a user without a mouse gets there.
+async function tabTo(page, target) {
+  const loc = typeof target === 'string' ? page.locator(`#${target}`) : target;
+  for (let i = 0; i < 60; i++) {
+    if (await loc.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reached ${target}`);
+}
+
+test('wrong current passwords, too many, by keyboard: "guesses" (SESSION_ENDED / PASSWORD_GUESSES)', async () => {
+  const { context, page } = await signedInApp(browser);
+  const alert = page.locator('.tether-alert');
+  // The server's limit is 5 (TETHER_LOGIN_MAX_ATTEMPTS): the guess that
+  // reaches it ends the session it came with.
+  for (let i = 0; i < 5 && (await alert.count()) === 0; i++) {
+    await tabTo(page, 'pw-current');
+    await page.keyboard.type(`wrong-guess-${i}`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'pw-new');
+    await page.keyboard.type('a-brand-new-secret-77');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () => document.getElementById('password-result').textContent !== '' || document.querySelector('.tether-alert'),
+      null,
+      { timeout: 10000 },
+    );
+    if ((await alert.count()) === 0) {
+      assert.match(await page.textContent('#password-result'), /not correct/);
+      await page.evaluate(() => {
+        document.getElementById('password-result').textContent = '';
+      });
+    }
+  }
+  await alert.waitFor({ timeout: 15000 });
+  // "Go to sign-in now", reached and pressed by keyboard.
+  await tabTo(page, alert.getByRole('button', { name: 'Go to sign-in now' }));
+  await page.keyboard.press('Enter');
+  await onSigninWithBanner(page, 'guesses');
+  assert.match(await page.textContent('.tether-banner'), /too many wrong passwords/);
+  await checkDetails(page, { type: 'SESSION_ENDED', reason: 'SESSION_ENDED', ended: 'PASSWORD_GUESSES' });
+  await shot(page, 'banner-guesses');
+  await assertAxeClean(page, 'sign-in page with the "guesses" banner');
+  // Closed by keyboard too; the focus goes on to the form.
+  await tabTo(page, page.getByRole('button', { name: 'Close this notice' }));
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator('.tether-banner').count(), 0, 'closed by keyboard');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'email');
+  await clean(context, page);
+  await context.close();
 });
 
 test('maximum age: the timeout modal, then "max-age" (SESSION_EXPIRED)', async () => {

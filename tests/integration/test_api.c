@@ -1821,6 +1821,9 @@ test_wrong_current_passwords_are_throttled_and_end_the_session(void)
 	itest_call(&c, "POST", "/password", "{\"current_password\":\"wrong one!\","
 	    "\"new_password\":\"a brand new one\"}", &o, T0 + 4);
 	assert_deny(&c, "INVALID_CREDENTIALS");
+	/* The cookies are not cleared: a browser's next request must be told
+	 * why its session ended, not that it has no token. */
+	CU_ASSERT_EQUAL(call_cookie_count(&c), 0);
 	call_clear(&c);
 	get_me(&c, a.access, T0 + 5);
 	assert_deny(&c, "SESSION_ENDED");
