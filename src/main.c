@@ -251,6 +251,7 @@ serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
 {
 	FCGX_Request fr;
 	time_t next_cleanup = 0;
+	int rc;
 
 	if (FCGX_InitRequest(&fr, STDIN_FILENO, 0) != 0) {
 		log_error("cannot initialise the FastCGI request");
@@ -264,7 +265,12 @@ serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
 		store_listen_session_ends();
 	log_info("worker ready");
 	while (wait_for_request(waiting)) {
-		if (FCGX_Accept_r(&fr) < 0) {
+		if ((rc = FCGX_Accept_r(&fr)) < 0) {
+			/* The socket that --listen's workers share is non-blocking
+			 * (supervise.c): another worker took the connection this one
+			 * woke for, and it waits again, where a stop signal reaches it. */
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+				continue;
 			log_error("accepting a connection failed: %s", strerror(errno));
 			break;
 		}

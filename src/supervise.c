@@ -4,6 +4,7 @@
  * acts on (all blocked), so nothing runs in a signal handler.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -141,7 +142,7 @@ listen_on(const char *addr)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char host[256], port[8];
-	int fd = -1, one = 1, rc = -1, gai;
+	int fd = -1, one = 1, rc = -1, gai, flags;
 
 	if (supervise_split_addr(addr, host, sizeof(host), port, sizeof(port)) != 0)
 		return -1;
@@ -169,6 +170,17 @@ listen_on(const char *addr)
 		}
 	}
 	freeaddrinfo(res);
+	/* Non-blocking: every worker waits for the socket to be readable and
+	 * all of them wake for one connection; those that lose the race must
+	 * get EAGAIN from accept() and wait again (main.c), not block in it,
+	 * where a stop signal could not reach them. (A connection accept()
+	 * returns is blocking again: Linux does not pass the flag on.) */
+	if (rc == 0 && ((flags = fcntl(fd, F_GETFL)) < 0 ||
+	                   fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)) {
+		log_error("--listen %s: O_NONBLOCK: %s", addr, strerror(errno));
+		(void)close(fd);
+		rc = -1;
+	}
 	if (rc == 0 && fd != STDIN_FILENO) {
 		/* dup2 leaves close-on-exec off: the workers inherit fd 0. */
 		if (dup2(fd, STDIN_FILENO) != STDIN_FILENO) {

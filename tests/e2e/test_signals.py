@@ -3,7 +3,12 @@
 spoken to with a minimal FastCGI client. A request is answered; SIGTERM,
 SIGUSR1 and SIGINT stop an idle worker at once, and a busy one only after
 its request is answered in full; each exits 0 and logs "worker stopping
-(signal N)"; a worker whose parent is killed with SIGKILL goes too."""
+(signal N)"; a worker whose parent is killed with SIGKILL goes too.
+
+tether.fcgi --listen: the supervisor's workers share one TCP socket, so a
+connection wakes all of them and one takes it; connections that bring no
+request must leave none of the others stuck where a stop cannot reach it.
+SIGTERM stops the supervisor and every worker within seconds."""
 
 import json
 import os
@@ -245,6 +250,73 @@ def check_orphan(s, state_dir):
         w.stop()
 
 
+def check_supervisor(s, state_dir):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    workers = []
+    err_path = os.path.join(state_dir, "listen.stderr")
+    with open(err_path, "wb") as err:
+        sup = subprocess.Popen([FCGI, "--listen", "127.0.0.1:%d" % port, "--workers", "3"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=err, env=e2e.worker_env(state_dir))
+
+    def log():
+        with open(err_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def health():
+        c = socket.create_connection(("127.0.0.1", port), timeout=10)
+        try:
+            c.sendall(request_head(e2e.cgi_params("GET", "/health")) + record(STDIN))
+            return read_response(c)
+        finally:
+            c.close()
+
+    try:
+        end = time.monotonic() + 10
+        while log().count("worker ready") < 3 and time.monotonic() < end:
+            time.sleep(0.05)
+        s.eq(log().count("worker ready"), 3, "--listen: three workers ready")
+        workers += e2e.descendants(sup.pid)
+        r = health()
+        s.check(r is not None and r.status == 200, "--listen: GET /health over TCP -> 200", r)
+        # Connections that close before a request: each wakes every worker.
+        for _ in range(5):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            time.sleep(0.05)
+        time.sleep(0.3)
+        r = health()
+        s.check(r is not None and r.status == 200, "--listen: still answering after them", r)
+        t0 = time.monotonic()
+        sup.send_signal(signal.SIGTERM)
+        try:
+            rc = sup.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            rc = None
+        s.eq(rc, 0, "--listen: SIGTERM stops the supervisor, exit 0")
+        s.check(time.monotonic() - t0 < 5, "--listen: and its workers, within 5 s (no SIGKILL)",
+                round(time.monotonic() - t0, 1))
+        left = [p for p in workers if os.path.exists("/proc/%d" % p)
+                and open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()[0] != "Z"]
+        s.eq(left, [], "--listen: no worker is left behind")
+        s.check("SIGKILL" not in log(), "--listen: no worker needed SIGKILL", log()[-600:])
+        if rc == 0 and not left:
+            workers = []  # all gone: their PIDs are no longer ours
+    finally:
+        # A failed check leaves nothing running: by PID, never by name.
+        if sup.poll() is None:
+            workers += e2e.descendants(sup.pid)
+            sup.kill()
+            sup.wait()
+        for p in workers:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def main(s):
     if FCGI is None or not e2e.DATABASE_URL or ":" not in e2e.SIGNING_KEY:
         s.check(False, "tether.fcgi beside TETHER_E2E_TETHERCTL, "
@@ -257,6 +329,7 @@ def main(s):
             check_idle(s, state_dir, signo)
             check_busy(s, state_dir, signo)
         check_orphan(s, state_dir)
+        check_supervisor(s, state_dir)
 
 
 e2e.run("signals", main)
