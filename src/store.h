@@ -99,6 +99,9 @@ void store_listen_session_ends(void);
 uint64_t store_connection_id(void);
 /* Prepared statements sent so far (the tests count round trips with it). */
 uint64_t store_statements_sent(void);
+/* Answers waited for so far: each statement, BEGIN, COMMIT, or pipeline
+ * of them is one (the tests count a refresh's round trips with it). */
+uint64_t store_round_trips(void);
 /*
  * Calls fn(payload) for each notification that has arrived, without
  * waiting; payload is a session id, or "" for "every session". Returns 0,

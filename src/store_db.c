@@ -35,6 +35,7 @@ static struct {
 	bool lost; /* the server said FATAL between our queries */
 	uint64_t conn_id; /* counts successful (re)connections */
 	uint64_t sent; /* statements sent (tests count round trips) */
+	uint64_t round_trips; /* answers waited for: statements, BEGIN, pipelines */
 } db;
 
 static void tx_lifetimes_settle(bool committed);
@@ -110,6 +111,45 @@ drop_conn(const char *what)
 }
 
 /*
+ * Waits until PQgetResult() will not block (true), or false when the
+ * server did not answer by deadline (limited: statement_timeout set) or
+ * poll() failed. *broken persists across the calls for one answer: once
+ * the connection broke, PQgetResult returns its error at once, then NULL.
+ */
+static bool
+wait_ready(int64_t deadline, bool limited, bool *broken)
+{
+	struct pollfd pfd;
+	int64_t left;
+	int flush = 1, rc;
+
+	for (;;) {
+		if (flush == 1)
+			flush = PQflush(db.conn);
+		if (*broken || flush == -1 || (flush == 0 && !PQisBusy(db.conn)))
+			return true;
+		left = limited ? deadline - now_ms() : -1;
+		if (limited && left <= 0)
+			return false;
+		pfd.fd = PQsocket(db.conn);
+		pfd.events = POLLIN | (flush == 1 ? POLLOUT : 0);
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, limited ? (int)(left < INT_MAX ? left : INT_MAX) : -1);
+		if (rc < 0 && errno != EINTR)
+			return false;
+		if (rc > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP)) != 0 &&
+		    PQconsumeInput(db.conn) == 0)
+			*broken = true;
+	}
+}
+
+static int64_t
+answer_deadline(void)
+{
+	return now_ms() + (db.lim.statement_timeout + STORE_ANSWER_SLACK_S) * 1000;
+}
+
+/*
  * Waits for the answer to what was just sent (sent: PQsend* succeeded) and
  * returns its last result (the caller PQclears), or NULL with the
  * connection dropped when the server did not answer in time. The server's
@@ -120,38 +160,18 @@ drop_conn(const char *what)
 static PGresult *
 await(int sent, const char *what)
 {
-	int64_t deadline = now_ms() + (db.lim.statement_timeout + STORE_ANSWER_SLACK_S) * 1000;
+	int64_t deadline = answer_deadline();
 	bool limited = db.lim.statement_timeout > 0, broken = false;
-	struct pollfd pfd;
 	PGresult *res, *last = NULL;
-	int64_t left;
-	int flush = 1, rc;
 
 	if (!sent)
 		return PQgetResult(db.conn); /* NULL: the caller reads PQerrorMessage */
-	for (;;) {
-		if (flush == 1)
-			flush = PQflush(db.conn);
-		/* Broken, PQgetResult returns its error at once, then NULL. */
-		if (broken || flush == -1 || (flush == 0 && !PQisBusy(db.conn))) {
-			if ((res = PQgetResult(db.conn)) == NULL)
-				return last;
-			PQclear(last);
-			last = res;
-			continue;
-		}
-		left = limited ? deadline - now_ms() : -1;
-		if (limited && left <= 0)
-			break;
-		pfd.fd = PQsocket(db.conn);
-		pfd.events = POLLIN | (flush == 1 ? POLLOUT : 0);
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, limited ? (int)(left < INT_MAX ? left : INT_MAX) : -1);
-		if (rc < 0 && errno != EINTR)
-			break;
-		if (rc > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP)) != 0 &&
-		    PQconsumeInput(db.conn) == 0)
-			broken = true;
+	db.round_trips++;
+	while (wait_ready(deadline, limited, &broken)) {
+		if ((res = PQgetResult(db.conn)) == NULL)
+			return last;
+		PQclear(last);
+		last = res;
 	}
 	PQclear(last);
 	drop_conn(what);
@@ -430,6 +450,148 @@ db_tx(const char *what)
 	return STORE_UNAVAILABLE;
 }
 
+/* One step of a pipeline: transaction control (tx: "BEGIN", "COMMIT"), or
+ * statement id with its parameters when tx is NULL. */
+struct step {
+	const char *tx;
+	enum stmt id;
+	int n;
+	const char *const *vals;
+};
+
+static bool
+send_step(const struct step *s)
+{
+	if (s->tx != NULL)
+		return PQsendQueryParams(db.conn, s->tx, 0, NULL, NULL, NULL, NULL, 0) == 1;
+	db.sent++;
+	return PQsendQueryPrepared(db.conn, db_stmts[s->id].name, s->n, s->vals, NULL, NULL,
+	           0) == 1;
+}
+
+/*
+ * Sends the n steps in libpq's pipeline mode and waits for their answers:
+ * one round trip instead of n. res[i] gets step i's last result (NULL if
+ * it had none; the caller PQclears each). A step after a failed one is
+ * not run (PGRES_PIPELINE_ABORTED). Returns 1 when every answer came;
+ * otherwise the connection is closed (its state inside a half-read
+ * pipeline is not worth trusting) and it returns 0 when the connection
+ * broke, -1 when the server did not answer in time.
+ */
+static int
+pipeline(const struct step *steps, int n, PGresult **res, const char *what)
+{
+	int64_t deadline = answer_deadline();
+	bool limited = db.lim.statement_timeout > 0, broken = false, ok, late = false;
+	PGresult *r;
+	int i;
+
+	for (i = 0; i < n; i++)
+		res[i] = NULL;
+	ok = PQenterPipelineMode(db.conn) == 1;
+	for (i = 0; ok && i < n; i++)
+		ok = send_step(&steps[i]);
+	ok = ok && PQpipelineSync(db.conn) == 1;
+	db.round_trips++;
+	/* Each step's results end with a NULL; the Sync's own answer is last. */
+	for (i = 0; ok && i < n; i++) {
+		while ((ok = wait_ready(deadline, limited, &broken)) &&
+		    (r = PQgetResult(db.conn)) != NULL) {
+			PQclear(res[i]);
+			res[i] = r;
+		}
+		late = !ok;
+	}
+	if (ok && !(late = !wait_ready(deadline, limited, &broken))) {
+		r = PQgetResult(db.conn);
+		ok = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+	}
+	if (ok && PQexitPipelineMode(db.conn) == 1)
+		return 1;
+	late = late && !broken && PQstatus(db.conn) == CONNECTION_OK;
+	if (late)
+		log_warn("database: no answer to %s within %" PRId64 "s; dropping the connection",
+		    what, db.lim.statement_timeout + STORE_ANSWER_SLACK_S);
+	else
+		log_warn("database: connection lost during %s", what);
+	PQfinish(db.conn);
+	db.conn = NULL;
+	db.listening = false;
+	return late ? -1 : 0;
+}
+
+static bool
+result_ok(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+PGresult *
+db_begin_run(enum stmt id, int n, const char *const *vals, enum store_err *err)
+{
+	const struct step steps[2] = { { "BEGIN", 0, 0, NULL }, { NULL, id, n, vals } };
+	PGresult *res[2] = { NULL, NULL }, *out = NULL;
+	int attempt, rc = 0;
+
+	*err = STORE_UNAVAILABLE;
+	/* Retried once on a fresh connection, as db_tx's BEGIN and db_run:
+	 * a transaction lost with its connection has done nothing. */
+	for (attempt = 0; attempt < 2 && rc == 0 && !db.in_tx; attempt++) {
+		if (!db_connect())
+			break; /* not tried twice, as in db_run */
+		if (!prepare(id)) {
+			if (db.conn == NULL || PQstatus(db.conn) == CONNECTION_OK)
+				break;
+			continue;
+		}
+		if ((rc = pipeline(steps, 2, res, db_stmts[id].name)) != 1)
+			continue; /* lost: once more; late (-1): not retried */
+		db.in_tx = PQresultStatus(res[0]) == PGRES_COMMAND_OK;
+		if (db.in_tx && result_ok(res[1])) {
+			*err = STORE_OK;
+			out = res[1];
+			res[1] = NULL;
+		} else
+			*err = classify(db.in_tx ? res[1] : res[0], id);
+		PQclear(res[0]);
+		PQclear(res[1]);
+	}
+	if (out == NULL && db.in_tx)
+		(void)db_tx("ROLLBACK");
+	return out;
+}
+
+PGresult *
+db_run_commit(enum stmt id, int n, const char *const *vals, enum store_err *err)
+{
+	const struct step steps[2] = { { NULL, id, n, vals }, { "COMMIT", 0, 0, NULL } };
+	PGresult *res[2] = { NULL, NULL }, *out = NULL;
+
+	*err = STORE_UNAVAILABLE;
+	if (db.in_tx && db.conn != NULL && prepare(id) &&
+	    pipeline(steps, 2, res, db_stmts[id].name) == 1) {
+		if (!result_ok(res[0]))
+			*err = classify(res[0], id);
+		else if (PQresultStatus(res[1]) != PGRES_COMMAND_OK)
+			log_error("database: COMMIT: %s", PQresultErrorMessage(res[1]));
+		else {
+			tx_lifetimes_settle(true);
+			db.in_tx = false;
+			*err = STORE_OK;
+			out = res[0];
+			res[0] = NULL;
+		}
+	}
+	PQclear(res[0]);
+	PQclear(res[1]);
+	if (out == NULL)
+		(void)db_tx("ROLLBACK"); /* also ends the transaction's own state */
+	return out;
+}
+
 void
 db_copy(char *dst, size_t size, const char *src)
 {
@@ -556,6 +718,12 @@ uint64_t
 store_statements_sent(void)
 {
 	return db.sent;
+}
+
+uint64_t
+store_round_trips(void)
+{
+	return db.round_trips;
 }
 
 int

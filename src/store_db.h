@@ -121,6 +121,19 @@ bool db_connect(void);
 PGresult *db_run(enum stmt id, int n, const char *const *vals, enum store_err *err);
 /* "BEGIN", "COMMIT" or "ROLLBACK"; BEGIN is retried once like db_run(). */
 enum store_err db_tx(const char *what);
+/*
+ * BEGIN and statement id in one round trip (libpq's pipeline mode): the
+ * statement's result with the transaction left open and *err = STORE_OK,
+ * or NULL with *err set and no transaction open. Retried once on a fresh
+ * connection like db_run().
+ */
+PGresult *db_begin_run(enum stmt id, int n, const char *const *vals, enum store_err *err);
+/*
+ * Statement id and COMMIT of the open transaction in one round trip: the
+ * statement's result once committed, or NULL with *err set and the
+ * transaction rolled back.
+ */
+PGresult *db_run_commit(enum stmt id, int n, const char *const *vals, enum store_err *err);
 /* Whether a transaction is open on the connection. */
 bool db_in_tx(void);
 /* Runs literal SQL (a migration file, a lock); prints a failure to out. */

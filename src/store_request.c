@@ -254,8 +254,9 @@ store_session_refresh_expiry(const char *sid, time_t *expires_at)
 
 /* ---- refresh ---- */
 
+/* The new token, written and committed in one round trip. */
 static enum store_err
-issue_in_tx(int64_t parent, const struct session *s, const struct token_issue *next,
+issue_commit(int64_t parent, const struct session *s, const struct token_issue *next,
     const struct refresh_decision *d, time_t now)
 {
 	struct num p, t, e, a;
@@ -264,23 +265,24 @@ issue_in_tx(int64_t parent, const struct session *s, const struct token_issue *n
 		db_num(&a, next->access_expires_at), d->rotate ? "t" : "f",
 		d->touch ? "t" : "f" };
 	enum store_err err;
-	PGresult *res = db_run(S_REFRESH_ISSUE, 9, v, &err);
+	PGresult *res = db_run_commit(S_REFRESH_ISSUE, 9, v, &err);
 
 	PQclear(res);
 	return err;
 }
 
-/* The grace: hands out again the successor of parent that next names.
- * NOTFOUND when there is no such successor. */
+/* The grace: hands out again the successor of parent that next names,
+ * committed in the same round trip. NOTFOUND when there is no such
+ * successor (and then nothing was written). */
 static enum store_err
-reissue_in_tx(int64_t parent, const struct session *s, const struct token_issue *next,
+reissue_commit(int64_t parent, const struct session *s, const struct token_issue *next,
     const struct refresh_decision *d, time_t now, time_t *refresh_expires_at)
 {
 	struct num p, t, a;
 	const char *v[] = { db_num(&p, parent), s->id, db_num(&t, now), next->refresh_hash,
 		next->access_jti, db_num(&a, next->access_expires_at), d->touch ? "t" : "f" };
 	enum store_err err;
-	PGresult *res = db_run(S_REFRESH_REISSUE, 7, v, &err);
+	PGresult *res = db_run_commit(S_REFRESH_REISSUE, 7, v, &err);
 
 	if (res == NULL)
 		return err;
@@ -295,7 +297,7 @@ reissue_in_tx(int64_t parent, const struct session *s, const struct token_issue 
 /*
  * Writes, inside the open transaction, what session.c decided about the
  * locked token t of the locked session res->session: an end, a new token,
- * or nothing.
+ * or nothing. A new token commits the transaction with it.
  */
 static enum store_err
 refresh_write(const struct config *cfg, const struct refresh_row *t,
@@ -319,14 +321,14 @@ refresh_write(const struct config *cfg, const struct refresh_row *t,
 		/* One live chain per session (audit L7): the grace repeats the
 		 * successor. None that next names (the signing key changed
 		 * within the grace): refused rather than forked. */
-		err = reissue_in_tx(t->id, s, next, &d, now, &res->refresh_expires_at);
+		err = reissue_commit(t->id, s, next, &d, now, &res->refresh_expires_at);
 		if (err == STORE_NOTFOUND) {
 			res->reason = REASON_REFRESH_INVALID;
 			return STORE_OK;
 		}
 	} else {
 		res->refresh_expires_at = d.refresh_expires_at;
-		err = issue_in_tx(t->id, s, next, &d, now);
+		err = issue_commit(t->id, s, next, &d, now);
 	}
 	if (err == STORE_OK && d.touch)
 		s->last_active_at = now;
@@ -343,10 +345,10 @@ store_refresh(const struct config *cfg, const char *old_hash,
 	PGresult *r = NULL;
 
 	memset(res, 0, sizeof(*res));
-	if ((err = db_tx("BEGIN")) != STORE_OK)
+	/* Two round trips where the decision allows: BEGIN with the lock,
+	 * the new token with COMMIT (libpq's pipeline mode). */
+	if ((r = db_begin_run(S_REFRESH_LOCK, 1, v, &err)) == NULL)
 		return err;
-	if ((r = db_run(S_REFRESH_LOCK, 1, v, &err)) == NULL)
-		goto out;
 	if (PQntuples(r) != 1) {
 		res->reason = REASON_REFRESH_INVALID;
 		goto out;
@@ -362,9 +364,10 @@ store_refresh(const struct config *cfg, const char *old_hash,
 	err = refresh_write(cfg, &t, next, now, activity, res);
 out:
 	PQclear(r);
-	if (err == STORE_OK)
+	/* Still open unless the write committed it (or failed and rolled back). */
+	if (db_in_tx() && err == STORE_OK)
 		err = db_tx("COMMIT");
-	else
+	else if (db_in_tx())
 		(void)db_tx("ROLLBACK");
 	return err;
 }

@@ -247,6 +247,54 @@ test_refresh_rotates_and_records_the_family(void)
 	CU_ASSERT_EQUAL(r.reason, REASON_REFRESH_INVALID);
 }
 
+/* BEGIN goes with the lock, COMMIT with the write (libpq's pipeline
+ * mode): two round trips for a rotation, a grace replay or an unknown
+ * token, once the statements are prepared on the connection. */
+static void
+test_a_refresh_takes_two_round_trips(void)
+{
+	struct session s;
+	struct token_issue t, next, again;
+	struct refresh_result r;
+	uint64_t n;
+
+	itest_wipe();
+	session(user("a@example.com"), &s, &t, false);
+	issue(&next, T0 + 60);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, "f00d", &next, T0 + 60, true, &r), STORE_OK);
+	n = store_round_trips();
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, "f00e", &next, T0 + 60, true, &r), STORE_OK);
+	CU_ASSERT_EQUAL(r.reason, REASON_REFRESH_INVALID);
+	CU_ASSERT_EQUAL(store_round_trips() - n, 2);
+	/* The first rotation on the connection prepares its write. */
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 60, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_ROTATE);
+	t = next;
+	issue(&next, T0 + 120);
+	n = store_round_trips();
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 120, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_ROTATE);
+	CU_ASSERT_EQUAL(store_round_trips() - n, 2);
+	CU_ASSERT_FALSE(db_in_tx());
+	/* Committed: the new token is there for another connection to see. */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE token_hash = $1 "
+	    "AND rotated_at IS NULL", next.refresh_hash, NULL), 1);
+	/* A replay within the grace: the same successor, in two again (the
+	 * first grace on the connection prepares its statement). */
+	again = next;
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &again, T0 + 121, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_GRACE);
+	n = store_round_trips();
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &again, T0 + 122, true, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_GRACE);
+	CU_ASSERT_EQUAL(store_round_trips() - n, 2);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 3);
+}
+
 /* Within the grace only the successor already issued is handed out: a
  * different one (a signing key changed in between) is refused, never a
  * second chain (audit L7). */
@@ -886,6 +934,7 @@ static const struct tu_test tests[] = {
 	    test_a_session_ends_exactly_once_and_blacklists_its_live_tokens },
 	{ "ending all sessions can spare one", test_ending_all_sessions_can_spare_one },
 	{ "refresh rotates and records the family", test_refresh_rotates_and_records_the_family },
+	{ "a refresh takes two round trips", test_a_refresh_takes_two_round_trips },
 	{ "refresh of a disabled user ends the session",
 	    test_refresh_of_a_disabled_user_ends_the_session },
 	{ "logout reports round-trip", test_logout_reports_round_trip },
