@@ -3,7 +3,11 @@ statements (argv[1] refresh_lock, argv[2] refresh_issue, as `tetherctl
 bench sql` prints them): BEGIN, the locking SELECT, the rotating write,
 COMMIT -- what one successful refresh executes. Each $n parameter becomes
 the pgbench expression for the same value; the seeded rows
-(pgbench_seed.sql) make token n findable by number."""
+(pgbench_seed.sql) make token n findable by number.
+
+In two round trips, as tether sends them (libpq's pipeline mode: BEGIN
+with the lock, the write with COMMIT); with --unpipelined, in four, one
+statement per round trip (for reference)."""
 
 import re
 import sys
@@ -28,8 +32,9 @@ def substitute(sql, values):
     return re.sub(r"\$(\d+)", lambda m: values[int(m.group(1))], " ".join(sql.split()))
 
 
-print("\\set n random(1, :pool)")
-print("BEGIN;")
-print(substitute(sys.argv[1], LOCK) + ";")
-print(substitute(sys.argv[2], ISSUE) + ";")
-print("COMMIT;")
+piped = "--unpipelined" not in sys.argv[3:]
+start, end = ("\\startpipeline", "\\endpipeline") if piped else (None, None)
+lines = ["\\set n random(1, :pool)",
+         start, "BEGIN;", substitute(sys.argv[1], LOCK) + ";", end,
+         start, substitute(sys.argv[2], ISSUE) + ";", "COMMIT;", end]
+print("\n".join(line for line in lines if line is not None))

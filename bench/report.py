@@ -65,9 +65,13 @@ rows = [
     ("ceiling A: lighttpd + trivial FastCGI", "ceilingA", None, None),
     ("ceiling B: pgbench, a refresh's SQL (tx/s)", "ceilingB", None, None),
     ("ceiling B16: the same with %s clients (tx/s)" % conns, "ceilingB16", None, None),
+    ("ceiling B16, one statement per round trip (tx/s)", "ceilingB16u", None, None),
     ("tether verify (GET /me, Bearer)", "verify", A, "ceiling A"),
     ("tether refresh (rotation, each token once)", "refresh", B, "ceiling B"),
     ("the same refreshes, against ceiling B16", "refresh", B16, "ceiling B16"),
+] + ([
+    ("the same by BENCH_OTHER_FCGI's build, alternating", "refreshOther", B16, "ceiling B16"),
+] if runs("refreshOther") else []) + [
     ("tether login (scrypt %s)" % cost, "login", bound, "scrypt bound"),
     ("a static file through lighttpd, unprotected", "static", None, None),
     ("the same file protected by the authorizer (Bearer)", "protected", A, "ceiling A"),
@@ -97,7 +101,8 @@ out.append("Machine: %d cores (%s), %s RAM, Linux; %s; %s; wrk %s.\n" % (
     if version(["wrk", "-v"]) != "?" else "?"))
 out.append("Each workload: wrk -t%s -c%s -d%s --latency, %s repetitions, medians. "
            "%s FastCGI workers (= database connections); ceiling B runs pgbench "
-           "-M prepared with %s connections; PostgreSQL with synchronous_commit on.\n"
+           "-M prepared with %s connections, in two pipelined round trips per "
+           "refresh as tether sends them; PostgreSQL with synchronous_commit on.\n"
            % (threads, conns, dur, reps, procs, procs))
 out.append("| workload | req/s | p50 ms | p99 ms | errors | ratio | of |")
 out.append("|---|---:|---:|---:|---:|---:|---|")
