@@ -175,6 +175,23 @@ def main(s):
     s.check(rc == 0 and "refresh_tokens deleted" in out and "login_attempts deleted" in out,
             "cleanup prints per table", out)
 
+    # A replica (README, "Scaling out") serves the commands that only read:
+    # every transaction read-only, as on a hot standby.
+    ro = dict(os.environ, PGOPTIONS="-c default_transaction_read_only=on")
+    for args, what in ((("stats",), "users"), (("events",), ""),
+                       (("sessions", "list"), "")):
+        env = {k: v for k, v in ro.items() if not k.startswith("TETHER_")}
+        env.update(TETHER_DATABASE_URL=DB, TETHER_SIGNING_KEYS=e2e.SIGNING_KEY)
+        p = subprocess.run([CTL] + list(args), capture_output=True, text=True, env=env,
+                           timeout=60)
+        s.check(p.returncode == 0 and what in p.stdout,
+                "tetherctl %s works on a read-only connection (a replica)" % " ".join(args),
+                p.stderr)
+    p = subprocess.run([CTL, "cleanup"], capture_output=True, text=True, env=env, timeout=60)
+    s.check(p.returncode == 1 and "read-only transaction" in p.stderr,
+            "tetherctl cleanup refuses to run on a read-only connection, saying why",
+            p.stderr)
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("TETHER_")}
     env.update(TETHER_DATABASE_URL="host=/nonexistent-tether dbname=x",
                TETHER_SIGNING_KEYS=e2e.SIGNING_KEY)
