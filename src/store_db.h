@@ -37,6 +37,7 @@
 enum stmt {
 	S_PING,
 	S_SET_LIMITS,
+	S_SHOW_LIMITS,
 	S_USER_CREATE,
 	S_USER_BY_EMAIL,
 	S_USER_BY_ID,
@@ -84,6 +85,7 @@ enum stmt {
 	S_CLEAN_AUTH_EVENTS,
 	S_CLEAN_ATTEMPTS,
 	S_CLEAN_LOCK,
+	S_CLEAN_XACT_LOCK,
 	S_CLEAN_UNLOCK,
 	S_MIGRATION_APPLIED,
 	S_MIGRATION_RECORD,
@@ -123,6 +125,9 @@ PGresult *db_run(enum stmt id, int n, const char *const *vals, enum store_err *e
 enum store_err db_tx(const char *what);
 /* Whether a transaction is open on the connection. */
 bool db_in_tx(void);
+/* Whether the connection goes through transaction pooling (no session
+ * state may be kept on it: store_set_pooling). */
+bool db_pooled(void);
 /* Runs literal SQL (a migration file, a lock); prints a failure to out. */
 bool db_exec(const char *sql, FILE *out, const char *what);
 
