@@ -47,6 +47,7 @@ static struct {
 } db;
 
 static void tx_lifetimes_settle(bool committed);
+static bool listen_conn_ready(void);
 
 const char *
 db_num(struct num *n, int64_t v)
@@ -339,7 +340,9 @@ db_connect(void)
 		return false;
 	}
 	db.conn_id++;
-	if (db.want_listen && !db.pooled)
+	if (db.want_listen && db.pooled)
+		(void)listen_conn_ready(); /* if it is not up already */
+	else if (db.want_listen)
 		listen_ends();
 	if (first)
 		log_debug("database: connected");
