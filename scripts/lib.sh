@@ -345,11 +345,13 @@ TETHER_PGBOUNCER_SOCK=
 # pool_mode MODE (session, transaction), listening only on a Unix socket in
 # DIR/sock (mode 0700, like the cluster's: trust is safe there, as for the
 # cluster itself), for every database and the roles TETHER_PG_ROLE and
-# TETHER_PG_APP_ROLE. Three server connections per database and role, so
-# that the workers' statements share them; short waits (a test must not
-# hang on a pool). Its log: DIR/pgbouncer.log.
+# TETHER_PG_APP_ROLE. In transaction pooling three server connections per
+# database and role, so that the workers' statements share them (in
+# session pooling a client holds one for good: thirty); short waits (a
+# test must not hang on a pool). Its log: DIR/pgbouncer.log.
 tether_pgbouncer_start() {
-	local dir=$1 pgsock=$2 mode=$3 conf i
+	local dir=$1 pgsock=$2 mode=$3 conf i size=3
+	[ "$mode" = transaction ] || size=30
 	tether_own_dirs "$dir" "$dir/sock" || return 1
 	conf="[databases]
 * = host=$pgsock port=5432
@@ -362,7 +364,7 @@ unix_socket_mode = 0700
 auth_type = trust
 auth_file = $dir/users.txt
 pool_mode = $mode
-default_pool_size = 3
+default_pool_size = $size
 max_client_conn = 200
 server_login_retry = 1
 server_connect_timeout = 3
