@@ -348,7 +348,9 @@ TETHER_PGBOUNCER_SOCK=
 # TETHER_PG_APP_ROLE. In transaction pooling three server connections per
 # database and role, so that the workers' statements share them (in
 # session pooling a client holds one for good: thirty); short waits (a
-# test must not hang on a pool). Its log: DIR/pgbouncer.log.
+# test must not hang on a pool: with the server down, the first query
+# waits query_wait_timeout, and for server_login_retry after a failed
+# connection every query fails at once). Its log: DIR/pgbouncer.log.
 tether_pgbouncer_start() {
 	local dir=$1 pgsock=$2 mode=$3 conf i size=3
 	[ "$mode" = transaction ] || size=30
@@ -368,7 +370,7 @@ default_pool_size = $size
 max_client_conn = 200
 server_login_retry = 1
 server_connect_timeout = 3
-query_wait_timeout = 10
+query_wait_timeout = 1
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 "

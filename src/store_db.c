@@ -468,10 +468,6 @@ db_run_locked(enum stmt lock, enum stmt id, int n, const char *const *vals,
 }
 
 /*
- * BEGIN / COMMIT / ROLLBACK (transaction control cannot be prepared).
- * BEGIN is retried once on a fresh connection, like db_run().
- */
-/*
  * The BEGIN of transaction pooling: the limits as SET LOCAL in the same
  * round trip (a simple query of several statements), so they hold for
  * this transaction on whichever server connection runs it, and go with it.
@@ -491,6 +487,10 @@ begin_sql(char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * BEGIN / COMMIT / ROLLBACK (transaction control cannot be prepared).
+ * BEGIN is retried once on a fresh connection, like db_run().
+ */
 enum store_err
 db_tx(const char *what)
 {
@@ -638,8 +638,9 @@ store_open(const char *conninfo)
  * Transaction pooling: makes sure lconn is up and listening. True only if
  * it already was: a connection made now has missed what ended before it
  * (the caller then trusts nothing cached). After a failure, no new attempt
- * for 10 s, so that an unreachable listen server costs a request its
- * connect_timeout at most that often.
+ * for a second: a listen server that is down costs at most one attempt a
+ * second (an unreachable one, its connect_timeout), and the cache is back
+ * within a second of the server.
  */
 static bool
 listen_conn_ready(void)
@@ -674,7 +675,7 @@ listen_conn_ready(void)
 	} else {
 		PQfinish(db.lconn);
 		db.lconn = NULL;
-		db.lretry_ms = now_ms() + 10000;
+		db.lretry_ms = now_ms() + 1000;
 	}
 	return false;
 }
