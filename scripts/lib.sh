@@ -10,6 +10,7 @@
 #   build      tether_build               autoreconf / configure / make
 #   users      tether_pg_prepare          who runs PostgreSQL (never root)
 #   postgres   tether_pg_init/start/stop  a private cluster on a Unix socket
+#   pgbouncer  tether_pgbouncer_start/stop  PgBouncer in front of it (tests)
 #   lighttpd   tether_lighttpd_conf/start/stop  the web server and its workers
 #   apache     tether_apache_conf/start/stop    Apache 2.4 + mod_fcgid, or
 #                                               Apache running plain CGI
@@ -37,10 +38,10 @@ TETHER_PACKAGES=(autoconf automake libtool pkg-config gcc libc6-dev make libfcgi
 # playwright-core from package.json: playwright's own browser downloads
 # cannot be used), man-db and groff-base for the install suite's reading of
 # the installed manual pages, and node with npm for the js and browser
-# suites. Debian's
+# suites, and PgBouncer for the e2e passes through a pooler. Debian's
 # nodejs (18) only where there is no node at all: one installed otherwise
 # (a newer one, say) is kept, and Debian's would fight it over /usr/bin/node.
-TETHER_TEST_PACKAGES=(apache2 libapache2-mod-fcgid wrk chromium man-db groff-base)
+TETHER_TEST_PACKAGES=(apache2 libapache2-mod-fcgid wrk chromium man-db groff-base pgbouncer)
 # The fuzz suite and scripts/fuzz: clang with libFuzzer and the sanitizer
 # runtimes (Debian 12 puts those in libclang-rt-14-dev); the static suite:
 # cppcheck.
@@ -329,6 +330,82 @@ tether_createdb() {
 	[ "$have" = 1 ] && return 0
 	say "createdb $db"
 	"$(tether_pg_bindir)/createdb" -h "$sock" -U "$TETHER_PG_ROLE" "$db"
+}
+
+# ---------------------------------------------------------------- pgbouncer
+
+# PID of the pgbouncer started by tether_pgbouncer_start (empty: none), its
+# start time, and the directory of its Unix socket (.s.PGSQL.6432).
+TETHER_PGBOUNCER_PID=
+TETHER_PGBOUNCER_START=
+TETHER_PGBOUNCER_SOCK=
+
+# tether_pgbouncer_start DIR PG_SOCKDIR MODE: PgBouncer (Debian's, as the
+# PostgreSQL owner: it refuses root) in front of the cluster at PG_SOCKDIR,
+# pool_mode MODE (session, transaction), listening only on a Unix socket in
+# DIR/sock (mode 0700, like the cluster's: trust is safe there, as for the
+# cluster itself), for every database and the roles TETHER_PG_ROLE and
+# TETHER_PG_APP_ROLE. In transaction pooling three server connections per
+# database and role, so that the workers' statements share them (in
+# session pooling a client holds one for good: thirty); short waits (a
+# test must not hang on a pool: with the server down, the first query
+# waits query_wait_timeout, and for server_login_retry after a failed
+# connection every query fails at once). Its log: DIR/pgbouncer.log.
+tether_pgbouncer_start() {
+	local dir=$1 pgsock=$2 mode=$3 conf i size=3
+	[ "$mode" = transaction ] || size=30
+	tether_own_dirs "$dir" "$dir/sock" || return 1
+	conf="[databases]
+* = host=$pgsock port=5432
+
+[pgbouncer]
+listen_addr =
+listen_port = 6432
+unix_socket_dir = $dir/sock
+unix_socket_mode = 0700
+auth_type = trust
+auth_file = $dir/users.txt
+pool_mode = $mode
+default_pool_size = $size
+max_client_conn = 200
+server_login_retry = 1
+server_connect_timeout = 3
+query_wait_timeout = 1
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+"
+	printf '%s' "$conf" | tether_pg_as tee "$dir/pgbouncer.ini" >/dev/null || return 1
+	printf '"%s" ""\n"%s" ""\n' "$TETHER_PG_ROLE" "$TETHER_PG_APP_ROLE" |
+		tether_pg_as tee "$dir/users.txt" >/dev/null || return 1
+	say "starting pgbouncer ($mode pooling, socket $dir/sock)"
+	tether_pg_as pgbouncer -d "$dir/pgbouncer.ini" || return 1
+	for i in $(seq 50); do
+		[ -s "$dir/pgbouncer.pid" ] && [ -S "$dir/sock/.s.PGSQL.6432" ] && break
+		sleep 0.1
+	done
+	TETHER_PGBOUNCER_PID=$(cat "$dir/pgbouncer.pid" 2>/dev/null)
+	[[ $TETHER_PGBOUNCER_PID =~ ^[0-9]+$ ]] || {
+		TETHER_PGBOUNCER_PID=
+		warn "pgbouncer did not start; the end of its log:"
+		tail -n 20 "$dir/pgbouncer.log" >&2
+		return 1
+	}
+	TETHER_PGBOUNCER_START=$(tether_proc_start "$TETHER_PGBOUNCER_PID")
+	TETHER_PGBOUNCER_SOCK=$dir/sock
+}
+
+# A libpq conninfo for database $1 through the pgbouncer started above, as
+# role $2 (default: the owner).
+tether_pgbouncer_url() {
+	printf 'host=%s port=6432 dbname=%s user=%s' "$(tether_pq_quote "$TETHER_PGBOUNCER_SOCK")" \
+		"$1" "${2:-$TETHER_PG_ROLE}"
+}
+
+tether_pgbouncer_stop() {
+	[ -n "$TETHER_PGBOUNCER_PID" ] || return 0
+	say "stopping pgbouncer (pid $TETHER_PGBOUNCER_PID)"
+	tether_stop_pid "$TETHER_PGBOUNCER_PID" "$TETHER_PGBOUNCER_START"
+	TETHER_PGBOUNCER_PID=
 }
 
 # ---------------------------------------------------------------- lighttpd

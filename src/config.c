@@ -39,7 +39,7 @@ _Static_assert(SECRET_FILE_MAX > SIGNING_KEYS_TEXT_MAX + 2,
     "a signing_keys_file cannot hold every signing key");
 
 enum conf_type { C_STRING, C_DURATION, C_INT, C_BOOL, C_TRANSPORT, C_SAMESITE,
-	C_LOGLEVEL, C_SCRYPT_N, C_SCRYPT_R, C_SCRYPT_P };
+	C_POOLER, C_LOGLEVEL, C_SCRYPT_N, C_SCRYPT_R, C_SCRYPT_P };
 
 struct key {
 	const char *name;
@@ -58,6 +58,9 @@ static const struct key keys[] = {
 	K(database_lock_timeout, C_DURATION, "3s"),
 	K(database_keepalive, C_DURATION, "30s"),
 	K(database_tcp_user_timeout, C_DURATION, "15s"),
+	K(database_pooler, C_POOLER, "none"),
+	K(database_listen_url, C_STRING, ""),
+	K(database_listen_url_file, C_STRING, ""),
 	K(signing_keys, C_STRING, ""),
 	K(signing_keys_file, C_STRING, ""),
 	K(issuer, C_STRING, "tether"),
@@ -112,7 +115,8 @@ static const struct key keys[] = {
 /* Keys whose value in the file is the whole rest of the line, '#' and all:
  * a database password or a signing key may contain " #", and cutting it
  * there would connect or sign with a different value. */
-static const char *const whole_line[] = { "database_url", "signing_keys", "setup_code" };
+static const char *const whole_line[] = { "database_url", "database_listen_url",
+	"signing_keys", "setup_code" };
 
 /* Durations that must be positive: a zero here would make every token
  * or session dead on arrival. */
@@ -152,6 +156,7 @@ find(const char *name)
 /* The values of an enumerated key, in the order of its enum. */
 static const char *const transports[] = { "cookie", "body", "both", NULL };
 static const char *const samesites[] = { "lax", "strict", "none", NULL };
+static const char *const poolers[] = { "none", "session", "transaction", NULL };
 
 /* Index of v (case-insensitively) in the NULL-terminated names, or -1. */
 static int
@@ -208,6 +213,13 @@ set_typed(struct config *cfg, const struct key *k, const char *v, char *err, siz
 			return 0;
 		}
 		snprintf(err, errlen, "must be Lax, Strict or None");
+		return -2;
+	case C_POOLER:
+		if ((n = choice(v, poolers)) >= 0) {
+			cfg->database_pooler = (enum db_pooler)n;
+			return 0;
+		}
+		snprintf(err, errlen, "must be none, session or transaction");
 		return -2;
 	case C_LOGLEVEL:
 		if (log_level_parse(v, &cfg->log_level) == 0)
@@ -425,6 +437,16 @@ load_secrets(struct config *cfg, char *err, size_t errlen)
 		    err, errlen) != 0)
 			return -1;
 	}
+	if (*cfg->database_listen_url_file != '\0') {
+		if (*cfg->database_listen_url != '\0') {
+			snprintf(err, errlen,
+			    "database_listen_url and database_listen_url_file: give only one");
+			return -1;
+		}
+		if (read_secret(&cfg->database_listen_url, cfg->database_listen_url_file,
+		    "database_listen_url_file", err, errlen) != 0)
+			return -1;
+	}
 	if (*cfg->signing_keys_file != '\0') {
 		if (*cfg->signing_keys != '\0') {
 			snprintf(err, errlen, "signing_keys and signing_keys_file: give only one");
@@ -482,6 +504,21 @@ check(struct config *cfg, char *err, size_t errlen)
 
 	if (*cfg->database_url == '\0') {
 		snprintf(err, errlen, "database_url: required");
+		return -1;
+	}
+	/* The session cache is only as good as the news of session ends: in
+	 * transaction pooling there is no LISTEN on the pooled connection, so
+	 * it needs a direct one, or no cache at all. */
+	if (*cfg->database_listen_url != '\0' && cfg->database_pooler != POOLER_TRANSACTION) {
+		snprintf(err, errlen, "database_listen_url: only with database_pooler = "
+		    "transaction (otherwise the workers LISTEN on database_url)");
+		return -1;
+	}
+	if (cfg->database_pooler == POOLER_TRANSACTION && cfg->session_cache &&
+	    *cfg->database_listen_url == '\0') {
+		snprintf(err, errlen, "session_cache: with database_pooler = transaction it "
+		    "needs database_listen_url (a direct connection, for LISTEN); or set "
+		    "session_cache = false");
 		return -1;
 	}
 	if (cfg->mount_path[0] != '/' || (len > 1 && cfg->mount_path[len - 1] == '/')) {

@@ -23,6 +23,8 @@
 
 enum token_transport { TRANSPORT_COOKIE = 0, TRANSPORT_BODY, TRANSPORT_BOTH };
 enum samesite { SAMESITE_LAX = 0, SAMESITE_STRICT, SAMESITE_NONE };
+/* What stands between the workers and PostgreSQL (database_pooler). */
+enum db_pooler { POOLER_NONE = 0, POOLER_SESSION, POOLER_TRANSACTION };
 
 /* Durations are seconds. Strings are owned by the struct (config_clear). */
 struct config {
@@ -34,6 +36,13 @@ struct config {
 	int64_t database_lock_timeout;
 	int64_t database_keepalive;
 	int64_t database_tcp_user_timeout;
+	/* transaction: no named statements, no session state, no LISTEN on
+	 * database_url; session and none: the same as a direct connection. */
+	enum db_pooler database_pooler;
+	/* With transaction pooling: a direct connection, for LISTEN only
+	 * ("" = none: then no session cache). */
+	char *database_listen_url;
+	char *database_listen_url_file;
 	char *signing_keys;      /* raw text; parsed into keys[] */
 	char *signing_keys_file;
 	struct jwt_key keys[CONFIG_MAX_KEYS];

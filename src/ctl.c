@@ -102,6 +102,8 @@ open_db(void)
 	    .connect_timeout = cfg.database_connect_timeout,
 	    .keepalive = cfg.database_keepalive,
 	    .tcp_user_timeout = cfg.database_tcp_user_timeout });
+	/* No LISTEN here: tetherctl keeps no session cache. */
+	store_set_pooling(cfg.database_pooler == POOLER_TRANSACTION, NULL);
 	if (store_open(cfg.database_url) != STORE_OK) {
 		fprintf(stderr, "tetherctl: database unavailable\n");
 		return -1;

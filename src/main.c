@@ -383,6 +383,9 @@ main(int argc, char **argv)
 	    .lock_timeout = cfg.database_lock_timeout,
 	    .keepalive = cfg.database_keepalive,
 	    .tcp_user_timeout = cfg.database_tcp_user_timeout });
+	/* config_load saw to it that a session cache has a way to hear of
+	 * session ends: LISTEN on database_url, or database_listen_url. */
+	store_set_pooling(cfg.database_pooler == POOLER_TRANSACTION, cfg.database_listen_url);
 	if (store_open(cfg.database_url) != STORE_OK && !cgi)
 		log_warn("database unavailable at start; requests get 503 until it is back");
 	rc = cgi ? serve_cgi() : serve_fcgi(&stops, &waiting);

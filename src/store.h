@@ -83,6 +83,18 @@ struct store_limits {
 /* Sets the limits of the next connections (before store_open; the default
  * is none at all, as tetherctl's migrations want). lim is copied. */
 void store_set_limits(const struct store_limits *lim);
+/*
+ * Behind a pooler in transaction pooling (database_pooler = transaction),
+ * where consecutive statements may run on different server connections:
+ * every statement is sent unnamed (no named prepared statement), no
+ * session setting is made (the limits go into each transaction, SET
+ * LOCAL), no session advisory lock is taken, and LISTEN happens only on a
+ * connection of its own to listen_conninfo (direct, not pooled; NULL or
+ * "": none, and store_session_ends always says -1). Before store_open;
+ * listen_conninfo is copied and kept across store_close, forgotten by
+ * store_set_pooling(false, NULL).
+ */
+void store_set_pooling(bool transaction, const char *listen_conninfo);
 /* Opens the connection (conninfo is copied for later reconnects). Returns
  * STORE_UNAVAILABLE if it cannot connect now; later calls retry. */
 enum store_err store_open(const char *conninfo);

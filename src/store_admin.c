@@ -283,14 +283,28 @@ store_cleanup(const struct config *cfg, time_t now, int batch, struct cleanup_co
 	enum store_err err, unlock_err;
 	PGresult *res;
 
+	bool tx = db_pooled();
+
 	memset(out, 0, sizeof(*out));
 	*ran = false;
-	if ((res = db_run(S_CLEAN_LOCK, 0, NULL, &err)) == NULL)
+	/* Transaction pooling: the lock must not outlive the transaction (a
+	 * session's lock would stay on a server connection that the pooler
+	 * hands to others, and the unlock might run on another), so the whole
+	 * run is one transaction holding it. */
+	if (tx && (err = db_tx("BEGIN")) != STORE_OK)
 		return err;
+	if ((res = db_run(tx ? S_CLEAN_XACT_LOCK : S_CLEAN_LOCK, 0, NULL, &err)) == NULL) {
+		if (tx)
+			(void)db_tx("ROLLBACK");
+		return err;
+	}
 	*ran = db_bool(res, 0, 0);
 	PQclear(res);
-	if (!*ran)
+	if (!*ran) {
+		if (tx)
+			(void)db_tx("ROLLBACK");
 		return STORE_OK;
+	}
 	if ((err = clean_loop(S_CLEAN_EXPIRE_SESSIONS, now, batch, 0,
 	         &out->sessions_expired)) == STORE_OK &&
 	    (err = clean_loop(S_CLEAN_BLACKLIST, now, batch, 0, &out->blacklist)) ==
@@ -305,6 +319,13 @@ store_cleanup(const struct config *cfg, time_t now, int batch, struct cleanup_co
 	         &out->auth_events)) == STORE_OK)
 		err = clean_loop(S_CLEAN_ATTEMPTS, now, batch, cfg->login_window,
 		    &out->login_attempts);
+	if (tx) {
+		if (err == STORE_OK)
+			err = db_tx("COMMIT");
+		else
+			(void)db_tx("ROLLBACK");
+		return err;
+	}
 	/* Unlock even after a failed batch; the connection's end would too. */
 	PQclear(db_run(S_CLEAN_UNLOCK, 0, NULL, &unlock_err));
 	return err;

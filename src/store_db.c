@@ -34,11 +34,21 @@ static struct {
 	bool listening; /* ... and this connection does */
 	bool lost; /* the server said FATAL between our queries */
 	uint64_t conn_id; /* counts successful (re)connections */
+	/* Transaction pooling (store_set_pooling): conn goes through the
+	 * pooler, and LISTEN happens on lconn only, a direct connection to
+	 * listen_info (owned; NULL: none). */
+	bool pooled;
+	char *listen_info;
+	PGconn *lconn;
+	bool llost; /* lost, as lost for conn */
+	uint64_t lconn_id; /* counts lconn's successful (re)connections */
+	int64_t lretry_ms; /* no new lconn before this (after a failure) */
 	uint64_t sent; /* statements sent (tests count round trips) */
 	uint64_t round_trips; /* answers waited for: statements, BEGIN, pipelines */
 } db;
 
 static void tx_lifetimes_settle(bool committed);
+static bool listen_conn_ready(void);
 
 const char *
 db_num(struct num *n, int64_t v)
@@ -77,10 +87,10 @@ static void
 on_notice(void *arg, const PGresult *res)
 {
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	bool *lost = arg; /* db.lost or db.llost */
 
-	(void)arg;
 	if (sev != NULL && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0))
-		db.lost = true;
+		*lost = true;
 	log_debug("database: %s", PQresultErrorMessage(res));
 }
 
@@ -99,13 +109,14 @@ now_ms(void)
  * rolls back when it sees the socket closed: nothing is half-written.
  */
 static void
-drop_conn(const char *what)
+drop_conn(PGconn **c, const char *what)
 {
 	log_warn("database: no answer to %s within %" PRId64 "s; dropping the connection",
 	    what, db.lim.statement_timeout + STORE_ANSWER_SLACK_S);
-	PQfinish(db.conn);
-	db.conn = NULL;
-	db.listening = false;
+	PQfinish(*c);
+	*c = NULL;
+	if (c == &db.conn)
+		db.listening = false;
 	/* db.in_tx stays until the caller's ROLLBACK: a statement of the lost
 	 * transaction must fail, not run alone on a new connection. */
 }
@@ -117,7 +128,7 @@ drop_conn(const char *what)
  * the connection broke, PQgetResult returns its error at once, then NULL.
  */
 static bool
-wait_ready(int64_t deadline, bool limited, bool *broken)
+wait_ready(PGconn *c, int64_t deadline, bool limited, bool *broken)
 {
 	struct pollfd pfd;
 	int64_t left;
@@ -125,20 +136,20 @@ wait_ready(int64_t deadline, bool limited, bool *broken)
 
 	for (;;) {
 		if (flush == 1)
-			flush = PQflush(db.conn);
-		if (*broken || flush == -1 || (flush == 0 && !PQisBusy(db.conn)))
+			flush = PQflush(c);
+		if (*broken || flush == -1 || (flush == 0 && !PQisBusy(c)))
 			return true;
 		left = limited ? deadline - now_ms() : -1;
 		if (limited && left <= 0)
 			return false;
-		pfd.fd = PQsocket(db.conn);
+		pfd.fd = PQsocket(c);
 		pfd.events = POLLIN | (flush == 1 ? POLLOUT : 0);
 		pfd.revents = 0;
 		rc = poll(&pfd, 1, limited ? (int)(left < INT_MAX ? left : INT_MAX) : -1);
 		if (rc < 0 && errno != EINTR)
 			return false;
 		if (rc > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP)) != 0 &&
-		    PQconsumeInput(db.conn) == 0)
+		    PQconsumeInput(c) == 0)
 			*broken = true;
 	}
 }
@@ -158,24 +169,31 @@ answer_deadline(void)
  * statement_timeout it waits as long as libpq would.
  */
 static PGresult *
-await(int sent, const char *what)
+await_on(PGconn **c, int sent, const char *what)
 {
 	int64_t deadline = answer_deadline();
 	bool limited = db.lim.statement_timeout > 0, broken = false;
 	PGresult *res, *last = NULL;
 
 	if (!sent)
-		return PQgetResult(db.conn); /* NULL: the caller reads PQerrorMessage */
+		return PQgetResult(*c); /* NULL: the caller reads PQerrorMessage */
 	db.round_trips++;
-	while (wait_ready(deadline, limited, &broken)) {
-		if ((res = PQgetResult(db.conn)) == NULL)
+	while (wait_ready(*c, deadline, limited, &broken)) {
+		if ((res = PQgetResult(*c)) == NULL)
 			return last;
 		PQclear(last);
 		last = res;
 	}
 	PQclear(last);
-	drop_conn(what);
+	drop_conn(c, what);
 	return NULL;
+}
+
+/* await_on the worker's (pooled or direct) connection. */
+static PGresult *
+await(int sent, const char *what)
+{
+	return await_on(&db.conn, sent, what);
 }
 
 /* Utility statement, no parameters: it cannot be prepared. Failing
@@ -211,7 +229,7 @@ secs(char *buf, size_t size, int64_t s, int64_t scale)
  * an operator who set connect_timeout there keeps it.
  */
 static PGconn *
-connect_new(void)
+connect_new(const char *conninfo)
 {
 	char ct[24], ka[24], tu[24];
 	const char *keys[9], *vals[9];
@@ -228,7 +246,7 @@ connect_new(void)
 	OPT("tcp_user_timeout", secs(tu, sizeof(tu), db.lim.tcp_user_timeout, 1000));
 #undef OPT
 	keys[n] = "dbname";
-	vals[n++] = db.conninfo;
+	vals[n++] = conninfo;
 	keys[n] = NULL;
 	vals[n] = NULL;
 	return PQconnectdbParams(keys, vals, 1);
@@ -259,10 +277,55 @@ set_limits(void)
 	return ok;
 }
 
+/*
+ * Transaction pooling: a session SET would stay on whichever server
+ * connection ran it (another client's, next), so tether makes none. Its
+ * transactions carry their limits (SET LOCAL, see db_tx); a statement
+ * outside one runs with the role's. Says once if the role's are looser
+ * than the configured ones (the worker's own deadline, statement_timeout
+ * + STORE_ANSWER_SLACK_S, still holds).
+ */
+static void
+check_role_limits(void)
+{
+	static bool warned;
+	PGresult *res;
+	int64_t st, lt;
+
+	if (warned || (db.lim.statement_timeout <= 0 && db.lim.lock_timeout <= 0))
+		return;
+	res = await(PQsendQueryParams(db.conn, db_stmts[S_SHOW_LIMITS].sql, 0, NULL, NULL,
+	    NULL, NULL, 0), "show_limits");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		st = db_int(res, 0, 0);
+		lt = db_int(res, 0, 1);
+		if ((db.lim.statement_timeout > 0 &&
+		        (st == 0 || st > db.lim.statement_timeout * 1000)) ||
+		    (db.lim.lock_timeout > 0 && (lt == 0 || lt > db.lim.lock_timeout * 1000)))
+			log_warn("database: database_pooler = transaction: a statement outside a "
+			    "transaction runs with the role's limits (statement_timeout %" PRId64
+			    " ms, lock_timeout %" PRId64 " ms; 0 = none), looser than "
+			    "database_statement_timeout and database_lock_timeout: set them on the "
+			    "role (ALTER ROLE ... SET statement_timeout = ...)", st, lt);
+		warned = true;
+	}
+	PQclear(res);
+}
+
 void
 store_set_limits(const struct store_limits *lim)
 {
 	db.lim = *lim;
+}
+
+void
+store_set_pooling(bool transaction, const char *listen_conninfo)
+{
+	util_free_secret(db.listen_info);
+	db.listen_info = listen_conninfo != NULL && *listen_conninfo != '\0'
+	    ? xstrdup(listen_conninfo)
+	    : NULL;
+	db.pooled = transaction;
 }
 
 bool
@@ -273,7 +336,7 @@ db_connect(void)
 	if (db.conninfo == NULL || (first && db.in_tx))
 		return false;
 	if (first)
-		db.conn = connect_new();
+		db.conn = connect_new(db.conninfo);
 	else if (PQstatus(db.conn) != CONNECTION_OK || (db.lost && !db.in_tx))
 		PQreset(db.conn);
 	else
@@ -287,15 +350,19 @@ db_connect(void)
 		log_warn("database: cannot connect: %s", PQerrorMessage(db.conn));
 		return false;
 	}
-	PQsetNoticeReceiver(db.conn, on_notice, NULL);
-	if (!set_limits()) {
+	PQsetNoticeReceiver(db.conn, on_notice, &db.lost);
+	if (db.pooled)
+		check_role_limits();
+	else if (!set_limits()) {
 		/* A connection without its limits could hang a worker: none. */
 		PQfinish(db.conn);
 		db.conn = NULL;
 		return false;
 	}
 	db.conn_id++;
-	if (db.want_listen)
+	if (db.want_listen && db.pooled)
+		(void)listen_conn_ready(); /* if it is not up already */
+	else if (db.want_listen)
 		listen_ends();
 	if (first)
 		log_debug("database: connected");
@@ -361,14 +428,20 @@ db_run(enum stmt id, int n, const char *const *vals, enum store_err *err)
 		 * (connect_timeout). One that broke under prepare is. */
 		if (!db_connect())
 			return NULL;
-		if (!prepare(id)) {
+		if (!db.pooled && !prepare(id)) {
 			if (db.in_tx || db.conn == NULL || PQstatus(db.conn) == CONNECTION_OK)
 				return NULL;
 			continue;
 		}
 		db.sent++;
-		res = await(PQsendQueryPrepared(db.conn, db_stmts[id].name, n, vals, NULL, NULL,
-		    0), db_stmts[id].name);
+		/* Pooled: the unnamed statement, parsed with each call (in the
+		 * same round trip), since a name prepared on one server
+		 * connection means nothing on the next. */
+		res = await(db.pooled ? PQsendQueryParams(db.conn, db_stmts[id].sql, n, NULL,
+		                            vals, NULL, NULL, 0)
+		                      : PQsendQueryPrepared(db.conn, db_stmts[id].name, n,
+		                            vals, NULL, NULL, 0),
+		    db_stmts[id].name);
 		/* No answer in time: not retried, that would only double the wait
 		 * (and the statement may yet have run). */
 		if (db.conn == NULL)
@@ -415,6 +488,26 @@ db_run_locked(enum stmt lock, enum stmt id, int n, const char *const *vals,
 }
 
 /*
+ * The BEGIN of transaction pooling: the limits as SET LOCAL in the same
+ * round trip (a simple query of several statements), so they hold for
+ * this transaction on whichever server connection runs it, and go with it.
+ * The values are the configuration's numbers, not a client's.
+ */
+static const char *
+begin_sql(char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "BEGIN");
+
+	if (db.lim.statement_timeout > 0)
+		n += snprintf(buf + n, size - (size_t)n, "; SET LOCAL statement_timeout = %" PRId64,
+		    db.lim.statement_timeout * 1000);
+	if (db.lim.lock_timeout > 0)
+		snprintf(buf + n, size - (size_t)n, "; SET LOCAL lock_timeout = %" PRId64,
+		    db.lim.lock_timeout * 1000);
+	return buf;
+}
+
+/*
  * BEGIN / COMMIT / ROLLBACK (transaction control cannot be prepared).
  * BEGIN is retried once on a fresh connection, like db_run().
  */
@@ -422,6 +515,7 @@ enum store_err
 db_tx(const char *what)
 {
 	bool begin = strcmp(what, "BEGIN") == 0;
+	char sql[128];
 	PGresult *res;
 	int attempt;
 
@@ -430,7 +524,9 @@ db_tx(const char *what)
 			break; /* as in db_run: no second connection attempt */
 		if (db.conn == NULL)
 			break; /* dropped inside the transaction: it is gone */
-		res = await(PQsendQuery(db.conn, what), what);
+		res = await(PQsendQuery(db.conn,
+		                begin && db.pooled ? begin_sql(sql, sizeof(sql)) : what),
+		    what);
 		if (db.conn == NULL)
 			break;
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
@@ -450,8 +546,8 @@ db_tx(const char *what)
 	return STORE_UNAVAILABLE;
 }
 
-/* One step of a pipeline: transaction control (tx: "BEGIN", "COMMIT"), or
- * statement id with its parameters when tx is NULL. */
+/* One step of a pipeline: SQL without parameters (tx: BEGIN, COMMIT,
+ * SET LOCAL), or statement id with its parameters when tx is NULL. */
 struct step {
 	const char *tx;
 	enum stmt id;
@@ -465,6 +561,10 @@ send_step(const struct step *s)
 	if (s->tx != NULL)
 		return PQsendQueryParams(db.conn, s->tx, 0, NULL, NULL, NULL, NULL, 0) == 1;
 	db.sent++;
+	/* Pooled: the unnamed statement, as in db_run. */
+	if (db.pooled)
+		return PQsendQueryParams(db.conn, db_stmts[s->id].sql, s->n, NULL, s->vals, NULL,
+		           NULL, 0) == 1;
 	return PQsendQueryPrepared(db.conn, db_stmts[s->id].name, s->n, s->vals, NULL, NULL,
 	           0) == 1;
 }
@@ -495,14 +595,14 @@ pipeline(const struct step *steps, int n, PGresult **res, const char *what)
 	db.round_trips++;
 	/* Each step's results end with a NULL; the Sync's own answer is last. */
 	for (i = 0; ok && i < n; i++) {
-		while ((ok = wait_ready(deadline, limited, &broken)) &&
+		while ((ok = wait_ready(db.conn, deadline, limited, &broken)) &&
 		    (r = PQgetResult(db.conn)) != NULL) {
 			PQclear(res[i]);
 			res[i] = r;
 		}
 		late = !ok;
 	}
-	if (ok && !(late = !wait_ready(deadline, limited, &broken))) {
+	if (ok && !(late = !wait_ready(db.conn, deadline, limited, &broken))) {
 		r = PQgetResult(db.conn);
 		ok = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
 		PQclear(r);
@@ -532,32 +632,49 @@ result_ok(const PGresult *res)
 PGresult *
 db_begin_run(enum stmt id, int n, const char *const *vals, enum store_err *err)
 {
-	const struct step steps[2] = { { "BEGIN", 0, 0, NULL }, { NULL, id, n, vals } };
-	PGresult *res[2] = { NULL, NULL }, *out = NULL;
-	int attempt, rc = 0;
+	struct step steps[4] = { { "BEGIN", 0, 0, NULL } };
+	PGresult *res[4] = { NULL }, *out = NULL;
+	char st[64], lt[64];
+	int attempt, rc = 0, ns = 1, i, bad;
 
+	/* Transaction pooling: the limits go with the transaction (as in
+	 * begin_sql, one step each: a pipeline's steps are single statements). */
+	if (db.pooled && db.lim.statement_timeout > 0) {
+		snprintf(st, sizeof(st), "SET LOCAL statement_timeout = %" PRId64,
+		    db.lim.statement_timeout * 1000);
+		steps[ns++] = (struct step){ st, 0, 0, NULL };
+	}
+	if (db.pooled && db.lim.lock_timeout > 0) {
+		snprintf(lt, sizeof(lt), "SET LOCAL lock_timeout = %" PRId64,
+		    db.lim.lock_timeout * 1000);
+		steps[ns++] = (struct step){ lt, 0, 0, NULL };
+	}
+	steps[ns++] = (struct step){ NULL, id, n, vals };
 	*err = STORE_UNAVAILABLE;
 	/* Retried once on a fresh connection, as db_tx's BEGIN and db_run:
 	 * a transaction lost with its connection has done nothing. */
 	for (attempt = 0; attempt < 2 && rc == 0 && !db.in_tx; attempt++) {
 		if (!db_connect())
 			break; /* not tried twice, as in db_run */
-		if (!prepare(id)) {
+		if (!db.pooled && !prepare(id)) {
 			if (db.conn == NULL || PQstatus(db.conn) == CONNECTION_OK)
 				break;
 			continue;
 		}
-		if ((rc = pipeline(steps, 2, res, db_stmts[id].name)) != 1)
+		if ((rc = pipeline(steps, ns, res, db_stmts[id].name)) != 1)
 			continue; /* lost: once more; late (-1): not retried */
 		db.in_tx = PQresultStatus(res[0]) == PGRES_COMMAND_OK;
-		if (db.in_tx && result_ok(res[1])) {
+		for (bad = -1, i = 0; i < ns - 1 && bad < 0; i++)
+			if (PQresultStatus(res[i]) != PGRES_COMMAND_OK)
+				bad = i;
+		if (bad < 0 && result_ok(res[ns - 1])) {
 			*err = STORE_OK;
-			out = res[1];
-			res[1] = NULL;
+			out = res[ns - 1];
+			res[ns - 1] = NULL;
 		} else
-			*err = classify(db.in_tx ? res[1] : res[0], id);
-		PQclear(res[0]);
-		PQclear(res[1]);
+			*err = classify(res[bad < 0 ? ns - 1 : bad], id);
+		for (i = 0; i < ns; i++)
+			PQclear(res[i]);
 	}
 	if (out == NULL && db.in_tx)
 		(void)db_tx("ROLLBACK");
@@ -571,7 +688,7 @@ db_run_commit(enum stmt id, int n, const char *const *vals, enum store_err *err)
 	PGresult *res[2] = { NULL, NULL }, *out = NULL;
 
 	*err = STORE_UNAVAILABLE;
-	if (db.in_tx && db.conn != NULL && prepare(id) &&
+	if (db.in_tx && db.conn != NULL && (db.pooled || prepare(id)) &&
 	    pipeline(steps, 2, res, db_stmts[id].name) == 1) {
 		if (!result_ok(res[0]))
 			*err = classify(res[0], id);
@@ -700,18 +817,67 @@ store_open(const char *conninfo)
 	return db_connect() ? STORE_OK : STORE_UNAVAILABLE;
 }
 
+/*
+ * Transaction pooling: makes sure lconn is up and listening. True only if
+ * it already was: a connection made now has missed what ended before it
+ * (the caller then trusts nothing cached). After a failure, no new attempt
+ * for a second: a listen server that is down costs at most one attempt a
+ * second (an unreachable one, its connect_timeout), and the cache is back
+ * within a second of the server.
+ */
+static bool
+listen_conn_ready(void)
+{
+	PGresult *res;
+	bool ok;
+
+	if (db.lconn != NULL && PQstatus(db.lconn) == CONNECTION_OK && !db.llost)
+		return true;
+	if (db.listen_info == NULL || now_ms() < db.lretry_ms)
+		return false;
+	PQfinish(db.lconn);
+	db.llost = false;
+	db.lconn = connect_new(db.listen_info);
+	ok = PQstatus(db.lconn) == CONNECTION_OK;
+	if (!ok)
+		log_warn("database: cannot connect to database_listen_url: %s",
+		    PQerrorMessage(db.lconn));
+	else {
+		PQsetNoticeReceiver(db.lconn, on_notice, &db.llost);
+		res = await_on(&db.lconn,
+		    PQsendQuery(db.lconn, "LISTEN tether_session_end"), "LISTEN");
+		ok = db.lconn != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (!ok && db.lconn != NULL)
+			log_warn("database: LISTEN on database_listen_url: %s",
+			    PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	if (ok) {
+		db.lconn_id++;
+		log_info("database: listening for session ends on database_listen_url");
+	} else {
+		PQfinish(db.lconn);
+		db.lconn = NULL;
+		db.lretry_ms = now_ms() + 1000;
+	}
+	return false;
+}
+
 void
 store_listen_session_ends(void)
 {
 	db.want_listen = true;
-	if (db.conn != NULL && PQstatus(db.conn) == CONNECTION_OK && !db.listening)
+	if (db.pooled)
+		(void)listen_conn_ready();
+	else if (db.conn != NULL && PQstatus(db.conn) == CONNECTION_OK && !db.listening)
 		listen_ends();
 }
 
 uint64_t
 store_connection_id(void)
 {
-	return db.conn_id;
+	/* The connection that hears the session ends. */
+	return db.pooled ? db.lconn_id : db.conn_id;
 }
 
 uint64_t
@@ -731,6 +897,21 @@ store_session_ends(void (*fn)(const char *sid, void *arg), void *arg)
 {
 	PGnotify *n;
 
+	if (db.pooled) {
+		/* Its own connection, outside any transaction of conn's: up (or
+		 * made up now, and then -1 this once), read like conn below. */
+		if (!db.want_listen || !listen_conn_ready())
+			return -1;
+		if (PQconsumeInput(db.lconn) != 1 || db.llost) {
+			db.llost = true; /* reconnected at the next call */
+			return -1;
+		}
+		while ((n = PQnotifies(db.lconn)) != NULL) {
+			fn(n->extra, arg);
+			PQfreemem(n);
+		}
+		return 0;
+	}
 	/* Reads what has arrived without waiting: one recv() that usually
 	 * finds nothing. A broken connection is left for the next db_run(). */
 	if (db.conn == NULL || !db.listening || db.in_tx || db.lost ||
@@ -746,12 +927,15 @@ store_session_ends(void (*fn)(const char *sid, void *arg), void *arg)
 void
 store_close(void)
 {
-	bool listen = db.want_listen;
-	uint64_t conn_id = db.conn_id;
+	bool listen = db.want_listen, pooled = db.pooled;
+	uint64_t conn_id = db.conn_id, lconn_id = db.lconn_id;
 	struct store_limits lim = db.lim;
+	char *listen_info = db.listen_info;
 
 	if (db.conn != NULL)
 		PQfinish(db.conn);
+	if (db.lconn != NULL)
+		PQfinish(db.lconn);
 	util_free_secret(db.conninfo);
 	free(db.tx_lifetimes);
 	memset(&db, 0, sizeof(db));
@@ -759,7 +943,10 @@ store_close(void)
 	 * the next connection must count as a new one. */
 	db.want_listen = listen;
 	db.conn_id = conn_id;
+	db.lconn_id = lconn_id;
 	db.lim = lim;
+	db.pooled = pooled;
+	db.listen_info = listen_info;
 }
 
 enum store_err
@@ -776,6 +963,12 @@ bool
 db_in_tx(void)
 {
 	return db.in_tx;
+}
+
+bool
+db_pooled(void)
+{
+	return db.pooled;
 }
 
 /* Runs the literal SQL of a migration file or a fixed statement. */

@@ -37,6 +37,7 @@
 enum stmt {
 	S_PING,
 	S_SET_LIMITS,
+	S_SHOW_LIMITS,
 	S_USER_CREATE,
 	S_USER_BY_EMAIL,
 	S_USER_BY_ID,
@@ -84,6 +85,7 @@ enum stmt {
 	S_CLEAN_AUTH_EVENTS,
 	S_CLEAN_ATTEMPTS,
 	S_CLEAN_LOCK,
+	S_CLEAN_XACT_LOCK,
 	S_CLEAN_UNLOCK,
 	S_MIGRATION_APPLIED,
 	S_MIGRATION_RECORD,
@@ -136,6 +138,9 @@ PGresult *db_begin_run(enum stmt id, int n, const char *const *vals, enum store_
 PGresult *db_run_commit(enum stmt id, int n, const char *const *vals, enum store_err *err);
 /* Whether a transaction is open on the connection. */
 bool db_in_tx(void);
+/* Whether the connection goes through transaction pooling (no session
+ * state may be kept on it: store_set_pooling). */
+bool db_pooled(void);
 /* Runs literal SQL (a migration file, a lock); prints a failure to out. */
 bool db_exec(const char *sql, FILE *out, const char *what);
 

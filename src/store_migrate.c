@@ -131,6 +131,14 @@ store_migrate(const char *dir, FILE *out)
 	size_t i, n;
 	enum store_err err = STORE_OK;
 
+	/* The lock below is a session's, and a migration may need a session
+	 * of its own: neither survives transaction pooling. */
+	if (db_pooled()) {
+		fprintf(out, "database_pooler = transaction: migrations need a direct "
+		             "connection (run tetherctl migrate with database_url naming the "
+		             "database itself and database_pooler = none)\n");
+		return STORE_UNAVAILABLE;
+	}
 	if ((names = list_migrations(dir, &n)) == NULL) {
 		fprintf(out, "%s: %s\n", dir, strerror(errno));
 		return STORE_NOTFOUND;

@@ -41,6 +41,10 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	[S_SET_LIMITS] = { "set_limits",
 	    "SELECT set_config('statement_timeout', $1, false), "
 	    "set_config('lock_timeout', $2, false)" },
+	/* In milliseconds, as pg_settings gives them. */
+	[S_SHOW_LIMITS] = { "show_limits",
+	    "SELECT (SELECT setting FROM pg_settings WHERE name = 'statement_timeout')::bigint, "
+	    "(SELECT setting FROM pg_settings WHERE name = 'lock_timeout')::bigint" },
 	[S_USER_CREATE] = { "user_create",
 	    "INSERT INTO users AS u (email, password_hash, display_name, created_at, "
 	    "password_changed_at) VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($4)) "
@@ -306,6 +310,8 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "WHERE attempted_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
 	/* Only one cleaner at a time, across workers and hosts. */
 	[S_CLEAN_LOCK] = { "clean_lock", "SELECT pg_try_advisory_lock(7364002)" },
+	/* Transaction pooling: the same lock held by the cleanup's transaction. */
+	[S_CLEAN_XACT_LOCK] = { "clean_xact_lock", "SELECT pg_try_advisory_xact_lock(7364002)" },
 	[S_CLEAN_UNLOCK] = { "clean_unlock", "SELECT pg_advisory_unlock(7364002)" },
 	[S_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1" },

@@ -20,6 +20,9 @@ failed). scripts/test starts the server and passes, in the environment:
   TETHER_E2E_APP_DATABASE_URL  the same database as the role the server's
                           workers connect as (rows only: test_roles.py)
   TETHER_E2E_SERVER_LOG   the server's error log (test_roles.py: its mode)
+  TETHER_E2E_RESULT_PREFIX  the RESULT line's prefix, when the pass is not
+                          told by the server alone (e2e_pooler_: the workers
+                          go through PgBouncer)
 
 and configures the workers with short lifetimes (2 s access tokens, 3 s
 idle timeout, 1 s reuse grace, no JWT leeway). Scenarios that wait for an
@@ -46,7 +49,8 @@ BASE_URL = os.environ.get("TETHER_E2E_URL", "http://127.0.0.1:8080").rstrip("/")
 # The web server in front (lighttpd, apache, cgi): the same scenarios run
 # through each, and their RESULT lines say which.
 SERVER = os.environ.get("TETHER_E2E_SERVER", "lighttpd")
-RESULT_PREFIX = "e2e_" if SERVER == "lighttpd" else "e2e_%s_" % SERVER
+RESULT_PREFIX = os.environ.get("TETHER_E2E_RESULT_PREFIX") or (
+    "e2e_" if SERVER == "lighttpd" else "e2e_%s_" % SERVER)
 MOUNT = os.environ.get("TETHER_E2E_MOUNT", "/api/auth").rstrip("/")
 SIGNING_KEY = os.environ.get("TETHER_E2E_SIGNING_KEY", "")
 REUSE_GRACE = float(os.environ.get("TETHER_E2E_REFRESH_REUSE_GRACE", "10"))

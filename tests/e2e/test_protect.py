@@ -276,7 +276,10 @@ def main(s):
     # The database down: an outage, never the sign-in page.
     if PG_STOP and PG_START:
         c3 = e2e.Client(cookies=True)
-        e2e.login(c3, email, headers={"X-Token-Transport": "cookie"})
+        # remember_me: no idle timeout to run out during the outage (3 s
+        # here; behind PgBouncer a query to a stopped database first waits
+        # in its queue).
+        e2e.login(c3, email, headers={"X-Token-Transport": "cookie"}, remember_me=True)
         cookies3 = {"Cookie": cookie_header(c3)}
         subprocess.run(PG_STOP, shell=True, check=False)
         try:

@@ -2367,6 +2367,89 @@ teardown_cached(void)
 	return 0;
 }
 
+/*
+ * Transaction pooling (store_set_pooling), against the database directly:
+ * every statement unnamed, the limits in each transaction, and the session
+ * ends heard on a connection of their own (here to the same database).
+ */
+static int
+setup_pooled_cached(void)
+{
+	store_close();
+	store_set_pooling(true, itest_cfg.database_url);
+	if (store_open(itest_cfg.database_url) != STORE_OK)
+		return 1;
+	return setup_cached();
+}
+
+static int
+teardown_pooled_cached(void)
+{
+	teardown_cached();
+	store_close();
+	store_set_pooling(false, NULL);
+	return store_open(itest_cfg.database_url) == STORE_OK ? 0 : 1;
+}
+
+/* Without a connection to LISTEN on, nothing may come from the cache. */
+static void
+test_pooled_without_a_listen_url_every_verify_asks_the_database(void)
+{
+	struct tokens t;
+	uint64_t n;
+
+	store_close();
+	store_set_pooling(true, NULL);
+	CU_ASSERT_EQUAL_FATAL(store_open(itest_cfg.database_url), STORE_OK);
+	store_listen_session_ends();
+	CU_ASSERT_EQUAL(store_session_ends(NULL, NULL), -1);
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	n = store_statements_sent();
+	me_ok(t.access, T0 + 2);
+	CU_ASSERT_TRUE(store_statements_sent() > n);
+	tokens_clear(&t);
+	store_close();
+	store_set_pooling(true, itest_cfg.database_url);
+	CU_ASSERT_EQUAL(store_open(itest_cfg.database_url), STORE_OK);
+	store_listen_session_ends();
+}
+
+/* The listening connection lost: the first call says so (and reconnects),
+ * the cache is emptied, and the ends after it are heard again. */
+static void
+test_pooled_a_lost_listen_connection_is_replaced(void)
+{
+	struct tokens t;
+	struct call c;
+	uint64_t id = store_connection_id();
+
+	fresh();
+	itest_login(&t, "alice@example.com", PW, false, T0);
+	me_ok(t.access, T0 + 1);
+	free(itest_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+	    "datname = current_database() AND pid <> pg_backend_pid() AND "
+	    "query LIKE 'LISTEN%'", NULL));
+	free(itest_sql("UPDATE sessions SET ended_at = now(), end_reason = 'REVOKED_BY_ADMIN'",
+	    NULL));
+	get_me(&c, t.access, T0 + 2);
+	assert_deny(&c, "SESSION_ENDED");
+	call_clear(&c);
+	tokens_clear(&t);
+	/* And a new session is cached and heard of as before. */
+	test_a_session_ended_behind_the_api_is_refused_at_the_next_request();
+	CU_ASSERT_NOT_EQUAL(store_connection_id(), id);
+}
+
+static const struct tu_test pooled_cache_tests[] = {
+	{ "without a listen url every verify asks the database",
+	    test_pooled_without_a_listen_url_every_verify_asks_the_database },
+	{ "a lost listen connection is replaced",
+	    test_pooled_a_lost_listen_connection_is_replaced },
+	{ NULL, NULL }
+};
+
 /* ---- L8: cookie names, repeats, junk, the CSRF value ---- */
 
 static void
@@ -2696,6 +2779,12 @@ main(void)
 	/* Every test again with the session cache on: it must change no answer. */
 	tu_suite("api with the session cache", setup_cached, teardown_cached, tests);
 	tu_suite("session cache", setup_cached, teardown_cached, cache_tests);
+	/* And through transaction pooling: the same answers. */
+	tu_suite("api, transaction pooling", setup_pooled_cached, teardown_pooled_cached, tests);
+	tu_suite("session cache, transaction pooling", setup_pooled_cached,
+	    teardown_pooled_cached, cache_tests);
+	tu_suite("transaction pooling", setup_pooled_cached, teardown_pooled_cached,
+	    pooled_cache_tests);
 	rc = tu_end("test_api");
 	itest_done();
 	return rc;

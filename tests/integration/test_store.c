@@ -917,6 +917,77 @@ test_the_store_reconnects_after_the_server_drops_it(void)
 	CU_ASSERT_EQUAL(store_ping(), STORE_OK);
 }
 
+/* ---- transaction pooling (store_set_pooling): no session state ---- */
+
+static void
+test_pooled_migrations_are_refused_with_the_reason(void)
+{
+	FILE *fp = tmpfile();
+	char buf[512] = "";
+
+	CU_ASSERT_FATAL(fp != NULL);
+	CU_ASSERT_EQUAL(store_migrate(itest_cfg.sql_dir, fp), STORE_UNAVAILABLE);
+	rewind(fp);
+	CU_ASSERT(fgets(buf, sizeof(buf), fp) != NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "database_pooler = transaction"));
+	fclose(fp);
+}
+
+/* Its lock goes with its transaction: none is left on the connection
+ * (which the pooler would hand to another client, locked). */
+static void
+test_pooled_cleanup_leaves_no_lock_behind(void)
+{
+	struct cleanup_counts c;
+	bool ran = false;
+
+	itest_wipe();
+	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 10, &c, &ran), STORE_OK);
+	CU_ASSERT_TRUE(ran);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+	    NULL), 0);
+}
+
+static int
+setup_pooled(void)
+{
+	store_close();
+	store_set_pooling(true, NULL);
+	if (store_open(itest_cfg.database_url) != STORE_OK)
+		return 1;
+	return itest_suite_init();
+}
+
+static int
+teardown_pooled(void)
+{
+	store_close();
+	store_set_pooling(false, NULL);
+	return store_open(itest_cfg.database_url) == STORE_OK ? 0 : 1;
+}
+
+/* What holds locks, transactions or connections, again without named
+ * statements or session state. */
+static const struct tu_test pooled_tests[] = {
+	{ "migrations are refused with the reason",
+	    test_pooled_migrations_are_refused_with_the_reason },
+	{ "cleanup leaves no lock behind", test_pooled_cleanup_leaves_no_lock_behind },
+	{ "cleanup deletes exactly what has expired", test_cleanup_deletes_exactly_what_has_expired },
+	{ "a second cleaner does not run while one holds the lock",
+	    test_a_second_cleaner_does_not_run_while_one_holds_the_lock },
+	{ "a grace replay issues no second successor",
+	    test_a_grace_replay_issues_no_second_successor },
+	{ "a logout racing a refresh leaves no live token",
+	    test_a_logout_racing_a_refresh_leaves_no_live_token },
+	{ "an end inside a transaction counts only once committed",
+	    test_an_end_inside_a_transaction_counts_only_once_committed },
+	{ "concurrent refreshes within the grace all succeed and one rotates",
+	    test_concurrent_refreshes_within_the_grace_all_succeed_and_one_rotates },
+	{ "the store reconnects after the server drops it",
+	    test_the_store_reconnects_after_the_server_drops_it },
+	{ NULL, NULL }
+};
+
 static const struct tu_test tests[] = {
 	{ "a grace replay issues no second successor",
 	    test_a_grace_replay_issues_no_second_successor },
@@ -968,6 +1039,7 @@ main(void)
 		return tu_skip("test_store", "no database (set TETHER_TEST_DATABASE_URL)");
 	tu_begin();
 	tu_suite("store", itest_suite_init, NULL, tests);
+	tu_suite("store, transaction pooling", setup_pooled, teardown_pooled, pooled_tests);
 	rc = tu_end("test_store");
 	itest_done();
 	return rc;

@@ -515,7 +515,83 @@ test_the_database_timeouts_have_bounded_defaults(void)
 	config_clear(&c);
 }
 
+/* Transaction pooling: a session cache needs a direct connection for
+ * LISTEN, and that connection means nothing without transaction pooling. */
+static void
+test_a_pooler_in_transaction_mode_needs_a_way_to_hear_session_ends(void)
+{
+	struct config c;
+	char err[256];
+
+	config_init(&c);
+	CU_ASSERT_EQUAL(c.database_pooler, POOLER_NONE);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_pooler = transaction\n", required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "session_cache"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_listen_url"));
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_pooler = transaction\nsession_cache = false\n",
+	    required, err), 0);
+	CU_ASSERT_EQUAL(c.database_pooler, POOLER_TRANSACTION);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_pooler = Transaction\n"
+	                         "database_listen_url = host=/run/pg user=u password=a #b\n",
+	    required, err), 0);
+	CU_ASSERT_EQUAL(c.database_pooler, POOLER_TRANSACTION);
+	/* A password may hold " #": the whole line, as database_url. */
+	TU_ASSERT_STR_EQ(c.database_listen_url, "host=/run/pg user=u password=a #b");
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_pooler = session\ndatabase_listen_url = x\n",
+	    required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_listen_url: only with"));
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_pooler = session\n", required, err), 0);
+	CU_ASSERT_EQUAL(c.database_pooler, POOLER_SESSION);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "database_pooler = statement\n", required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_pooler: must be none, session or transaction"));
+	config_clear(&c);
+}
+
+/* database_listen_url may hold a password: a private file instead. */
+static void
+test_the_listen_url_can_come_from_a_private_file(void)
+{
+	struct config c;
+	char err[256], *text;
+	char *open_file = temp_file("host=/run/pg dbname=t password=s\n", 0644);
+	char *private_file = temp_file("host=/run/pg dbname=t password=s\n", 0600);
+
+	text = xasprintf("database_pooler = transaction\ndatabase_listen_url_file = %s\n",
+	    open_file);
+	CU_ASSERT_EQUAL(load(&c, text, required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_listen_url_file"));
+	config_clear(&c);
+	free(text);
+	text = xasprintf("database_pooler = transaction\ndatabase_listen_url_file = %s\n",
+	    private_file);
+	CU_ASSERT_EQUAL(load(&c, text, required, err), 0);
+	TU_ASSERT_STR_EQ(c.database_listen_url, "host=/run/pg dbname=t password=s");
+	config_clear(&c);
+	free(text);
+	text = xasprintf("database_pooler = transaction\ndatabase_listen_url = x\n"
+	                 "database_listen_url_file = %s\n",
+	    private_file);
+	CU_ASSERT_EQUAL(load(&c, text, required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "give only one"));
+	config_clear(&c);
+	free(text);
+	unlink(open_file);
+	unlink(private_file);
+	free(open_file);
+	free(private_file);
+}
+
 static const struct tu_test tests[] = {
+	{ "a pooler in transaction mode needs a way to hear session ends",
+	    test_a_pooler_in_transaction_mode_needs_a_way_to_hear_session_ends },
+	{ "the listen url can come from a private file",
+	    test_the_listen_url_can_come_from_a_private_file },
 	{ "the database timeouts have bounded defaults",
 	    test_the_database_timeouts_have_bounded_defaults },
 	{ "every key takes its own default", test_every_key_takes_its_own_default },
