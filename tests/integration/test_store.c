@@ -975,6 +975,8 @@ static const struct tu_test pooled_tests[] = {
 	{ "cleanup deletes exactly what has expired", test_cleanup_deletes_exactly_what_has_expired },
 	{ "a second cleaner does not run while one holds the lock",
 	    test_a_second_cleaner_does_not_run_while_one_holds_the_lock },
+	{ "a refresh takes two round trips (its SET LOCAL limits go with BEGIN)",
+	    test_a_refresh_takes_two_round_trips },
 	{ "a grace replay issues no second successor",
 	    test_a_grace_replay_issues_no_second_successor },
 	{ "a logout racing a refresh leaves no live token",
