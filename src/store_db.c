@@ -582,34 +582,33 @@ static int
 pipeline(const struct step *steps, int n, PGresult **res, const char *what)
 {
 	int64_t deadline = answer_deadline();
-	bool limited = db.lim.statement_timeout > 0, broken = false, ok, late = false;
+	bool limited = db.lim.statement_timeout > 0, broken = false, sent, waited = true, synced, late;
 	PGresult *r;
 	int i;
 
 	for (i = 0; i < n; i++)
 		res[i] = NULL;
-	ok = PQenterPipelineMode(db.conn) == 1;
-	for (i = 0; ok && i < n; i++)
-		ok = send_step(&steps[i]);
-	ok = ok && PQpipelineSync(db.conn) == 1;
+	sent = PQenterPipelineMode(db.conn) == 1;
+	for (i = 0; sent && i < n; i++)
+		sent = send_step(&steps[i]);
+	sent = sent && PQpipelineSync(db.conn) == 1;
 	db.round_trips++;
 	/* Each step's results end with a NULL; the Sync's own answer is last. */
-	for (i = 0; ok && i < n; i++) {
-		while ((ok = wait_ready(db.conn, deadline, limited, &broken)) &&
+	for (i = 0; sent && waited && i < n; i++) {
+		while ((waited = wait_ready(db.conn, deadline, limited, &broken)) &&
 		    (r = PQgetResult(db.conn)) != NULL) {
 			PQclear(res[i]);
 			res[i] = r;
 		}
-		late = !ok;
 	}
-	if (ok && !(late = !wait_ready(db.conn, deadline, limited, &broken))) {
+	if (sent && waited && (waited = wait_ready(db.conn, deadline, limited, &broken))) {
 		r = PQgetResult(db.conn);
-		ok = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
 		PQclear(r);
+		if (synced && PQexitPipelineMode(db.conn) == 1)
+			return 1;
 	}
-	if (ok && PQexitPipelineMode(db.conn) == 1)
-		return 1;
-	late = late && !broken && PQstatus(db.conn) == CONNECTION_OK;
+	late = sent && !waited && !broken && PQstatus(db.conn) == CONNECTION_OK;
 	if (late)
 		log_warn("database: no answer to %s within %" PRId64 "s; dropping the connection",
 		    what, db.lim.statement_timeout + STORE_ANSWER_SLACK_S);
