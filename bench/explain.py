@@ -78,7 +78,7 @@ def gen(tetherctl):
            "WHERE s.device_id = 'bench' AND s.ended_at IS NULL AND t.rotated_at IS NULL "
            "ORDER BY t.id DESC LIMIT 1 \\gset",
            "SELECT coalesce(max(user_id), :uid) AS uid2 FROM (SELECT user_id FROM sessions "
-           "WHERE ended_at IS NULL AND device_id IS DISTINCT FROM 'bench' LIMIT 1) s \\gset"]
+           "WHERE ended_at IS NULL AND device_id LIKE 'seed-%' LIMIT 1) s \\gset"]
     for name, _, params in STMTS:
         sql = subprocess.run([tetherctl, "bench", "sql", name], capture_output=True,
                              text=True, check=True).stdout.strip()
