@@ -55,6 +55,8 @@ def mib(b):
 
 
 def n(x):
+    if 0 < x < 100:
+        return "%.1f" % x
     return "{:,}".format(int(x)).replace(",", "\u202f")
 
 
@@ -215,9 +217,17 @@ w("`tetherctl cleanup` (batches of 1 000): **%s s**, of which %s s with refresh 
 w("")
 w("```\n%s\n```" % co)
 w("")
-deleted = sum(int(x) for x in re.findall(r"(\d+)", co)) if co != "?" else 0
+deleted = sum(int(x) for x in re.findall(r"(\d+)$", co, flags=re.M))
+how = "as the cleanup printed"
+if "deleted" not in co and cc:
+    # Cut short (no output): the rows gone, from the counts before and after
+    # (less the rows the refresh load added meanwhile: a lower bound).
+    deleted = sum(max(0, cl.get(k, 0) - cc.get(k, 0)) for k in (
+        "sessions", "refresh_tokens", "access_blacklist", "auth_events", "logout_events"))
+    how = "counted before and after (the cleanup was cut short; a lower bound)"
 if float(cleanup_s) > 0:
-    w("%s rows in %s s: %s rows/s." % (n(deleted), cleanup_s, n(deleted / float(cleanup_s))))
+    w("%s rows in %s s (%s): %s rows/s." % (n(deleted), cleanup_s, how,
+                                           n(deleted / float(cleanup_s))))
     w("")
 rc = runs("refresh_clean")
 if rc:

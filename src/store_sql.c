@@ -14,15 +14,19 @@
  * end_reason); NOW names the parameter holding the time. Run by
  * db_run_locked after the sessions are locked: in the statement's own
  * snapshot a token that a refresh committed while the end waited for its
- * lock is missing (audit I2).
+ * lock is missing (audit I2). The tokens go by "= ANY (ARRAY(...))", an
+ * index scan of refresh_tokens_session_idx whatever the planner guesses of
+ * e: a join let the cleanup's prepared (generic) plan hash all 10 M tokens
+ * of a year for a batch of 44 sessions (bench/results/2026-12-01-large.md).
  */
 #define END_SIDE_EFFECTS(NOW) \
 	"r AS (UPDATE refresh_tokens t SET revoked_at = to_timestamp(" NOW ") " \
-	"  FROM e WHERE t.session_id = e.id AND t.revoked_at IS NULL RETURNING 1), " \
+	"  WHERE t.session_id = ANY (ARRAY(SELECT id FROM e)) AND t.revoked_at IS NULL " \
+	"  RETURNING 1), " \
 	"b AS (INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) " \
 	"  SELECT t.access_jti, t.session_id, t.access_expires_at, to_timestamp(" NOW ") " \
-	"  FROM refresh_tokens t JOIN e ON t.session_id = e.id " \
-	"  WHERE t.access_expires_at > to_timestamp(" NOW ") " \
+	"  FROM refresh_tokens t WHERE t.session_id = ANY (ARRAY(SELECT id FROM e)) " \
+	"  AND t.access_expires_at > to_timestamp(" NOW ") " \
 	"  ON CONFLICT (jti) DO NOTHING RETURNING 1), " \
 	"a AS (INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, ip, user_agent) " \
 	"  SELECT to_timestamp(" NOW "), 'session_ended', e.user_id, e.id, e.end_reason, " \
