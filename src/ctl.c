@@ -634,7 +634,7 @@ static const struct cmd cmds[] = {
 	{ "keygen", cmd_keygen, false,
 	    "keygen [KID]                    print a new signing key \"kid:secret\"" },
 	{ "bench", cmd_bench, true,
-	    "bench tokens N DIR | scrypt N | sql NAME   helpers of bench/run" },
+	    "bench tokens N DIR | scrypt N | sql NAME | seed [--scale F]   helpers of bench/run" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -116,6 +116,86 @@ out:
 	return rc;
 }
 
+/* Sessions per seed batch: a statement of a few seconds at most. */
+#define SEED_BATCH 50000
+
+struct seed_clock {
+	struct timespec start;
+};
+
+static double
+seconds_since(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void
+seed_progress(const char *what, int64_t done, int64_t total, void *arg)
+{
+	const struct seed_clock *c = arg;
+
+	printf("seed: %s %lld/%lld (%.0f %%), %.0f s\n", what, (long long)done,
+	    (long long)total, 100.0 * (double)done / (double)total, seconds_since(&c->start));
+	fflush(stdout);
+}
+
+/* `bench seed [--scale F]`: a year of a busy site (store_bench_seed). */
+static int
+bench_seed(const struct config *cfg, int argc, char **argv)
+{
+	struct store_seed_counts n;
+	struct seed_clock clk;
+	double scale = 1.0;
+	char *end, *pw, *hash = NULL;
+	enum store_err err;
+	int rc = 2;
+
+	if (argc == 4 && strcmp(argv[2], "--scale") == 0) {
+		scale = strtod(argv[3], &end);
+		if (*end != '\0' || end == argv[3] || !(scale > 0.0 && scale <= 10.0))
+			goto usage;
+	} else if (argc != 2)
+		goto usage;
+	rc = 1;
+	/* One real hash of a random password nobody knows, shared by every
+	 * seeded user: the rows are the size a real user's are, and no
+	 * seeded account can be signed in to. */
+	pw = b64url_random_token(BENCH_PASSWORD_BYTES);
+	hash = password_hash(pw, strlen(pw), &cfg->scrypt);
+	util_free_secret(pw);
+	if (hash == NULL) {
+		fprintf(stderr, "tetherctl: bench seed: hashing failed\n");
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &clk.start);
+	err = store_bench_seed(scale, time(NULL), hash, SEED_BATCH, seed_progress, &clk, &n);
+	if (err == STORE_CONFLICT) {
+		fprintf(stderr, "tetherctl: bench seed: this database is seeded already "
+		                "(it has seed users); seed a fresh database\n");
+		goto out;
+	}
+	if (err != STORE_OK) {
+		fprintf(stderr, "tetherctl: bench seed: failed (database unavailable?); what "
+		                "was written stays: seed a fresh database\n");
+		goto out;
+	}
+	printf("seeded in %.0f s: %lld users, %lld sessions, %lld refresh tokens, "
+	       "%lld blacklisted jtis, %lld auth events, %lld logout events\n",
+	    seconds_since(&clk.start), (long long)n.users, (long long)n.sessions,
+	    (long long)n.refresh_tokens, (long long)n.blacklist, (long long)n.auth_events,
+	    (long long)n.logout_events);
+	rc = 0;
+out:
+	util_free_secret(hash);
+	return rc;
+usage:
+	fprintf(stderr, "usage: tetherctl bench seed [--scale F]   (0 < F <= 10)\n");
+	return rc;
+}
+
 static int
 bench_scrypt(const struct config *cfg, long n)
 {
@@ -150,6 +230,8 @@ ctl_bench(int argc, char **argv, const struct config *cfg)
 	if (argc == 3 && strcmp(argv[1], "scrypt") == 0 &&
 	    (n = strtol(argv[2], &end, 10)) > 0 && *end == '\0')
 		return bench_scrypt(cfg, n);
+	if (argc >= 2 && strcmp(argv[1], "seed") == 0)
+		return bench_seed(cfg, argc, argv);
 	if (argc == 3 && strcmp(argv[1], "sql") == 0) {
 		if ((sql = store_statement_sql(argv[2])) == NULL) {
 			fprintf(stderr, "tetherctl: no statement %s\n", argv[2]);
@@ -158,6 +240,7 @@ ctl_bench(int argc, char **argv, const struct config *cfg)
 		printf("%s\n", sql);
 		return 0;
 	}
-	fprintf(stderr, "usage: tetherctl bench tokens N DIR | scrypt N | sql NAME\n");
+	fprintf(stderr, "usage: tetherctl bench tokens N DIR | scrypt N | sql NAME | "
+	                "seed [--scale F]\n");
 	return 2;
 }

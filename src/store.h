@@ -362,6 +362,32 @@ enum store_err store_stats(time_t now, struct stats *st, struct stat_count **fai
  * replays exactly what a refresh executes. Borrowed, static. */
 const char *store_statement_sql(const char *name);
 
+/* What `tetherctl bench seed` wrote. */
+struct store_seed_counts {
+	int64_t users;
+	int64_t sessions;
+	int64_t refresh_tokens;
+	int64_t blacklist;
+	int64_t auth_events;
+	int64_t logout_events;
+};
+/* Called after every batch: what (a table), rows done so far, planned. */
+typedef void (*store_seed_progress)(const char *what, int64_t done, int64_t total,
+    void *arg);
+/*
+ * Fills the database as a busy site's after a year ending at now: at scale
+ * 1, 1 M users (all with the one password_hash given), 5 M sessions over
+ * the year (most ended, with their reasons), about 10 M refresh tokens,
+ * 1 M blacklisted jtis and 10 M audit events (auth_events and
+ * logout_events). Set-based statements in batches of batch sessions, each
+ * its own transaction; ANALYZE at the end. STORE_CONFLICT, and nothing
+ * written, if the database holds a seed already (the seeded users'
+ * emails end in @seed.tether.invalid); a run cut short leaves what it
+ * wrote, so seed a fresh database again. Not for a production database.
+ */
+enum store_err store_bench_seed(double scale, time_t now, const char *password_hash,
+    int64_t batch, store_seed_progress progress, void *arg, struct store_seed_counts *out);
+
 /* ---- metrics ---- */
 /* Fills the database figures of /metrics (db->ok false when unreachable):
  * active sessions at now, users, and how long the sessions that ended

@@ -331,6 +331,121 @@ store_cleanup(const struct config *cfg, time_t now, int batch, struct cleanup_co
 	return err;
 }
 
+/* ---- bench seed ---- */
+
+#define SEED_USERS 1000000.0
+#define SEED_SESSIONS 5000000.0
+/* The first seeded user: whether this database holds a seed already. */
+#define SEED_FIRST_EMAIL "seed-1@seed.tether.invalid"
+
+/* Runs seed statement id over sessions [lo, hi]; adds the rows it wrote. */
+static enum store_err
+seed_batch(enum stmt id, const char *const *v, int nv, int64_t *count)
+{
+	enum store_err err;
+	PGresult *res;
+
+	if ((res = db_run(id, nv, v, &err)) == NULL)
+		return err;
+	*count += strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* The users, in batches; *first their first id. Their ids must be
+ * consecutive (the sessions compute user ids), which they are unless
+ * someone else adds users at the same time: then it fails. */
+static enum store_err
+seed_users(time_t now, const char *hash, int64_t n, int64_t batch,
+    store_seed_progress progress, void *arg, int64_t *first, int64_t *count)
+{
+	struct num t, lo, hi;
+	const char *v[] = { db_num(&t, now), NULL, NULL, hash };
+	enum store_err err = STORE_OK;
+	PGresult *res;
+	int64_t k, min, max, got;
+
+	*first = 0;
+	for (k = 1; k <= n && err == STORE_OK; k += batch) {
+		v[1] = db_num(&lo, k);
+		v[2] = db_num(&hi, k + batch - 1 < n ? k + batch - 1 : n);
+		if ((res = db_run(S_SEED_USERS, 4, v, &err)) == NULL)
+			break;
+		min = db_int(res, 0, 0);
+		max = db_int(res, 0, 1);
+		got = db_int(res, 0, 2);
+		PQclear(res);
+		if (*first == 0)
+			*first = min;
+		if (got == 0 || max - min + 1 != got || min != *first + *count) {
+			fprintf(stderr, "seed: the users' ids are not consecutive "
+			                "(someone else is adding users?)\n");
+			err = STORE_UNAVAILABLE;
+			break;
+		}
+		*count += got;
+		if (progress != NULL)
+			progress("users", *count, n, arg);
+	}
+	return err;
+}
+
+enum store_err
+store_bench_seed(double scale, time_t now, const char *password_hash, int64_t batch,
+    store_seed_progress progress, void *arg, struct store_seed_counts *out)
+{
+	/* Each batch's statements, in the order the foreign keys need. */
+	static const struct {
+		enum stmt id;
+		int nv;
+	} steps[] = {
+		{ S_SEED_SESSIONS, 6 },
+		{ S_SEED_TOKENS, 4 },
+		{ S_SEED_BLACKLIST, 4 },
+		{ S_SEED_AUTH_EVENTS, 6 },
+		{ S_SEED_LOGOUT_EVENTS, 6 },
+	};
+	int64_t *counts[] = { &out->sessions, &out->refresh_tokens, &out->blacklist,
+		&out->auth_events, &out->logout_events };
+	int64_t nusers = (int64_t)(SEED_USERS * scale + 0.5),
+		nsessions = (int64_t)(SEED_SESSIONS * scale + 0.5), first, k;
+	struct num t, lo, hi, ns, base, nu;
+	const char *v[6];
+	struct user u;
+	enum store_err err;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (nusers < 1)
+		nusers = 1;
+	if (nsessions < 1)
+		nsessions = 1;
+	if ((err = store_user_by_email(SEED_FIRST_EMAIL, &u)) != STORE_NOTFOUND)
+		return err == STORE_OK ? STORE_CONFLICT : err;
+	if (!db_exec(db_stmts[S_SEED_SETUP].sql, stderr, "seed: setup"))
+		return STORE_UNAVAILABLE;
+	if ((err = seed_users(now, password_hash, nusers, batch, progress, arg, &first,
+	         &out->users)) != STORE_OK)
+		return err;
+	v[0] = db_num(&t, now);
+	v[3] = db_num(&ns, nsessions);
+	v[4] = db_num(&base, first);
+	v[5] = db_num(&nu, nusers);
+	/* Batch by batch, every table: a session's rows go in together, and
+	 * the progress reads as the share of the year written. */
+	for (k = 1; k <= nsessions && err == STORE_OK; k += batch) {
+		v[1] = db_num(&lo, k);
+		v[2] = db_num(&hi, k + batch - 1 < nsessions ? k + batch - 1 : nsessions);
+		for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && err == STORE_OK; i++)
+			err = seed_batch(steps[i].id, v, steps[i].nv, counts[i]);
+		if (err == STORE_OK && progress != NULL)
+			progress("sessions", out->sessions, nsessions, arg);
+	}
+	if (err == STORE_OK && !db_exec(db_stmts[S_SEED_ANALYZE].sql, stderr, "seed: analyze"))
+		err = STORE_UNAVAILABLE;
+	return err;
+}
+
 /* ---- first setup ---- */
 
 enum store_err

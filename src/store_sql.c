@@ -14,15 +14,19 @@
  * end_reason); NOW names the parameter holding the time. Run by
  * db_run_locked after the sessions are locked: in the statement's own
  * snapshot a token that a refresh committed while the end waited for its
- * lock is missing (audit I2).
+ * lock is missing (audit I2). The tokens go by "= ANY (ARRAY(...))", an
+ * index scan of refresh_tokens_session_idx whatever the planner guesses of
+ * e: a join let the cleanup's prepared (generic) plan hash all 10 M tokens
+ * of a year for a batch of 44 sessions (bench/results/2026-12-01-large.md).
  */
 #define END_SIDE_EFFECTS(NOW) \
 	"r AS (UPDATE refresh_tokens t SET revoked_at = to_timestamp(" NOW ") " \
-	"  FROM e WHERE t.session_id = e.id AND t.revoked_at IS NULL RETURNING 1), " \
+	"  WHERE t.session_id = ANY (ARRAY(SELECT id FROM e)) AND t.revoked_at IS NULL " \
+	"  RETURNING 1), " \
 	"b AS (INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) " \
 	"  SELECT t.access_jti, t.session_id, t.access_expires_at, to_timestamp(" NOW ") " \
-	"  FROM refresh_tokens t JOIN e ON t.session_id = e.id " \
-	"  WHERE t.access_expires_at > to_timestamp(" NOW ") " \
+	"  FROM refresh_tokens t WHERE t.session_id = ANY (ARRAY(SELECT id FROM e)) " \
+	"  AND t.access_expires_at > to_timestamp(" NOW ") " \
 	"  ON CONFLICT (jti) DO NOTHING RETURNING 1), " \
 	"a AS (INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, ip, user_agent) " \
 	"  SELECT to_timestamp(" NOW "), 'session_ended', e.user_id, e.id, e.end_reason, " \
@@ -34,6 +38,56 @@
 #define ENDED_LIFETIMES \
 	"(SELECT coalesce(string_agg(e.end_reason || ':' || " \
 	"  extract(epoch FROM e.ended_at - e.created_at)::text, ','), '') FROM e)"
+
+/*
+ * `tetherctl bench seed`: a year of a busy site, set-based (INSERT ...
+ * SELECT over generate_series), one batch of session numbers k in
+ * [$2, $3] per statement. Every row of session k is a pure function of k,
+ * so the statements for tokens, blacklist and events recompute the same
+ * session without reading it back. $1 now, $4 sessions in all.
+ *   c      sign-in, spread evenly over the year before now
+ *   rm     remember me for one session in four (20 days, no idle timeout),
+ *          else 12 hours with a 30-minute idle timeout
+ *   x, y   two deterministic pseudo-random numbers in [0, 1)
+ *   why    how it ends: 48 % by someone's action (logout 35 %, logout all
+ *          5 %, revoked 4 %, password changed 3 %, ...), the rest by its
+ *          own limits (IDLE_TIMEOUT, or EXPIRED for remember-me)
+ *   fin    when it ends; ended = fin has passed (most have)
+ *   gens   refresh-token generations: 5 for remember-me, else 1 (2 a
+ *          session on average; older ones rotated)
+ *   li     when the newest generation was issued (within 10 minutes of
+ *          the end or of now)
+ * The session's id is an MD5 of its number read as a UUID, so that a
+ * token of session k names it without a lookup.
+ */
+/* The access jti of generation G of session k: 22 characters like a real one. */
+#define SEED_JTI(G) "left(encode(sha256(convert_to('tether-seed-jti-' || k || '-' || " G \
+	", 'UTF8')), 'hex'), 22)"
+#define SEED_FROM \
+	"FROM generate_series($2::bigint, $3::bigint) k, " \
+	"LATERAL (SELECT $1::float8 - 31536000 + (k - 1)::float8 * 31536000 / $4::bigint AS c, " \
+	"  k % 4 = 0 AS rm, ((k * 2654435761) % 10007)::float8 / 10007 AS x, " \
+	"  ((k * 40503 + 17) % 1009)::float8 / 1009 AS y, " \
+	"  md5('tether-seed-' || k)::uuid AS sid) a, " \
+	"LATERAL (SELECT CASE WHEN a.rm THEN 1728000 ELSE 43200 END AS maxage, " \
+	"  CASE WHEN a.rm THEN 0 ELSE 1800 END AS idle, CASE WHEN a.rm THEN 5 ELSE 1 END AS gens, " \
+	"  CASE WHEN a.x < 0.35 THEN 'USER_LOGOUT' WHEN a.x < 0.40 THEN 'LOGOUT_ALL' " \
+	"  WHEN a.x < 0.43 THEN 'REVOKED_BY_USER' WHEN a.x < 0.44 THEN 'REVOKED_BY_ADMIN' " \
+	"  WHEN a.x < 0.47 THEN 'PASSWORD_CHANGED' WHEN a.x < 0.475 THEN 'REFRESH_REUSED' " \
+	"  WHEN a.x < 0.48 THEN 'USER_DISABLED' WHEN a.x < 0.482 THEN 'PASSWORD_GUESSES' " \
+	"  WHEN a.rm THEN 'EXPIRED' ELSE 'IDLE_TIMEOUT' END AS why, " \
+	"  (ARRAY['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like " \
+	"Gecko) Chrome/120.0.0.0 Safari/537.36', 'Mozilla/5.0 (Macintosh; Intel Mac OS X " \
+	"14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15', " \
+	"'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 " \
+	"(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1', 'Mozilla/5.0 (X11; " \
+	"Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0'])[1 + k % 4] AS ua, " \
+	"  '10.' || (k / 65536 % 256) || '.' || (k / 256 % 256) || '.' || (k % 256) AS ip) b, " \
+	"LATERAL (SELECT CASE WHEN b.why = 'EXPIRED' THEN a.c + b.maxage " \
+	"  WHEN b.why = 'IDLE_TIMEOUT' THEN a.c + 1800 + a.y * (b.maxage - 1800) " \
+	"  WHEN a.rm THEN a.c + 300 + a.y * 5 * 86400 ELSE a.c + 60 + a.y * 6 * 3600 END AS fin) d, " \
+	"LATERAL (SELECT d.fin <= $1::float8 AS ended, GREATEST(a.c, " \
+	"  LEAST(d.fin, $1::float8) - 600 * a.y) AS li) e "
 
 const struct stmt_def db_stmts[STMT__MAX] = {
 	[S_PING] = { "ping", "SELECT 1" },
@@ -271,7 +325,12 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "GROUP BY 1, 2" },
 	/*
 	 * Cleanup, each in bounded batches ($2 rows) so a backlog never holds
-	 * long locks. Live sessions past their absolute end are ended first,
+	 * long locks. Each batch takes the oldest rows by the index on its
+	 * time column (ORDER BY): a plain LIMIT lets PostgreSQL scan the
+	 * table from its start, over the dead rows of every earlier batch,
+	 * whenever most rows match (a backlog). The rows go by "= ANY
+	 * (ARRAY(...))", which can only be an index scan of the primary key;
+	 * "IN (SELECT ...)" may become a hash join over the whole table. Live sessions past their absolute end are ended first,
 	 * with the limit that really came first as the reason.
 	 */
 	[S_CLEAN_EXPIRE_SESSIONS] = { "clean_expire_sessions",
@@ -282,32 +341,40 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "  last_active_at + idle_timeout_s * interval '1 second' < absolute_expires_at "
 	    "  THEN 'IDLE_TIMEOUT' ELSE 'EXPIRED' END AS why FROM sessions "
 	    "  WHERE ended_at IS NULL AND absolute_expires_at <= to_timestamp($1) "
-	    "  LIMIT $2 FOR UPDATE SKIP LOCKED), "
+	    "  ORDER BY absolute_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED), "
 	    "e AS (UPDATE sessions s SET ended_at = c.at, end_reason = c.why FROM c "
 	    "  WHERE s.id = c.id RETURNING s.id, s.user_id, s.ip, s.user_agent, s.end_reason, "
 	    "  s.created_at, s.ended_at), "
 	    END_SIDE_EFFECTS("$1") "SELECT count(*), " ENDED_LIFETIMES " FROM e" },
 	[S_CLEAN_BLACKLIST] = { "clean_blacklist",
-	    "DELETE FROM access_blacklist WHERE jti IN (SELECT jti FROM access_blacklist "
-	    "WHERE expires_at < to_timestamp($1) LIMIT $2)" },
+	    "DELETE FROM access_blacklist WHERE jti = ANY (ARRAY(SELECT jti FROM access_blacklist "
+	    "WHERE expires_at < to_timestamp($1) ORDER BY expires_at LIMIT $2))" },
 	/* Expired tokens, and revoked ones a day after: long enough for a late
-	 * client to be told its session ended rather than "invalid". */
+	 * client to be told its session ended rather than "invalid". One
+	 * array of both, not "IN (...) OR IN (...)": with the OR, PostgreSQL
+	 * reads the whole table for every batch (a sequential scan of 10 M
+	 * rows per 1 000 deleted, bench/results/2026-12-01-large.md). */
 	[S_CLEAN_REFRESH] = { "clean_refresh",
-	    "DELETE FROM refresh_tokens WHERE id IN (SELECT id FROM refresh_tokens "
-	    "WHERE expires_at < to_timestamp($1) LIMIT $2) OR id IN (SELECT id FROM "
-	    "refresh_tokens WHERE revoked_at < to_timestamp($1) - interval '1 day' LIMIT $2)" },
+	    "DELETE FROM refresh_tokens WHERE id = ANY (ARRAY(SELECT id FROM refresh_tokens "
+	    "WHERE expires_at < to_timestamp($1) ORDER BY expires_at LIMIT $2) || "
+	    "ARRAY(SELECT id FROM refresh_tokens WHERE revoked_at < to_timestamp($1) - "
+	    "interval '1 day' ORDER BY revoked_at LIMIT $2))" },
 	[S_CLEAN_SESSIONS] = { "clean_sessions",
-	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended_at IS NOT NULL "
-	    "AND ended_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	    "DELETE FROM sessions WHERE id = ANY (ARRAY(SELECT id FROM sessions "
+	    "WHERE ended_at IS NOT NULL AND ended_at < to_timestamp($1) - $3 * interval '1 second' "
+	    "ORDER BY ended_at LIMIT $2))" },
 	[S_CLEAN_LOGOUT_EVENTS] = { "clean_logout_events",
-	    "DELETE FROM logout_events WHERE id IN (SELECT id FROM logout_events "
-	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	    "DELETE FROM logout_events WHERE id = ANY (ARRAY(SELECT id FROM logout_events "
+	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' ORDER BY created_at "
+	    "LIMIT $2))" },
 	[S_CLEAN_AUTH_EVENTS] = { "clean_auth_events",
-	    "DELETE FROM auth_events WHERE id IN (SELECT id FROM auth_events "
-	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	    "DELETE FROM auth_events WHERE id = ANY (ARRAY(SELECT id FROM auth_events "
+	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' ORDER BY created_at "
+	    "LIMIT $2))" },
 	[S_CLEAN_ATTEMPTS] = { "clean_attempts",
-	    "DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts "
-	    "WHERE attempted_at < to_timestamp($1) - $3 * interval '1 second' LIMIT $2)" },
+	    "DELETE FROM login_attempts WHERE id = ANY (ARRAY(SELECT id FROM login_attempts "
+	    "WHERE attempted_at < to_timestamp($1) - $3 * interval '1 second' "
+	    "ORDER BY attempted_at LIMIT $2))" },
 	/* Only one cleaner at a time, across workers and hosts. */
 	[S_CLEAN_LOCK] = { "clean_lock", "SELECT pg_try_advisory_lock(7364002)" },
 	/* Transaction pooling: the same lock held by the cleanup's transaction. */
@@ -324,6 +391,74 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "INSERT INTO users AS u (email, password_hash, display_name, created_at, "
 	    "password_changed_at) SELECT $1, $2, $3, to_timestamp($4), to_timestamp($4) "
 	    "WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING " USER_COLS },
+	/* ---- bench seed (see SEED_FROM) ---- */
+	/* $1 now, $2..$3 user numbers, $4 the one password hash they share:
+	 * the ids made, which the sessions count on being consecutive. */
+	[S_SEED_USERS] = { "seed_users",
+	    "WITH i AS (INSERT INTO users (email, password_hash, display_name, created_at, "
+	    "  password_changed_at) SELECT 'seed-' || k || '@seed.tether.invalid', $4, "
+	    "  'Seed user ' || k, t, t FROM generate_series($2::bigint, $3::bigint) k, "
+	    "  LATERAL (SELECT to_timestamp($1::float8 - 400 * 86400 + (k % 35) * 86400 "
+	    "  + k % 86400) AS t) x RETURNING id) "
+	    "SELECT coalesce(min(id), 0), coalesce(max(id), 0), count(*) FROM i" },
+	/* $5 the first seeded user's id, $6 how many: session k belongs to
+	 * user (k - 1) mod $6, so each user has sessions all year round. */
+	[S_SEED_SESSIONS] = { "seed_sessions",
+	    "INSERT INTO sessions (id, user_id, created_at, last_active_at, idle_timeout_s, "
+	    "  absolute_expires_at, remember_me, device_id, user_agent, ip, ended_at, end_reason) "
+	    "SELECT a.sid, $5::bigint + (k - 1) % $6::bigint, to_timestamp(a.c), "
+	    "  to_timestamp(CASE WHEN NOT e.ended THEN a.c + ($1::float8 - a.c) * a.y "
+	    "  WHEN b.why = 'IDLE_TIMEOUT' THEN d.fin - 1800 ELSE d.fin END), b.idle, "
+	    "  to_timestamp(a.c + b.maxage), a.rm, 'seed-' || k % 7919, b.ua, b.ip, "
+	    "  CASE WHEN e.ended THEN to_timestamp(d.fin) END, CASE WHEN e.ended THEN b.why END "
+	    SEED_FROM },
+	/* Generation g issued evenly from sign-in to li; each older one
+	 * rotated when the next came; all revoked when the session ended. */
+	[S_SEED_TOKENS] = { "seed_tokens",
+	    "INSERT INTO refresh_tokens (session_id, token_hash, issued_at, expires_at, "
+	    "  rotated_at, revoked_at, access_jti, access_expires_at) "
+	    "SELECT a.sid, encode(sha256(convert_to('tether-seed-token-' || k || '-' || g, "
+	    "  'UTF8')), 'hex'), to_timestamp(t.at), "
+	    "  to_timestamp(LEAST(t.at + CASE WHEN a.rm THEN 1728000 ELSE 604800 END, "
+	    "  a.c + b.maxage)), CASE WHEN g < b.gens THEN to_timestamp(t.next) END, "
+	    "  CASE WHEN e.ended THEN to_timestamp(d.fin) END, "
+	    "  " SEED_JTI("g") ", to_timestamp(t.at + 900) "
+	    SEED_FROM ", generate_series(1, b.gens) g, "
+	    "LATERAL (SELECT a.c + (e.li - a.c) * (g - 1 + (b.gens = 1)::int) "
+	    "  / GREATEST(b.gens - 1, 1) AS at, a.c + (e.li - a.c) * g "
+	    "  / GREATEST(b.gens - 1, 1) AS next) t" },
+	/* The live access jti of a session someone ended (5 in 12 of them:
+	 * the others had no live access token left), as an end writes it. */
+	[S_SEED_BLACKLIST] = { "seed_blacklist",
+	    "INSERT INTO access_blacklist (jti, session_id, expires_at, created_at) "
+	    "SELECT " SEED_JTI("b.gens") ", a.sid, to_timestamp(e.li + 900), "
+	    "  to_timestamp(d.fin) "
+	    SEED_FROM "WHERE e.ended AND a.x < 0.482 AND k % 12 < 5" },
+	/* login_ok at sign-in, session_ended at the end. */
+	[S_SEED_AUTH_EVENTS] = { "seed_auth_events",
+	    "INSERT INTO auth_events (created_at, kind, user_id, session_id, reason, ip, user_agent) "
+	    "SELECT to_timestamp(CASE WHEN v = 1 THEN a.c ELSE d.fin END), "
+	    "  CASE WHEN v = 1 THEN 'login_ok' ELSE 'session_ended' END, "
+	    "  $5::bigint + (k - 1) % $6::bigint, a.sid, CASE WHEN v = 2 THEN b.why END, b.ip, b.ua "
+	    SEED_FROM ", generate_series(1, 1 + e.ended::int) v" },
+	/* A client's report for one ended session in twenty. */
+	[S_SEED_LOGOUT_EVENTS] = { "seed_logout_events",
+	    "INSERT INTO logout_events (created_at, user_id, session_id, type, message, "
+	    "  idle_minutes, location, context, ip, user_agent) "
+	    "SELECT to_timestamp(d.fin), $5::bigint + (k - 1) % $6::bigint, a.sid, "
+	    "  CASE b.why WHEN 'USER_LOGOUT' THEN 'USER_ACTION' WHEN 'IDLE_TIMEOUT' THEN "
+	    "  'IDLE_TIMEOUT' WHEN 'EXPIRED' THEN 'TOKEN_EXPIRED' ELSE 'SESSION_ENDED' END, "
+	    "  '', CASE WHEN b.why = 'IDLE_TIMEOUT' THEN 30 END, '/app/dashboard', "
+	    "  '{\"tab\": \"main\", \"visible\": true}'::jsonb, b.ip, b.ua "
+	    SEED_FROM "WHERE e.ended AND k % 20 = 0" },
+	/* Not prepared (utility statements): run by db_exec. The planner
+	 * guesses millions of rows for these statements and JIT-compiles
+	 * them, which costs more than the batch itself: off, for this
+	 * connection only. */
+	[S_SEED_SETUP] = { "seed_setup", "SET jit = off" },
+	[S_SEED_ANALYZE] = { "seed_analyze",
+	    "ANALYZE users, sessions, refresh_tokens, access_blacklist, auth_events, "
+	    "logout_events" },
 };
 
 /* ---- benchmarks ---- */

@@ -49,6 +49,12 @@ def me_after_notify(c, access):
         time.sleep(0.05)
 
 
+def e2e_users_like_seed():
+    """Seeded users, as `tetherctl users` lists them."""
+    _, out, _ = ctl("user", "list")
+    return out.count("@seed.tether.invalid")
+
+
 def main(s):
     if not CTL or not DB:
         s.skip("tetherctl (TETHER_E2E_TETHERCTL / TETHER_E2E_DATABASE_URL not set)")
@@ -191,6 +197,13 @@ def main(s):
     s.check(p.returncode == 1 and "read-only transaction" in p.stderr,
             "tetherctl cleanup refuses to run on a read-only connection, saying why",
             p.stderr)
+    # bench seed writes millions of rows: a bad scale is refused before
+    # anything is written (the seeding itself: test_store, at 1/1000).
+    for bad in (["--scale", "0"], ["--scale", "x"], ["--scale", "11"], ["--scal", "1"]):
+        rc, _, err = ctl("bench", "seed", *bad)
+        s.check(rc == 2 and "usage: tetherctl bench seed" in err,
+                "bench seed %s is a usage error" % " ".join(bad), err)
+    s.eq(e2e_users_like_seed(), 0, "and nothing was seeded")
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TETHER_")}
     env.update(TETHER_DATABASE_URL="host=/nonexistent-tether dbname=x",

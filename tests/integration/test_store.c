@@ -547,15 +547,25 @@ static void
 test_every_cleanup_query_uses_an_index(void)
 {
 	static const char *const q[] = {
-		"SELECT jti FROM access_blacklist WHERE expires_at < now() LIMIT 1000",
-		"SELECT id FROM refresh_tokens WHERE expires_at < now() LIMIT 1000",
-		"SELECT id FROM refresh_tokens WHERE revoked_at < now() - interval '1 day' LIMIT 1000",
-		"SELECT id FROM sessions WHERE ended_at IS NOT NULL AND ended_at < now() LIMIT 1000",
-		"SELECT id FROM sessions WHERE ended_at IS NULL AND absolute_expires_at <= now() "
+		"SELECT jti FROM access_blacklist WHERE expires_at < now() ORDER BY expires_at "
 		"LIMIT 1000",
-		"SELECT id FROM logout_events WHERE created_at < now() LIMIT 1000",
-		"SELECT id FROM auth_events WHERE created_at < now() LIMIT 1000",
-		"SELECT id FROM login_attempts WHERE attempted_at < now() LIMIT 1000",
+		"SELECT id FROM refresh_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT 1000",
+		"SELECT id FROM refresh_tokens WHERE revoked_at < now() - interval '1 day' "
+		"ORDER BY revoked_at LIMIT 1000",
+		"SELECT id FROM sessions WHERE ended_at IS NOT NULL AND ended_at < now() "
+		"ORDER BY ended_at LIMIT 1000",
+		"SELECT id FROM sessions WHERE ended_at IS NULL AND absolute_expires_at <= now() "
+		"ORDER BY absolute_expires_at LIMIT 1000",
+		"SELECT id FROM logout_events WHERE created_at < now() ORDER BY created_at LIMIT 1000",
+		"SELECT id FROM auth_events WHERE created_at < now() ORDER BY created_at LIMIT 1000",
+		"SELECT id FROM login_attempts WHERE attempted_at < now() ORDER BY attempted_at "
+		"LIMIT 1000",
+		/* The deletes themselves: by the primary key, never a scan. */
+		"DELETE FROM refresh_tokens WHERE id = ANY (ARRAY(SELECT id FROM refresh_tokens "
+		"WHERE expires_at < now() ORDER BY expires_at LIMIT 1000) || ARRAY(SELECT id FROM "
+		"refresh_tokens WHERE revoked_at < now() ORDER BY revoked_at LIMIT 1000))",
+		"DELETE FROM sessions WHERE id = ANY (ARRAY(SELECT id FROM sessions WHERE "
+		"ended_at IS NOT NULL AND ended_at < now() ORDER BY ended_at LIMIT 1000))",
 	};
 	size_t i;
 	char *plan, *sql;
@@ -566,6 +576,8 @@ test_every_cleanup_query_uses_an_index(void)
 		plan = itest_sql_all(sql);
 		printf("\n    EXPLAIN %s\n      -> %s", q[i], plan ? plan : "?");
 		CU_ASSERT_PTR_NOT_NULL(plan ? strstr(plan, "Index") : NULL);
+		/* With seqscan off, a Seq Scan left means no index can do it. */
+		CU_ASSERT_PTR_NULL(plan ? strstr(plan, "Seq Scan") : "no plan");
 		free(plan);
 		free(sql);
 	}
@@ -990,6 +1002,80 @@ static const struct tu_test pooled_tests[] = {
 	{ NULL, NULL }
 };
 
+/* `tetherctl bench seed` at a thousandth of its size: the counts follow
+ * the scale, the rows are a year's (most sessions ended, every token's
+ * session exists, the blacklist's jtis are tokens'), a second seed is
+ * refused without writing, and the store's own statements work beside
+ * the seed (the bench's pool is made of sessions like this one). */
+static void
+test_bench_seed_fills_a_year_at_any_scale(void)
+{
+	struct store_seed_counts n, again;
+	struct session s;
+	struct token_issue t, next;
+	struct refresh_result r;
+	struct user u;
+	int64_t live;
+
+	itest_wipe();
+	/* Batches of 1000 sessions: five of them, so batching is exercised. */
+	CU_ASSERT_EQUAL_FATAL(store_bench_seed(0.001, T0, "$scrypt$seed", 1000, NULL, NULL, &n),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(n.users, 1000);
+	CU_ASSERT_EQUAL(n.sessions, 5000);
+	CU_ASSERT_EQUAL(n.refresh_tokens, 10000);
+	CU_ASSERT(n.blacklist > 900 && n.blacklist < 1100);
+	CU_ASSERT(n.auth_events + n.logout_events > 9500 && n.auth_events + n.logout_events < 10500);
+	CU_ASSERT(n.logout_events > 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM users", NULL), 1000);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions", NULL), 5000);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens", NULL), 10000);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist", NULL), n.blacklist);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM auth_events", NULL), n.auth_events);
+	/* Spread over the year before T0, most ended, with several reasons. */
+	CU_ASSERT(itest_sql_int("SELECT extract(epoch from max(created_at) - min(created_at)) "
+	                        "FROM sessions", NULL) > 360 * 86400);
+	CU_ASSERT(itest_sql_int("SELECT count(*) FROM sessions WHERE created_at > "
+	                        "to_timestamp($1)", "1800000000", NULL) == 0);
+	live = itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NULL", NULL);
+	CU_ASSERT(live > 0 && live < 250);
+	CU_ASSERT(itest_sql_int("SELECT count(DISTINCT end_reason) FROM sessions", NULL) >= 8);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL "
+	                              "AND (ended_at < created_at OR ended_at > to_timestamp($1))",
+	                    "1800000000", NULL), 0);
+	/* Tokens: mostly rotated, live only in live sessions; blacklisted
+	 * jtis are the access jtis of ended sessions' tokens. */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens t LEFT JOIN sessions s "
+	                              "ON s.id = t.session_id WHERE s.id IS NULL", NULL), 0);
+	CU_ASSERT(itest_sql_int("SELECT count(*) FROM refresh_tokens WHERE rotated_at IS NOT NULL",
+	              NULL) >= 5000);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM refresh_tokens t JOIN sessions s "
+	                              "ON s.id = t.session_id WHERE s.ended_at IS NULL "
+	                              "AND t.revoked_at IS NOT NULL", NULL), 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM access_blacklist b JOIN "
+	                              "refresh_tokens t ON t.access_jti = b.jti JOIN sessions s "
+	                              "ON s.id = t.session_id WHERE s.ended_at IS NOT NULL", NULL),
+	    n.blacklist);
+
+	/* Twice: refused, nothing written. */
+	CU_ASSERT_EQUAL(store_bench_seed(0.001, T0, "$scrypt$seed", 1000, NULL, NULL, &again),
+	    STORE_CONFLICT);
+	CU_ASSERT_EQUAL(again.users + again.sessions, 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM users", NULL), 1000);
+
+	/* A new session and its refresh, beside the seed. */
+	CU_ASSERT_EQUAL_FATAL(store_user_create("bench@tether.invalid", "$scrypt$x", "B", T0, &u),
+	    STORE_OK);
+	session(u.id, &s, &t, true);
+	issue(&next, T0 + 60);
+	CU_ASSERT_EQUAL(store_refresh(&itest_cfg, t.refresh_hash, &next, T0 + 60, false, &r),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(r.verdict, REFRESH_ROTATE);
+	CU_ASSERT_EQUAL(store_user_by_email("seed-1000@seed.tether.invalid", &u), STORE_OK);
+	CU_ASSERT_EQUAL(store_user_by_email("seed-1001@seed.tether.invalid", &u), STORE_NOTFOUND);
+	itest_wipe();
+}
+
 static const struct tu_test tests[] = {
 	{ "a grace replay issues no second successor",
 	    test_a_grace_replay_issues_no_second_successor },
@@ -1029,6 +1115,7 @@ static const struct tu_test tests[] = {
 	    test_concurrent_refreshes_without_grace_let_exactly_one_win },
 	{ "the store reconnects after the server drops it",
 	    test_the_store_reconnects_after_the_server_drops_it },
+	{ "bench seed fills a year at any scale", test_bench_seed_fills_a_year_at_any_scale },
 	{ NULL, NULL }
 };
 
