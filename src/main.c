@@ -333,6 +333,7 @@ serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
  * Returns only when the exec failed: 0, the worker exits and the web
  * server starts the next.
  */
+#define DELETED " (deleted)"
 static int
 retire(char **argv)
 {
@@ -345,6 +346,11 @@ retire(char **argv)
 		return 0;
 	}
 	self[n] = '\0';
+	/* The file was replaced (an upgrade): the new one at the same path,
+	 * as the web server would start it. */
+	if ((size_t)n > sizeof(DELETED) - 1 &&
+	    strcmp(self + n - (sizeof(DELETED) - 1), DELETED) == 0)
+		self[n - (sizeof(DELETED) - 1)] = '\0';
 	execv(self, argv);
 	log_warn("retiring: cannot execute %s: %s; exiting instead", self, strerror(errno));
 	return 0;
