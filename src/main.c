@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "auth.h"
 #include "authz.h"
 #include "cleanup.h"
 #include "config.h"
@@ -304,6 +305,8 @@ serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
 		FCGX_Finish_r(&fr);
 		/* After the response is sent: the client never waits for it. */
 		cleanup_maybe(&cfg, time(NULL), &next_cleanup);
+		if (sesscache_enabled())
+			auth_hear_session_ends();
 		if (limit > 0 && ++served >= limit) {
 			log_info("worker retiring after %lld requests", (long long)served);
 			end = SERVE_RETIRE;
