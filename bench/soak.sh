@@ -8,7 +8,7 @@ SOAK_USERS=${BENCH_SOAK_USERS:-20}
 # Workers retire (worker_max_requests) within the soak, every pool: at its
 # full load a worker of the hashing or /refresh pool serves about 200
 # requests a minute, on a machine busy with other work a fifth of that, so
-# the shipped 10000 would not retire them within 30 minutes. 500 makes
+# the shipped 100000 would not retire them within 30 minutes. 500 makes
 # them retire every 2 to 12 minutes (the API pool's more often).
 export TETHER_WORKER_MAX_REQUESTS=${BENCH_SOAK_WORKER_MAX_REQUESTS:-500}
 SOAK_PW=soak-password-123

@@ -93,7 +93,7 @@ test_every_key_takes_its_own_default(void)
 	CU_ASSERT_EQUAL(c.address_max_writes, 60);
 	CU_ASSERT_EQUAL(c.hash_concurrency, 1);
 	TU_ASSERT_STR_EQ(c.hash_gate_file, "");
-	CU_ASSERT_EQUAL(c.worker_max_requests, 10000);
+	CU_ASSERT_EQUAL(c.worker_max_requests, 100000);
 	TU_ASSERT_STR_EQ(c.mount_path, "/api/auth");
 	TU_ASSERT_STR_EQ(c.issuer, "tether");
 	config_clear(&c);
