@@ -194,16 +194,18 @@ if len(mins) >= 2:
         notes.append("%s %d -> %d" % (p, peaks[0], peaks[1]))
     hrows = [r for r in rows if int(r[0]) >= 1]
     h0, h1 = hrows[:(len(hrows) + 1) // 2], hrows[(len(hrows) + 1) // 2:]
-    # A sample may fall while a worker holds a connection, or between the
-    # close and the reopening of its database connection: peaks again.
-    f0, f1 = max(int(r[6]) for r in h0), max(int(r[6]) for r in h1)
+    # A sample may fall while a worker holds a client's connection (one fd
+    # more), or between the close and the reopening of a retiring worker's
+    # database connection (one less): a leak raises the floor, so the
+    # floors of the two halves are compared.
+    f0, f1 = min(int(r[6]) for r in h0), min(int(r[6]) for r in h1)
     if f1 > f0:
-        why.append("open fds grew from %d to %d (peak of each half)" % (f0, f1))
+        why.append("open fds grew from %d to %d (floor of each half)" % (f0, f1))
         growth = True
     dbs = [[int(r[7]) for r in h if r[7] != "?"] for h in (h0, h1)]
-    if dbs[0] and dbs[1] and max(dbs[1]) > max(dbs[0]):
-        why.append("database connections grew from %d to %d (peak of each half)"
-                   % (max(dbs[0]), max(dbs[1])))
+    if dbs[0] and dbs[1] and min(dbs[1]) > min(dbs[0]):
+        why.append("database connections grew from %d to %d (floor of each half)"
+                   % (min(dbs[0]), min(dbs[1])))
         growth = True
     pid0, pid1 = set(rows[1][8].split(",")), set(rows[-1][8].split(","))
     if pid0 != pid1:
