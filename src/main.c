@@ -324,10 +324,10 @@ serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
 /*
  * A retiring worker (its database connection closed, its files unmapped)
  * becomes a new one: it executes itself again, with the same PID and the
- * same listening socket on fd 0, so the memory it had grown is gone
- * (bench/results/soak-2026-12-01-0649.md: the heap of a worker that mints
- * tokens creeps, fragmentation with nothing lost) and the web server sees
- * no change. Why not exit and let the web server start the next one:
+ * same listening socket on fd 0, so whatever its heap had grown is gone
+ * (a backstop: the creep of bench/results/soak-2026-12-01-0649.md had a
+ * source, fixed, see auth_hear_session_ends) and the web server sees no
+ * change. Why not exit and let the web server start the next one:
  * lighttpd's listening socket dies with the worker, so a request that
  * reaches it in between is refused, lighttpd then takes that worker out
  * for a second or two, and a pool whose workers are all out answers 503
