@@ -51,6 +51,13 @@ enum auth_result auth_access(const struct config *cfg, const struct req *req,
  */
 void auth_sessions_ended(const char *sid, enum end_reason r, int64_t n);
 
+/* Takes the session ends the database has announced (LISTEN) into the
+ * cache. Every worker listens, and libpq keeps each announcement it reads
+ * until it is taken: a worker that never verifies a token (the hashing
+ * and /refresh pools) calls this after each request, or its heap grows
+ * with them (bench/results/soak-2026-12-01-1006.md). */
+void auth_hear_session_ends(void);
+
 /* Refreshes this worker's cached copy of a live session and its user, if
  * it has one, for one activity write step from now. */
 void auth_cache_session(

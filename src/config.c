@@ -96,6 +96,8 @@ static const struct key keys[] = {
 	{ "hash_concurrency", C_INT, offsetof(struct config, hash_concurrency), "1", 0,
 	    HASHGATE_SLOTS },
 	K(hash_gate_file, C_STRING, ""),
+	{ "worker_max_requests", C_INT, offsetof(struct config, worker_max_requests), "100000", 0,
+	    1000000000 },
 	K(cleanup_interval, C_DURATION, "5m"),
 	K(session_retention, C_DURATION, "30d"),
 	K(event_retention, C_DURATION, "90d"),

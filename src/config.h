@@ -73,6 +73,7 @@ struct config {
 	int64_t address_max_writes;   /* unauthenticated writes per address per window */
 	int64_t hash_concurrency;     /* hashes in flight per host; 0 = no cap */
 	char *hash_gate_file;         /* their shared slots; "" = temp file */
+	int64_t worker_max_requests;  /* requests before a worker retires; 0 = never */
 	int64_t cleanup_interval;
 	int64_t session_retention;
 	int64_t event_retention;

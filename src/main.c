@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "auth.h"
 #include "authz.h"
 #include "cleanup.h"
 #include "config.h"
@@ -242,24 +243,49 @@ serve_cgi(void)
 	return 0;
 }
 
+/* serve_fcgi's end: stopped by a signal, failed, or retiring. */
+enum { SERVE_STOPPED = 0, SERVE_FAILED = 1, SERVE_RETIRE = 2 };
+
 /*
- * The FastCGI worker: requests until a stop signal (or a failing accept).
- * The stop signals are blocked (by main) and only let in while waiting.
+ * How many requests this worker serves before it retires: worker_max_requests
+ * less a random part of up to a fifth of it; 0 for never. Why the random
+ * part: the workers of a pool start together and the web server spreads
+ * the requests evenly, so without it they would all restart in the same
+ * moment (a new process and a new database connection each, while the
+ * requests queued on them wait).
+ */
+static int64_t
+retire_after(int64_t max)
+{
+	uint32_t r;
+
+	if (max <= 0)
+		return 0;
+	util_random(&r, sizeof(r));
+	return max - (int64_t)(r % (uint32_t)(max / 5 + 1));
+}
+
+/*
+ * The FastCGI worker: requests until a stop signal, a failing accept, or
+ * its worker_max_requests-th request (SERVE_RETIRE: main starts it anew,
+ * see retire). The stop signals are blocked (by main) and only let in
+ * while waiting.
  */
 static int
 serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
 {
 	FCGX_Request fr;
 	time_t next_cleanup = 0;
-	int rc;
+	int64_t served = 0, limit = retire_after(cfg.worker_max_requests);
+	int rc, end = SERVE_STOPPED;
 
 	if (FCGX_InitRequest(&fr, STDIN_FILENO, 0) != 0) {
 		log_error("cannot initialise the FastCGI request");
-		return 1;
+		return SERVE_FAILED;
 	}
 	if (catch_stop_signals(stops) != 0) {
 		log_error("cannot catch the stop signals: %s", strerror(errno));
-		return 1;
+		return SERVE_FAILED;
 	}
 	if (sesscache_enabled())
 		store_listen_session_ends();
@@ -272,16 +298,64 @@ serve_fcgi(const sigset_t *stops, const sigset_t *waiting)
 			if (rc == -EAGAIN || rc == -EWOULDBLOCK)
 				continue;
 			log_error("accepting a connection failed: %s", strerror(errno));
+			end = SERVE_FAILED;
 			break;
 		}
 		serve_one(&fr);
 		FCGX_Finish_r(&fr);
 		/* After the response is sent: the client never waits for it. */
 		cleanup_maybe(&cfg, time(NULL), &next_cleanup);
+		if (sesscache_enabled())
+			auth_hear_session_ends();
+		if (limit > 0 && ++served >= limit) {
+			log_info("worker retiring after %lld requests", (long long)served);
+			end = SERVE_RETIRE;
+			break;
+		}
 	}
 	if (stop_signal != 0)
 		log_info("worker stopping (signal %d)", (int)stop_signal);
+	else if (end == SERVE_STOPPED)
+		end = SERVE_FAILED; /* wait_for_request failed (logged) */
 	FCGX_Free(&fr, 1);
+	return end;
+}
+
+/*
+ * A retiring worker (its database connection closed, its files unmapped)
+ * becomes a new one: it executes itself again, with the same PID and the
+ * same listening socket on fd 0, so whatever its heap had grown is gone
+ * (a backstop: the creep of bench/results/soak-2026-12-01-0649.md had a
+ * source, fixed, see auth_hear_session_ends) and the web server sees no
+ * change. Why not exit and let the web server start the next one:
+ * lighttpd's listening socket dies with the worker, so a request that
+ * reaches it in between is refused, lighttpd then takes that worker out
+ * for a second or two, and a pool whose workers are all out answers 503
+ * (seen with worker_max_requests = 5: "all handlers ... are down"). Here
+ * the connections that arrive meanwhile wait in the socket's queue.
+ * Returns only when the exec failed: 0, the worker exits and the web
+ * server starts the next.
+ */
+#define DELETED " (deleted)"
+static int
+retire(char **argv)
+{
+	char self[4096];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
+		log_warn("retiring: cannot find my own executable: %s; exiting instead",
+		    strerror(errno));
+		return 0;
+	}
+	self[n] = '\0';
+	/* The file was replaced (an upgrade): the new one at the same path,
+	 * as the web server would start it. */
+	if ((size_t)n > sizeof(DELETED) - 1 &&
+	    strcmp(self + n - (sizeof(DELETED) - 1), DELETED) == 0)
+		self[n - (sizeof(DELETED) - 1)] = '\0';
+	execv(self, argv);
+	log_warn("retiring: cannot execute %s: %s; exiting instead", self, strerror(errno));
 	return 0;
 }
 
@@ -394,5 +468,7 @@ main(int argc, char **argv)
 	hashgate_close();
 	metrics_close();
 	config_clear(&cfg);
+	if (rc == SERVE_RETIRE)
+		rc = retire(argv);
 	return rc;
 }

@@ -236,8 +236,9 @@ start_worker(struct worker *w, const char *self, char *const wargv[],
 	w->started = mono_now();
 }
 
-/* Reaps every worker that exited; when not stopping, schedules it again
- * (at once, or after a pause that doubles while it keeps failing). */
+/* Reaps every worker that exited; when not stopping, schedules it again:
+ * at once after a planned exit (status 0) or a long life, otherwise after
+ * a pause that doubles while it keeps failing. */
 static void
 reap(struct worker *ws, int n, bool stopping)
 {
@@ -253,6 +254,15 @@ reap(struct worker *ws, int n, bool stopping)
 		ws[i].pid = 0;
 		if (stopping)
 			continue;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			/* Planned: it retired (worker_max_requests) or was told to
+			 * stop (SIGHUP's replacement). The next one starts at once,
+			 * however short its life was. */
+			log_info("worker %d exited (status 0): starting the next", (int)pid);
+			ws[i].fast_exits = 0;
+			ws[i].restart_at = now;
+			continue;
+		}
 		if (WIFSIGNALED(status))
 			log_warn("worker %d ended by signal %d", (int)pid, WTERMSIG(status));
 		else

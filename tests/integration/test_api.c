@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "auth.h"
 #include "hashgate.h"
 #include "itest.h"
 #include "sesscache.h"
@@ -2329,6 +2330,41 @@ test_activity_updates_the_cached_copy(void)
 	tokens_clear(&t);
 }
 
+static void
+count_end(const char *sid, void *arg)
+{
+	(void)sid;
+	(*(int *)arg)++;
+}
+
+/* Every worker listens for session ends; libpq keeps each one it reads
+ * until it is taken, so a worker that never verifies a token (the hashing
+ * and /refresh pools) must take them after each request, or they pile up
+ * in its heap (bench/results/soak-2026-12-01-1006.md). */
+static void
+test_announced_ends_are_taken_by_a_worker_that_never_verifies(void)
+{
+	const struct timespec ms10 = { 0, 10000000 };
+	struct call c;
+	int i, left = 0;
+
+	fresh();
+	/* itest_sql_all: no barrier, which would take them itself. */
+	free(itest_sql_all("SELECT count(pg_notify('tether_session_end', 'gone-' || g)) "
+	                   "FROM generate_series(1, 50) g"));
+	/* Requests that verify nothing, each followed by what the worker's
+	 * loop does after a request; half a second for the delivery. */
+	for (i = 0; i < 50; i++) {
+		itest_call(&c, "GET", "/health", NULL, NULL, T0);
+		CU_ASSERT_EQUAL(c.status, 200);
+		call_clear(&c);
+		auth_hear_session_ends();
+		(void)nanosleep(&ms10, NULL);
+	}
+	CU_ASSERT_EQUAL(store_session_ends(count_end, &left), 0);
+	CU_ASSERT_EQUAL(left, 0);
+}
+
 static const struct tu_test cache_tests[] = {
 	{ "a cached session is verified without a round trip",
 	    test_a_cached_session_is_verified_without_a_round_trip },
@@ -2344,6 +2380,8 @@ static const struct tu_test cache_tests[] = {
 	    test_logout_of_a_cached_session_is_refused_at_once },
 	{ "a lost connection empties the cache", test_a_lost_connection_empties_the_cache },
 	{ "activity updates the cached copy", test_activity_updates_the_cached_copy },
+	{ "announced ends are taken by a worker that never verifies",
+	    test_announced_ends_are_taken_by_a_worker_that_never_verifies },
 	{ NULL, NULL }
 };
 

@@ -93,6 +93,7 @@ test_every_key_takes_its_own_default(void)
 	CU_ASSERT_EQUAL(c.address_max_writes, 60);
 	CU_ASSERT_EQUAL(c.hash_concurrency, 1);
 	TU_ASSERT_STR_EQ(c.hash_gate_file, "");
+	CU_ASSERT_EQUAL(c.worker_max_requests, 100000);
 	TU_ASSERT_STR_EQ(c.mount_path, "/api/auth");
 	TU_ASSERT_STR_EQ(c.issuer, "tether");
 	config_clear(&c);
@@ -279,6 +280,13 @@ test_inconsistent_values_are_refused(void)
 	    err), 0);
 	CU_ASSERT_EQUAL(c.hash_concurrency, 0);
 	CU_ASSERT_EQUAL(c.address_max_writes, 5);
+	config_clear(&c);
+	/* 0: a worker never retires; no negative count. */
+	CU_ASSERT_EQUAL(load(&c, "worker_max_requests = 0\n", required, err), 0);
+	CU_ASSERT_EQUAL(c.worker_max_requests, 0);
+	config_clear(&c);
+	CU_ASSERT_EQUAL(load(&c, "worker_max_requests = -1\n", required, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "worker_max_requests"));
 	config_clear(&c);
 	CU_ASSERT_EQUAL(load(&c, "token_transport = cookie\ncookie_samesite = strict\n", required,
 	    err), 0);

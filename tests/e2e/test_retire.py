@@ -1,0 +1,305 @@
+"""e2e retire: workers that retire after worker_max_requests requests (a
+retiring worker executes itself anew: same PID, same listening socket, a
+fresh process image; main.c, retire).
+
+Through lighttpd (its own, started here from conf/lighttpd/tether.conf as
+scripts/lib.sh writes it, with worker_max_requests = 5): 4 clients at once
+register, log in, verify, refresh and log out, 200 requests and more; every
+one must succeed, every worker must have retired at least once, lighttpd
+must have seen no worker exit and refused nothing, and no worker may hold
+more files afterwards.
+
+Through tether.fcgi --listen (worker_max_requests = 3, 2 workers): 30
+requests in a row all answered, the workers retired in place. And a worker
+of the supervisor that exits with status 0 (here: SIGHUP's replacement of
+workers younger than a second) is started again at once, without the
+back-off of a crashing one (which would wait 1, 2, 4 ... seconds)."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import e2e
+
+FCGI = e2e.fcgi_binary()
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LIB = os.path.join(ROOT, "scripts", "lib.sh")
+LIGHTTPD = shutil.which("lighttpd") or next(
+    (p for p in ("/usr/sbin/lighttpd", "/sbin/lighttpd") if os.access(p, os.X_OK)), None)
+MAX = 5
+
+# A minimal FastCGI client (as in test_signals.py, which runs its
+# scenario when imported): one responder request, connection closed after.
+BEGIN_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT = 1, 3, 4, 5, 6
+
+
+def record(rtype, content=b""):
+    return struct.pack(">BBHHBB", 1, rtype, 1, len(content), 0, 0) + content
+
+
+def fcgi_request(params):
+    def nv(k, v):
+        def length(n):
+            return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+        return length(len(k)) + length(len(v)) + k + v
+    data = b"".join(nv(k.encode(), v.encode()) for k, v in params.items())
+    return (record(BEGIN_REQUEST, struct.pack(">HB5x", 1, 0)) + record(PARAMS, data) +
+            record(PARAMS) + record(STDIN))
+
+
+def read_response(conn, timeout=10):
+    """The request's STDOUT up to END_REQUEST as a Response, or None."""
+    conn.settimeout(timeout)
+    buf, out = b"", b""
+    while True:
+        while len(buf) >= 8:
+            _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", buf[:8])
+            if len(buf) < 8 + clen + plen:
+                break
+            content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
+            if rtype == STDOUT:
+                out += content
+            elif rtype == END_REQUEST:
+                return e2e.parse_cgi_response(out)
+        try:
+            chunk = conn.recv(65536)
+        except OSError:
+            return None
+        if not chunk:
+            return None
+        buf += chunk
+
+
+def free_port():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def call(base, method, path, body=None, token=None):
+    """(status, parsed JSON) of one request; status None when it failed."""
+    hdrs = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        hdrs["Authorization"] = "Bearer " + token
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + e2e.MOUNT + path, data=data, headers=hdrs,
+                                 method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            raw = r.read()
+            return r.status, (json.loads(raw) if raw else {})
+    except urllib.error.HTTPError as err:
+        return err.code, {}
+    except OSError:
+        return None, {}
+
+
+def client(base, tag, visits, results):
+    """One user: register, then visits x (login, 2 x /me, refresh, /me,
+    logout); every answer's (what, status) goes to results."""
+    email = e2e.unique_email("retire-" + tag)
+
+    def note(what, st):
+        results.append((what, st))
+        return st
+
+    if note("register", call(base, "POST", "/register",
+                             {"email": email, "password": e2e.PASSWORD})[0]) not in (200, 201):
+        return
+    for _ in range(visits):
+        st, t = call(base, "POST", "/login", {"email": email, "password": e2e.PASSWORD})
+        if note("login", st) != 200:
+            return
+        at, rt = t.get("access_token"), t.get("refresh_token")
+        for _ in range(2):
+            note("me", call(base, "GET", "/me", token=at)[0])
+        st, t = call(base, "POST", "/refresh", {"refresh_token": rt})
+        if note("refresh", st) == 200:
+            at, rt = t.get("access_token"), t.get("refresh_token")
+        note("me", call(base, "GET", "/me", token=at)[0])
+        note("logout", call(base, "POST", "/logout", {"refresh_token": rt}, token=at)[0])
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return None
+
+
+def check_lighttpd(s, state):
+    port = free_port()
+    run = os.path.join(state, "run")
+    # As many hashes at once as there are hashing workers: no 503 busy.
+    env = e2e.worker_env(run, worker_max_requests=MAX, log_level="info", hash_concurrency=2)
+    conf = os.path.join(state, "lighttpd.conf")
+    log_path = os.path.join(state, "log", "lighttpd.log")
+    # Before the template is written: as root, it gives the file to the
+    # user lighttpd drops to.
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    open(log_path, "ab").close()
+    # The template as the suite writes it, without the authorizer's pool.
+    subprocess.run(["bash", "-c", '. "$1" && tether_lighttpd_conf "$2" "$3" "$4" "$5" "$6" '
+                    'noprotect', "conf", LIB, conf, str(port), os.path.join(ROOT, "htdocs"),
+                    FCGI, state], env=env, check=True)
+    # Under -D the workers' stderr is lighttpd's: the same file.
+    with open(log_path, "ab") as out:
+        httpd = subprocess.Popen([LIGHTTPD, "-D", "-f", conf], stdin=subprocess.DEVNULL,
+                                 stdout=out, stderr=out, env=env)
+    base = "http://127.0.0.1:%d" % port
+
+    def log():
+        try:
+            with open(log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    try:
+        end = time.monotonic() + 20
+        while call(base, "GET", "/health")[0] != 200 and time.monotonic() < end:
+            time.sleep(0.1)
+        first = sorted(e2e.workers(httpd.pid))
+        # Three pools of 2 (API, hashing routes, /refresh).
+        s.eq(len(first), 6, "lighttpd started 6 workers")
+        time.sleep(0.3)  # idle: the health check's connection closed
+        fds = {p: fd_count(p) for p in first}
+        results = []
+        threads = [threading.Thread(target=client, args=(base, str(i), 9, results))
+                   for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        bad = [r for r in results if r[1] not in (200, 201, 204)]
+        s.check(len(results) >= 200, "at least 200 requests made", len(results))
+        s.eq(bad, [], "every request succeeded while workers retired")
+        s.check(sum(1 for r in results if r[0] == "refresh") >= 30,
+                "30 refreshes among them", len(results))
+        time.sleep(0.5)  # a worker that just retired is ready again
+        s.eq(sorted(e2e.workers(httpd.pid)), first, "the same 6 workers (PIDs)")
+        text = log()
+        lazy = [p for p in first if "tether[%d]: info: worker retiring after" % p not in text]
+        s.eq(lazy, [], "every worker retired at least once")
+        retired = text.count("worker retiring after")
+        s.check(retired >= 20, "workers retired again and again", retired)
+        s.eq(text.count("worker ready"), 6 + retired, "each retirement ended in a worker ready")
+        s.check("child exited" not in text and "establishing connection failed" not in text
+                and "handlers" not in text and "response not received" not in text,
+                "lighttpd saw no worker exit and lost no connection", text[-1500:])
+        more = {p: (fds[p], fd_count(p)) for p in first
+                if fds[p] is None or fd_count(p) is None or fd_count(p) > fds[p]}
+        s.eq(more, {}, "no worker holds more files after it")
+        s.eq(call(base, "GET", "/health")[0], 200, "GET /health afterwards -> 200")
+    finally:
+        if s.failed:
+            print("--- the end of this lighttpd's log:\n" + log()[-3000:])
+        httpd.send_signal(signal.SIGTERM)
+        try:
+            httpd.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            httpd.kill()
+            httpd.wait()
+
+
+def check_listen(s, state):
+    port = free_port()
+    err_path = os.path.join(state, "listen.stderr")
+    with open(err_path, "wb") as err:
+        sup = subprocess.Popen([FCGI, "--listen", "127.0.0.1:%d" % port, "--workers", "2"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=err, env=e2e.worker_env(state, worker_max_requests=3))
+
+    def log():
+        with open(err_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def health():
+        c = socket.create_connection(("127.0.0.1", port), timeout=10)
+        try:
+            c.sendall(fcgi_request(e2e.cgi_params("GET", "/health")))
+            return read_response(c)
+        finally:
+            c.close()
+
+    try:
+        end = time.monotonic() + 10
+        while log().count("worker ready") < 2 and time.monotonic() < end:
+            time.sleep(0.05)
+        first = sorted(e2e.descendants(sup.pid))
+        answers = [health() for _ in range(30)]
+        ok = sum(1 for r in answers if r is not None and r.status == 200)
+        s.eq(ok, 30, "--listen: 30 requests in a row all answered 200")
+        retired = log().count("worker retiring after")
+        s.check(retired >= 8, "--listen: the workers retired", retired)
+        s.eq(sorted(e2e.descendants(sup.pid)), first, "--listen: in place (the same PIDs)")
+        # SIGHUP twice: the second one finds workers younger than a
+        # second; they exit 0 and the supervisor starts the next at once
+        # (a crash back-off would wait a second and more).
+        end = time.monotonic() + 10
+        while log().count("worker ready") < 2 + retired and time.monotonic() < end:
+            time.sleep(0.02)
+        for rounds in (1, 2):
+            sup.send_signal(signal.SIGHUP)
+            end = time.monotonic() + 10
+            while (log().count("starting the next") < 2 * rounds or
+                   log().count("worker ready") < 2 + retired + 2 * rounds) and \
+                    time.monotonic() < end:
+                time.sleep(0.01)
+        t0 = time.monotonic()
+        r = health()
+        took = time.monotonic() - t0
+        s.check(r is not None and r.status == 200, "--listen: answered after SIGHUP", r)
+        s.check(took < 0.8, "--listen: at once, no crash back-off for an exit 0", round(took, 2))
+        s.eq(log().count("exited (status 0): starting the next"), 4,
+             "--listen: the replaced workers exited 0")
+        s.check("ended by signal" not in log() and "exited (status 1)" not in log(),
+                "--listen: no worker crashed", log()[-800:])
+    finally:
+        if s.failed:
+            print("--- the end of the supervisor's log:\n" + log()[-3000:])
+        workers = e2e.descendants(sup.pid)
+        sup.send_signal(signal.SIGTERM)
+        try:
+            sup.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            sup.kill()
+            sup.wait()
+        for p in workers:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def main(s):
+    if FCGI is None or not e2e.DATABASE_URL or ":" not in e2e.SIGNING_KEY:
+        s.check(False, "tether.fcgi beside TETHER_E2E_TETHERCTL, "
+                "TETHER_E2E_DATABASE_URL and TETHER_E2E_SIGNING_KEY")
+        return
+    # Short: a Unix socket path must fit in 108 bytes. Readable by the
+    # service user lighttpd drops to when run as root.
+    state = tempfile.mkdtemp(prefix="tether-ret-")
+    try:
+        os.chmod(state, 0o755)
+        if LIGHTTPD is None:
+            s.skip("lighttpd is not installed")
+        else:
+            check_lighttpd(s, state)
+        check_listen(s, state)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+
+
+e2e.run("retire", main)
