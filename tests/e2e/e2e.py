@@ -38,6 +38,7 @@ import http.cookiejar
 import io
 import json
 import os
+import struct
 import sys
 import time
 import traceback
@@ -366,6 +367,51 @@ def parse_cgi_response(raw):
     if length != len(body):
         return None
     return Response(status, headers, body)
+
+
+# ---- a minimal FastCGI client (the FastCGI 1.0 spec), for scenarios that
+# talk to tether.fcgi's socket themselves
+
+FCGI_BEGIN_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT = 1, 3, 4, 5, 6
+FCGI_RESPONDER = 1
+
+
+def fcgi_record(rtype, content=b"", req_id=1):
+    return struct.pack(">BBHHBB", 1, rtype, req_id, len(content), 0, 0) + content
+
+
+def fcgi_request_head(params):
+    """BEGIN_REQUEST (responder, connection closed after) and the PARAMS."""
+    def length(n):
+        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+    data = b"".join(length(len(k.encode())) + length(len(v.encode())) + k.encode() +
+                    v.encode() for k, v in params.items())
+    return (fcgi_record(FCGI_BEGIN_REQUEST, struct.pack(">HB5x", FCGI_RESPONDER, 0)) +
+            fcgi_record(FCGI_PARAMS, data) + fcgi_record(FCGI_PARAMS))
+
+
+def fcgi_read_response(conn, timeout=10):
+    """The STDOUT of the request up to END_REQUEST, parsed as a CGI
+    response (None if it is not one, or the connection ends first)."""
+    conn.settimeout(timeout)
+    buf, out = b"", b""
+    while True:
+        while len(buf) >= 8:
+            _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", buf[:8])
+            if len(buf) < 8 + clen + plen:
+                break
+            content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
+            if rtype == FCGI_STDOUT:
+                out += content
+            elif rtype == FCGI_END_REQUEST:
+                return parse_cgi_response(out)
+        try:
+            chunk = conn.recv(65536)
+        except OSError:
+            return None
+        if not chunk:
+            return None
+        buf += chunk
 
 
 # ---- processes (scenarios that kill or stop them)

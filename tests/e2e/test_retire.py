@@ -20,7 +20,6 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import tempfile
 import threading
@@ -36,48 +35,6 @@ LIB = os.path.join(ROOT, "scripts", "lib.sh")
 LIGHTTPD = shutil.which("lighttpd") or next(
     (p for p in ("/usr/sbin/lighttpd", "/sbin/lighttpd") if os.access(p, os.X_OK)), None)
 MAX = 5
-
-# A minimal FastCGI client (as in test_signals.py, which runs its
-# scenario when imported): one responder request, connection closed after.
-BEGIN_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT = 1, 3, 4, 5, 6
-
-
-def record(rtype, content=b""):
-    return struct.pack(">BBHHBB", 1, rtype, 1, len(content), 0, 0) + content
-
-
-def fcgi_request(params):
-    def nv(k, v):
-        def length(n):
-            return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
-        return length(len(k)) + length(len(v)) + k + v
-    data = b"".join(nv(k.encode(), v.encode()) for k, v in params.items())
-    return (record(BEGIN_REQUEST, struct.pack(">HB5x", 1, 0)) + record(PARAMS, data) +
-            record(PARAMS) + record(STDIN))
-
-
-def read_response(conn, timeout=10):
-    """The request's STDOUT up to END_REQUEST as a Response, or None."""
-    conn.settimeout(timeout)
-    buf, out = b"", b""
-    while True:
-        while len(buf) >= 8:
-            _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", buf[:8])
-            if len(buf) < 8 + clen + plen:
-                break
-            content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
-            if rtype == STDOUT:
-                out += content
-            elif rtype == END_REQUEST:
-                return e2e.parse_cgi_response(out)
-        try:
-            chunk = conn.recv(65536)
-        except OSError:
-            return None
-        if not chunk:
-            return None
-        buf += chunk
-
 
 def free_port():
     probe = socket.socket()
@@ -228,8 +185,9 @@ def check_listen(s, state):
     def health():
         c = socket.create_connection(("127.0.0.1", port), timeout=10)
         try:
-            c.sendall(fcgi_request(e2e.cgi_params("GET", "/health")))
-            return read_response(c)
+            c.sendall(e2e.fcgi_request_head(e2e.cgi_params("GET", "/health")) +
+                      e2e.fcgi_record(e2e.FCGI_STDIN))
+            return e2e.fcgi_read_response(c)
         finally:
             c.close()
 

@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -24,50 +23,10 @@ import e2e
 
 FCGI = e2e.fcgi_binary()
 
-# FastCGI record types and the responder role (the FastCGI 1.0 spec).
-BEGIN_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR = 1, 3, 4, 5, 6, 7
-RESPONDER = 1
-
-
-def record(rtype, content=b"", req_id=1):
-    return struct.pack(">BBHHBB", 1, rtype, req_id, len(content), 0, 0) + content
-
-
-def name_value(name, value):
-    def length(n):
-        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
-    return length(len(name)) + length(len(value)) + name + value
-
-
-def request_head(params):
-    """BEGIN_REQUEST (responder, connection closed after) and the PARAMS."""
-    data = b"".join(name_value(k.encode(), v.encode()) for k, v in params.items())
-    return record(BEGIN_REQUEST, struct.pack(">HB5x", RESPONDER, 0)) + \
-        record(PARAMS, data) + record(PARAMS)
-
-
-def read_response(conn, timeout=10):
-    """The STDOUT of the request up to END_REQUEST, parsed as a CGI
-    response (None if it is not one, or the connection ends first)."""
-    conn.settimeout(timeout)
-    buf, out = b"", b""
-    while True:
-        while len(buf) >= 8:
-            _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", buf[:8])
-            if len(buf) < 8 + clen + plen:
-                break
-            content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
-            if rtype == STDOUT:
-                out += content
-            elif rtype == END_REQUEST:
-                return e2e.parse_cgi_response(out)
-        try:
-            chunk = conn.recv(65536)
-        except OSError:
-            return None
-        if not chunk:
-            return None
-        buf += chunk
+# The FastCGI client of e2e.py, by the names this file always used.
+STDIN = e2e.FCGI_STDIN
+record, request_head, read_response = (e2e.fcgi_record, e2e.fcgi_request_head,
+                                       e2e.fcgi_read_response)
 
 
 def register_request(tag):
