@@ -63,6 +63,9 @@ on_session_end(const char *sid, void *arg)
  * emptied), nor when it is down or not listening: then the round trip
  * decides, and a database outage stays a 503.
  */
+/* Whether cache_ready() ran since the last auth_hear_session_ends(). */
+static bool heard;
+
 static bool
 cache_ready(void)
 {
@@ -71,6 +74,7 @@ cache_ready(void)
 
 	if (!sesscache_enabled())
 		return false;
+	heard = true;
 	if (conn != conn_seen) {
 		sesscache_drop(NULL);
 		conn_seen = conn;
@@ -83,10 +87,14 @@ cache_ready(void)
 	return true;
 }
 
+/* Only for a request that did not read them already (a verify did): one
+ * recv() per request is enough. */
 void
 auth_hear_session_ends(void)
 {
-	(void)cache_ready();
+	if (!heard)
+		(void)cache_ready();
+	heard = false;
 }
 
 /* Whether the token's subject (sub) owns the session it names. */

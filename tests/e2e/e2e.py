@@ -38,6 +38,8 @@ import http.cookiejar
 import io
 import json
 import os
+import subprocess
+import signal
 import struct
 import sys
 import time
@@ -430,6 +432,23 @@ def descendants(pid):
         queue += kids
     return out
 
+
+
+def stop_tree(proc, pids, timeout=15):
+    """Stops proc (SIGTERM, then SIGKILL after timeout) and SIGKILLs the
+    PIDs given (its workers, found before), by PID, never by name."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
 
 def workers(server_pid):
     """The tether.fcgi processes below the web server server_pid."""

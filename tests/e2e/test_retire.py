@@ -227,18 +227,7 @@ def check_listen(s, state):
     finally:
         if s.failed:
             print("--- the end of the supervisor's log:\n" + log()[-3000:])
-        workers = e2e.descendants(sup.pid)
-        sup.send_signal(signal.SIGTERM)
-        try:
-            sup.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            sup.kill()
-            sup.wait()
-        for p in workers:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
+        e2e.stop_tree(sup, e2e.descendants(sup.pid))
 
 
 def main(s):
