@@ -4,10 +4,9 @@ are to the ceilings measured in the same run."""
 
 import datetime
 import os
-import platform
-import statistics
-import subprocess
 import sys
+
+from report_lib import Runs, cpu, first_line, mem
 
 (tmp, tiny, dur, reps, threads, conns, procs, scrypt_s, rss0, rss1, rss2, rssr, rssl,
  verify_n, refresh_n, cost, floor) = sys.argv[1:18]
@@ -15,42 +14,9 @@ tiny = tiny == "1"
 apache_conns = sys.argv[18] if len(sys.argv) > 18 else procs
 
 
-def runs(name):
-    path = os.path.join(tmp, name + ".runs")
-    if not os.path.exists(path):
-        return []
-    return [[float(x) for x in line.split()] for line in open(path) if line.strip()]
-
-
-def med(name, col):
-    r = runs(name)
-    return statistics.median(x[col] for x in r) if r else 0.0
-
-
-def errors(name):
-    return int(sum(x[3] for x in runs(name)))
-
-
-def version(cmd):
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
-        return (out.stdout or out.stderr).strip().splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        return "?"
-
-
-def cpu():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "?"
-
-
-def mem():
-    for line in open("/proc/meminfo"):
-        if line.startswith("MemTotal"):
-            return "%.1f GiB" % (int(line.split()[1]) / 1048576)
-    return "?"
+R = Runs(tmp)
+runs, med, errors = R.runs, R.med, R.errors
+version = first_line
 
 
 def kib_list(s):

@@ -6,11 +6,10 @@ repetitions; ratios within this one run."""
 
 import datetime
 import os
-import platform
 import re
-import statistics
-import subprocess
 import sys
+
+from report_lib import Runs, cpu, first_line, kv, mem, mib, n, sizes, table
 
 (tmp, tiny, dur, reps, threads, conns, procs, scrypt_s, scale, seed_s, vacuum_s, cleanup_s,
  loaded_s, vacuum_after_s, cost) = sys.argv[1:16]
@@ -19,67 +18,8 @@ scrypt_s = float(scrypt_s)
 cores = os.cpu_count() or 1
 
 
-def runs(name):
-    path = os.path.join(tmp, name + ".runs")
-    if not os.path.exists(path):
-        return []
-    return [[float(x) for x in line.split()] for line in open(path) if line.strip()]
-
-
-def med(name, col):
-    r = runs(name)
-    return statistics.median(x[col] for x in r) if r else 0.0
-
-
-def errors(name):
-    return int(sum(x[3] for x in runs(name)))
-
-
-def table(path):
-    """Rows of a space-separated file as lists (empty if missing)."""
-    if not os.path.exists(path):
-        return []
-    return [line.split() for line in open(path) if line.strip()]
-
-
-def kv(path):
-    return {r[0]: int(r[1]) for r in table(path) if len(r) >= 2}
-
-
-def sizes(path):
-    return {r[0]: [int(x) for x in r[1:]] for r in table(path) if len(r) == 5}
-
-
-def mib(b):
-    return "%.0f" % (b / 1048576.0)
-
-
-def n(x):
-    if 0 < x < 100:
-        return "%.1f" % x
-    return "{:,}".format(int(x)).replace(",", "\u202f")
-
-
-def first_line(cmd):
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
-        return (out.stdout or out.stderr).strip().splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        return "?"
-
-
-def cpu():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "?"
-
-
-def mem():
-    for line in open("/proc/meminfo"):
-        if line.startswith("MemTotal"):
-            return "%.1f GiB" % (int(line.split()[1]) / 1048576)
-    return "?"
+R = Runs(tmp)
+runs, med, errors = R.runs, R.med, R.errors
 
 
 out = []

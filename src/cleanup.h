@@ -10,13 +10,23 @@
 
 #include "config.h"
 
+#include "store.h"
+
 /* Rows per delete statement: small enough that no batch holds long locks. */
 #define CLEANUP_BATCH 1000
+/* A worker's turn: it starts no batch after this long (a batch of a
+ * year's backlog takes about 60 ms), and takes the rest a second later. */
+#define CLEANUP_SLICE_MS 100
 
 /*
- * Runs the cleanup if cleanup_interval is on and *next (0 at start) has
- * passed; then sets *next to now + interval. Logs what it deleted.
+ * Runs a slice of the cleanup if cleanup_interval is on and *next (0 at
+ * start) has passed; then sets *next to now + interval, or to a second
+ * from now while a backlog lasts. Logs what a run deleted once it is done.
  */
 void cleanup_maybe(const struct config *cfg, time_t now, time_t *next);
+/* Adds c to *to. */
+void cleanup_add(struct cleanup_counts *to, const struct cleanup_counts *c);
+/* The rows of every table in c. */
+int64_t cleanup_rows(const struct cleanup_counts *c);
 
 #endif

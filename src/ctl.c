@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "b64url.h"
+#include "cleanup.h"
 #include "config.h"
 #include "cryptomem.h"
 #include "ctl_bench.h"
@@ -398,30 +399,55 @@ cmd_sessions(const struct cmd *self, int argc, char **argv)
 	return misuse(self);
 }
 
+/* tetherctl cleanup's slices: each one transaction under transaction
+ * pooling, so no transaction lasts longer than this. */
+#define CTL_CLEANUP_SLICE_MS 10000
+/* Its default pause after each batch, in percent of the batch's time: the
+ * database cleans half the time, and the refreshes beside a backlog keep
+ * their latency (bench/results/2026-12-01-cleanup.md). */
+#define CTL_CLEANUP_PAUSE 100
+
 static int
 cmd_cleanup(const struct cmd *self, int argc, char **argv)
 {
-	struct cleanup_counts c;
-	bool ran = false;
+	struct cleanup_pace pace = { CLEANUP_BATCH, CTL_CLEANUP_SLICE_MS, CTL_CLEANUP_PAUSE };
+	struct cleanup_counts c, all = { 0 };
+	bool ran = false, more = true;
+	int64_t pct, slices = 0, t0 = util_mono_ms();
 
-	(void)argv;
-	if (argc != 1)
+	if (argc == 3 && strcmp(argv[1], "--pause") == 0) {
+		if (util_parse_int(argv[2], 0, 10000, &pct) != 0) {
+			fprintf(stderr, "tetherctl: --pause takes a percentage from 0 to 10000\n");
+			return 2;
+		}
+		pace.pause_pct = (int)pct;
+	} else if (argc != 1)
 		return misuse(self);
-	if (store_cleanup(&cfg, time(NULL), 1000, &c, &ran) != STORE_OK) {
-		fprintf(stderr, "tetherctl: database unavailable\n");
-		return 1;
+	while (more) {
+		if (store_cleanup(&cfg, time(NULL), &pace, &c, &ran, &more) != STORE_OK) {
+			fprintf(stderr, "tetherctl: database unavailable\n");
+			return 1;
+		}
+		if (!ran)
+			break;
+		slices++;
+		cleanup_add(&all, &c);
 	}
-	if (!ran) {
+	if (slices == 0) {
 		printf("another cleanup is running; nothing done\n");
 		return 0;
 	}
-	printf("sessions ended (past their limits)  %lld\n", (long long)c.sessions_expired);
-	printf("access_blacklist deleted            %lld\n", (long long)c.blacklist);
-	printf("refresh_tokens deleted              %lld\n", (long long)c.refresh_tokens);
-	printf("sessions deleted                    %lld\n", (long long)c.sessions);
-	printf("logout_events deleted               %lld\n", (long long)c.logout_events);
-	printf("auth_events deleted                 %lld\n", (long long)c.auth_events);
-	printf("login_attempts deleted              %lld\n", (long long)c.login_attempts);
+	if (more)
+		printf("another cleanup took over; it does the rest\n");
+	printf("sessions ended (past their limits)  %lld\n", (long long)all.sessions_expired);
+	printf("access_blacklist deleted            %lld\n", (long long)all.blacklist);
+	printf("refresh_tokens deleted              %lld\n", (long long)all.refresh_tokens);
+	printf("sessions deleted                    %lld\n", (long long)all.sessions);
+	printf("session_end_counts deleted          %lld\n", (long long)all.end_counts);
+	printf("logout_events deleted               %lld\n", (long long)all.logout_events);
+	printf("auth_events deleted                 %lld\n", (long long)all.auth_events);
+	printf("login_attempts deleted              %lld\n", (long long)all.login_attempts);
+	printf("in %.1f s\n", (double)(util_mono_ms() - t0) / 1000.0);
 	return 0;
 }
 
@@ -626,7 +652,7 @@ static const struct cmd cmds[] = {
 	    "sessions list [EMAIL]           live sessions, newest first\n"
 	    "  sessions revoke ID              end one (REVOKED_BY_ADMIN)" },
 	{ "cleanup", cmd_cleanup, true,
-	    "cleanup                         delete what has expired; prints per table" },
+	    "cleanup [--pause PCT]           delete what has expired; prints per table" },
 	{ "events", cmd_events, true,
 	    "events [--limit N]              recent logout reports and session ends" },
 	{ "stats", cmd_stats, true,

@@ -391,11 +391,13 @@ enum store_err store_bench_seed(double scale, time_t now, const char *password_h
 /* ---- metrics ---- */
 /* Fills the database figures of /metrics (db->ok false when unreachable):
  * active sessions at now, users, and how long the sessions that ended
- * within retention lasted (which also says how many ended). */
+ * within retention lasted (which also says how many ended), from the
+ * hourly counts of sql/006: the window starts at the hour holding its
+ * start. */
 enum store_err store_metrics(time_t now, int64_t retention, struct metrics_db *out);
 /* How long the sessions that ended in (now - window, now] lasted, by end
- * reason and bucket (metrics_lifetime_le): for /metrics and tetherctl
- * stats. */
+ * reason and bucket (metrics_lifetime_le), exactly, from the sessions
+ * themselves: for short windows (tetherctl stats). */
 enum store_err store_session_lifetimes(time_t now, int64_t window,
     struct metrics_lifetimes *out);
 
@@ -405,16 +407,34 @@ struct cleanup_counts {
 	int64_t blacklist;
 	int64_t refresh_tokens;
 	int64_t sessions;
+	int64_t end_counts; /* hourly session-end counts past retention */
 	int64_t logout_events;
 	int64_t auth_events;
 	int64_t login_attempts;
 };
 /*
- * Deletes what has expired, in batches of batch rows, under an advisory
- * lock: if another cleaner holds it, returns STORE_OK with *ran false and
- * does nothing. Each batch is its own statement (no long transaction).
+ * How a cleanup run paces itself, so that a backlog (a year of expired
+ * rows: millions) neither holds a worker for minutes nor takes the commit
+ * flushes of the requests running beside it.
+ *   batch     rows per statement
+ *   budget_ms stop starting batches after this long (0: no limit); what
+ *             is left is for the next run (*more)
+ *   pause_pct after each batch, sleep this percentage of the time the
+ *             batch took (100: the database works half the time)
  */
-enum store_err store_cleanup(const struct config *cfg, time_t now, int batch,
-    struct cleanup_counts *out, bool *ran);
+struct cleanup_pace {
+	int batch;
+	int64_t budget_ms;
+	int pause_pct;
+};
+/*
+ * Deletes what has expired, in batches, under an advisory lock: if another
+ * cleaner holds it, returns STORE_OK with *ran false and does nothing.
+ * Each batch is its own statement (no long transaction; under transaction
+ * pooling the run is one, bounded by the budget). *more: the budget ran
+ * out before every table was clean.
+ */
+enum store_err store_cleanup(const struct config *cfg, time_t now,
+    const struct cleanup_pace *pace, struct cleanup_counts *out, bool *ran, bool *more);
 
 #endif

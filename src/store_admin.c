@@ -196,6 +196,33 @@ store_logout_events_free(struct logout_event *evs, size_t n)
 
 /* ---- metrics ---- */
 
+/* Rows of (end reason, bucket, sessions, seconds) into out. */
+static enum store_err
+lifetime_rows(enum stmt id, time_t now, int64_t window, struct metrics_lifetimes *out)
+{
+	struct num t, w;
+	const char *v[] = { db_num(&t, now), db_num(&w, window) };
+	enum store_err err;
+	PGresult *res;
+	int i, b;
+	enum end_reason r;
+
+	memset(out, 0, sizeof(*out));
+	if ((res = db_run(id, 2, v, &err)) == NULL)
+		return err;
+	for (i = 0; i < PQntuples(res); i++) {
+		r = end_reason_parse(PQgetvalue(res, i, 0));
+		b = (int)db_int(res, i, 1);
+		/* END_NONE: a reason this binary does not know (a newer one's). */
+		if (r == END_NONE || b < 0 || b > METRICS_LIFETIME_BUCKETS)
+			continue;
+		out->n[r][b] += db_int(res, i, 2);
+		out->sum[r] += strtod(PQgetvalue(res, i, 3), NULL);
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
 enum store_err
 store_metrics(time_t now, int64_t retention, struct metrics_db *out)
 {
@@ -207,7 +234,8 @@ store_metrics(time_t now, int64_t retention, struct metrics_db *out)
 		return err;
 	out->active_sessions = st.active_sessions;
 	out->users = st.users;
-	if ((err = store_session_lifetimes(now, retention, &out->lifetimes)) != STORE_OK)
+	if ((err = lifetime_rows(S_SESSION_END_COUNTS, now, retention, &out->lifetimes)) !=
+	    STORE_OK)
 		return err;
 	out->ok = true;
 	return STORE_OK;
@@ -216,77 +244,92 @@ store_metrics(time_t now, int64_t retention, struct metrics_db *out)
 enum store_err
 store_session_lifetimes(time_t now, int64_t window, struct metrics_lifetimes *out)
 {
-	struct num t, w;
-	char bounds[METRICS_LIFETIME_BUCKETS * 24 + 3];
-	const char *v[] = { db_num(&t, now), db_num(&w, window), bounds };
-	enum store_err err;
-	PGresult *res;
-	size_t len = 0;
-	int i, b;
-	enum end_reason r;
-
-	memset(out, 0, sizeof(*out));
-	/* The bounds as an array literal: {60,300,...}. */
-	bounds[len++] = '{';
-	for (i = 0; i < METRICS_LIFETIME_BUCKETS; i++)
-		len += (size_t)snprintf(bounds + len, sizeof(bounds) - len, "%s%.0f",
-		    i > 0 ? "," : "", metrics_lifetime_le[i]);
-	snprintf(bounds + len, sizeof(bounds) - len, "}");
-	if ((res = db_run(S_SESSION_LIFETIMES, 3, v, &err)) == NULL)
-		return err;
-	for (i = 0; i < PQntuples(res); i++) {
-		r = end_reason_parse(PQgetvalue(res, i, 0));
-		b = (int)db_int(res, i, 1);
-		/* END_NONE: a reason this binary does not know (a newer one's). */
-		if (r == END_NONE || b < 0 || b > METRICS_LIFETIME_BUCKETS)
-			continue;
-		out->n[r][b] = db_int(res, i, 2);
-		out->sum[r] = out->sum[r] + strtod(PQgetvalue(res, i, 3), NULL);
-	}
-	PQclear(res);
-	return STORE_OK;
+	return lifetime_rows(S_SESSION_LIFETIMES, now, window, out);
 }
 
-/* ---- cleanup ---- */
+/* One step of the cleanup: its statement, the age it keeps (its third
+ * parameter; none for the first three) and its counter. */
+struct clean_step {
+	enum stmt id;
+	int64_t age;
+	int64_t *count;
+};
 
-/* Runs one cleanup statement until a batch comes back short. */
+/* Batch time, for the budget and the pause. */
+static int64_t
+clean_batch(const struct clean_step *st, const char *const *v, int nparams,
+    enum store_err *err, int64_t *got)
+{
+	int64_t t0 = util_mono_ms();
+	PGresult *res;
+
+	if ((res = db_run(st->id, nparams, v, err)) == NULL)
+		return 0;
+	*got = st->id == S_CLEAN_EXPIRE_SESSIONS ? db_int(res, 0, 0)
+	                                         : strtoll(PQcmdTuples(res), NULL, 10);
+	if (st->id == S_CLEAN_EXPIRE_SESSIONS)
+		db_count_lifetimes(res, 0, 1);
+	*st->count += *got;
+	PQclear(res);
+	return util_mono_ms() - t0;
+}
+
+/*
+ * Runs the steps in order, each until a batch comes back short, while
+ * the budget lasts (*more: it ran out first). The next run starts again
+ * at the first step: a step with nothing due costs one index probe.
+ */
 static enum store_err
-clean_loop(enum stmt id, time_t now, int batch, int64_t age, int64_t *count)
+clean_steps(const struct clean_step *steps, size_t n, time_t now,
+    const struct cleanup_pace *pace, bool *more)
 {
 	struct num t, b, a;
-	const char *v[] = { db_num(&t, now), db_num(&b, batch), db_num(&a, age) };
-	int nparams = id == S_CLEAN_EXPIRE_SESSIONS || id == S_CLEAN_BLACKLIST ||
-	        id == S_CLEAN_REFRESH
-	    ? 2
-	    : 3;
-	enum store_err err;
-	PGresult *res;
-	int64_t got;
+	const char *v[3] = { db_num(&t, now), db_num(&b, pace->batch), NULL };
+	int64_t start = util_mono_ms(), took, got, rows = 0;
+	enum store_err err = STORE_OK;
+	size_t i;
 
-	do {
-		if ((res = db_run(id, nparams, v, &err)) == NULL)
-			return err;
-		got = id == S_CLEAN_EXPIRE_SESSIONS ? db_int(res, 0, 0)
-		                                    : strtoll(PQcmdTuples(res), NULL, 10);
-		if (id == S_CLEAN_EXPIRE_SESSIONS)
-			db_count_lifetimes(res, 0, 1);
-		*count += got;
-		PQclear(res);
-	} while (got >= batch);
-	return STORE_OK;
+	*more = false;
+	for (i = 0; i < n && err == STORE_OK && !*more; i++) {
+		v[2] = db_num(&a, steps[i].age);
+		do {
+			/* Not before a row has gone: every run gets somewhere. */
+			if (pace->budget_ms > 0 && rows > 0 &&
+			    util_mono_ms() - start >= pace->budget_ms) {
+				*more = true;
+				break;
+			}
+			got = 0;
+			took = clean_batch(&steps[i], v, steps[i].age < 0 ? 2 : 3, &err, &got);
+			rows += got;
+			if (err == STORE_OK && got >= pace->batch && pace->pause_pct > 0)
+				util_sleep_ms(took * pace->pause_pct / 100);
+		} while (err == STORE_OK && got >= pace->batch);
+	}
+	return err;
 }
 
 enum store_err
-store_cleanup(const struct config *cfg, time_t now, int batch, struct cleanup_counts *out,
-    bool *ran)
+store_cleanup(const struct config *cfg, time_t now, const struct cleanup_pace *pace,
+    struct cleanup_counts *out, bool *ran, bool *more)
 {
+	const struct clean_step steps[] = {
+		{ S_CLEAN_EXPIRE_SESSIONS, -1, &out->sessions_expired },
+		{ S_CLEAN_BLACKLIST, -1, &out->blacklist },
+		{ S_CLEAN_REFRESH, -1, &out->refresh_tokens },
+		{ S_CLEAN_SESSIONS, cfg->session_retention, &out->sessions },
+		{ S_CLEAN_END_COUNTS, cfg->session_retention, &out->end_counts },
+		{ S_CLEAN_LOGOUT_EVENTS, cfg->event_retention, &out->logout_events },
+		{ S_CLEAN_AUTH_EVENTS, cfg->event_retention, &out->auth_events },
+		{ S_CLEAN_ATTEMPTS, cfg->login_window, &out->login_attempts },
+	};
 	enum store_err err, unlock_err;
 	PGresult *res;
-
 	bool tx = db_pooled();
 
 	memset(out, 0, sizeof(*out));
 	*ran = false;
+	*more = false;
 	/* Transaction pooling: the lock must not outlive the transaction (a
 	 * session's lock would stay on a server connection that the pooler
 	 * hands to others, and the unlock might run on another), so the whole
@@ -305,20 +348,7 @@ store_cleanup(const struct config *cfg, time_t now, int batch, struct cleanup_co
 			(void)db_tx("ROLLBACK");
 		return STORE_OK;
 	}
-	if ((err = clean_loop(S_CLEAN_EXPIRE_SESSIONS, now, batch, 0,
-	         &out->sessions_expired)) == STORE_OK &&
-	    (err = clean_loop(S_CLEAN_BLACKLIST, now, batch, 0, &out->blacklist)) ==
-	        STORE_OK &&
-	    (err = clean_loop(S_CLEAN_REFRESH, now, batch, 0, &out->refresh_tokens)) ==
-	        STORE_OK &&
-	    (err = clean_loop(S_CLEAN_SESSIONS, now, batch, cfg->session_retention,
-	         &out->sessions)) == STORE_OK &&
-	    (err = clean_loop(S_CLEAN_LOGOUT_EVENTS, now, batch, cfg->event_retention,
-	         &out->logout_events)) == STORE_OK &&
-	    (err = clean_loop(S_CLEAN_AUTH_EVENTS, now, batch, cfg->event_retention,
-	         &out->auth_events)) == STORE_OK)
-		err = clean_loop(S_CLEAN_ATTEMPTS, now, batch, cfg->login_window,
-		    &out->login_attempts);
+	err = clean_steps(steps, sizeof(steps) / sizeof(steps[0]), now, pace, more);
 	if (tx) {
 		if (err == STORE_OK)
 			err = db_tx("COMMIT");

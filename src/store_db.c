@@ -94,14 +94,6 @@ on_notice(void *arg, const PGresult *res)
 	log_debug("database: %s", PQresultErrorMessage(res));
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * The connection is no longer trusted (no answer in time): closed, so the
@@ -139,7 +131,7 @@ wait_ready(PGconn *c, int64_t deadline, bool limited, bool *broken)
 			flush = PQflush(c);
 		if (*broken || flush == -1 || (flush == 0 && !PQisBusy(c)))
 			return true;
-		left = limited ? deadline - now_ms() : -1;
+		left = limited ? deadline - util_mono_ms() : -1;
 		if (limited && left <= 0)
 			return false;
 		pfd.fd = PQsocket(c);
@@ -157,7 +149,7 @@ wait_ready(PGconn *c, int64_t deadline, bool limited, bool *broken)
 static int64_t
 answer_deadline(void)
 {
-	return now_ms() + (db.lim.statement_timeout + STORE_ANSWER_SLACK_S) * 1000;
+	return util_mono_ms() + (db.lim.statement_timeout + STORE_ANSWER_SLACK_S) * 1000;
 }
 
 /*
@@ -832,7 +824,7 @@ listen_conn_ready(void)
 
 	if (db.lconn != NULL && PQstatus(db.lconn) == CONNECTION_OK && !db.llost)
 		return true;
-	if (db.listen_info == NULL || now_ms() < db.lretry_ms)
+	if (db.listen_info == NULL || util_mono_ms() < db.lretry_ms)
 		return false;
 	PQfinish(db.lconn);
 	db.llost = false;
@@ -857,7 +849,7 @@ listen_conn_ready(void)
 	} else {
 		PQfinish(db.lconn);
 		db.lconn = NULL;
-		db.lretry_ms = now_ms() + 1000;
+		db.lretry_ms = util_mono_ms() + 1000;
 	}
 	return false;
 }

@@ -312,17 +312,25 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "WHERE kind IN ('login_failed', 'refresh_failed', 'session_ended') "
 	    "AND created_at > to_timestamp($1) - interval '24 hours' "
 	    "GROUP BY kind, reason ORDER BY kind, count(*) DESC" },
-	/* Sessions that ended in the window, by reason and lifetime bucket: the
-	 * bucket is how many upper bounds ($3, ascending) lie below the
-	 * lifetime, so a lifetime equal to a bound counts in that bound's
-	 * bucket (a histogram's "le"). One pass over sessions_ended_at_idx. */
+	/* Sessions that ended in the window ($2 seconds before $1), by reason
+	 * and lifetime bucket (tether_lifetime_bucket, sql/006: a lifetime
+	 * equal to a bound counts in that bound's bucket, a histogram's "le").
+	 * Exact, from the sessions themselves: for short windows (tetherctl
+	 * stats' hour and day); one pass over sessions_ended_at_idx. */
 	[S_SESSION_LIFETIMES] = { "session_lifetimes",
-	    "SELECT l.end_reason, (SELECT count(*) FROM unnest($3::float8[]) AS b(le) "
-	    "  WHERE b.le < l.s)::int, count(*), sum(l.s) "
+	    "SELECT l.end_reason, tether_lifetime_bucket(l.s), count(*), sum(l.s) "
 	    "FROM (SELECT end_reason, extract(epoch FROM ended_at - created_at)::float8 AS s "
 	    "  FROM sessions WHERE ended_at IS NOT NULL "
 	    "  AND ended_at > to_timestamp($1) - $2 * interval '1 second') AS l "
 	    "GROUP BY 1, 2" },
+	/* The same figures from the hourly counts the sessions' trigger keeps
+	 * (sql/006): a few rows an hour however many sessions ended, so
+	 * /metrics reads the whole retention at once. The window starts at
+	 * the hour that holds its start. */
+	[S_SESSION_END_COUNTS] = { "session_end_counts",
+	    "SELECT end_reason, bucket, sum(sessions)::bigint, sum(seconds) "
+	    "FROM session_end_counts WHERE hour > to_timestamp($1) - $2 * interval '1 second' "
+	    "  - interval '1 hour' GROUP BY 1, 2" },
 	/*
 	 * Cleanup, each in bounded batches ($2 rows) so a backlog never holds
 	 * long locks. Each batch takes the oldest rows by the index on its
@@ -363,6 +371,12 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "DELETE FROM sessions WHERE id = ANY (ARRAY(SELECT id FROM sessions "
 	    "WHERE ended_at IS NOT NULL AND ended_at < to_timestamp($1) - $3 * interval '1 second' "
 	    "ORDER BY ended_at LIMIT $2))" },
+	/* The hourly end counts past retention (sql/006), by row address:
+	 * the table has no id, and its old rows no longer change. */
+	[S_CLEAN_END_COUNTS] = { "clean_end_counts",
+	    "DELETE FROM session_end_counts WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
+	    "session_end_counts WHERE hour < to_timestamp($1) - $3 * interval '1 second' "
+	    "  - interval '1 hour' ORDER BY hour LIMIT $2))" },
 	[S_CLEAN_LOGOUT_EVENTS] = { "clean_logout_events",
 	    "DELETE FROM logout_events WHERE id = ANY (ARRAY(SELECT id FROM logout_events "
 	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' ORDER BY created_at "

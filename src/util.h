@@ -20,6 +20,11 @@ char *xstrndup(const char *s, size_t n);
 /* printf into a new string the caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Milliseconds on the monotonic clock (for intervals, not dates). */
+int64_t util_mono_ms(void);
+/* Sleeps ms milliseconds, again after a signal cut it short. */
+void util_sleep_ms(int64_t ms);
+
 /* Fills buf with cryptographically strong random bytes; aborts on failure
  * (a worker without randomness must not issue tokens). */
 void util_random(void *buf, size_t len);

@@ -180,6 +180,14 @@ def main(s):
     rc, out, _ = ctl("cleanup")
     s.check(rc == 0 and "refresh_tokens deleted" in out and "login_attempts deleted" in out,
             "cleanup prints per table", out)
+    rc, out, _ = ctl("cleanup", "--pause", "0")
+    s.check(rc == 0 and "session_end_counts deleted" in out and re.search(r"^in [0-9.]+ s$", out, re.M),
+            "cleanup --pause 0 (no pause: off-peak) prints per table and its time", out)
+    for bad in (["--pause"], ["--pause", "x"], ["--pause", "-1"], ["--pause", "10001"],
+                ["--paws", "10"]):
+        rc, _, err = ctl("cleanup", *bad)
+        s.check(rc == 2 and ("usage: tetherctl cleanup" in err or "--pause takes" in err),
+                "cleanup %s is a usage error" % " ".join(bad), err)
 
     # A replica (README, "Scaling out") serves the commands that only read:
     # every transaction read-only, as on a hot standby.

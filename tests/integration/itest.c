@@ -133,7 +133,7 @@ itest_wipe(void)
 {
 	PGresult *res = PQexec(tdb,
 	    "TRUNCATE users, sessions, refresh_tokens, access_blacklist, "
-	    "logout_events, auth_events, login_attempts RESTART IDENTITY CASCADE");
+	    "logout_events, auth_events, login_attempts, session_end_counts RESTART IDENTITY CASCADE");
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "itest wipe: %s", PQresultErrorMessage(res));

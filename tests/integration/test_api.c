@@ -967,7 +967,7 @@ test_dead_cookies_past_the_absolute_lifetime_get_session_expired(void)
 	struct cleanup_counts counts;
 	char *jar, *csrf, *only_refresh;
 	int64_t age;
-	bool ran;
+	bool ran, more;
 
 	fresh();
 	itest_cfg.session_max_age = HOUR;
@@ -992,8 +992,10 @@ test_dead_cookies_past_the_absolute_lifetime_get_session_expired(void)
 
 	/* Cleanup deletes the expired refresh token minutes later; the access
 	 * cookie that comes with the refresh cookie still explains. */
-	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0 + HOUR + 10 * MIN, 1000, &counts, &ran),
+	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0 + HOUR + 10 * MIN,
+	                    &(const struct cleanup_pace){ 1000, 0, 0 }, &counts, &ran, &more),
 	    STORE_OK);
+	CU_ASSERT_FALSE(more);
 	CU_ASSERT(ran);
 	CU_ASSERT_EQUAL(counts.refresh_tokens, 1);
 	itest_call(&c, "POST", "/refresh", NULL, &o, T0 + HOUR + 11 * MIN);

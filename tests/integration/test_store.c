@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "itest.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_db.h"
 #include "testutil.h"
@@ -53,6 +55,18 @@ session(int64_t uid, struct session *s, struct token_issue *t, bool remember)
 	s->absolute_expires_at = session_absolute_expiry(&itest_cfg, T0, remember);
 	issue(t, T0);
 	CU_ASSERT_EQUAL_FATAL(store_session_create(s, t), STORE_OK);
+}
+
+/* One whole cleanup run at now in batches of batch rows, without a budget. */
+static enum store_err
+clean(time_t now, int batch, struct cleanup_counts *c, bool *ran)
+{
+	const struct cleanup_pace pace = { batch, 0, 0 };
+	bool more = true;
+	enum store_err err = store_cleanup(&itest_cfg, now, &pace, c, ran, &more);
+
+	CU_ASSERT_FALSE(more);
+	return err;
 }
 
 static void
@@ -500,7 +514,7 @@ test_cleanup_deletes_exactly_what_has_expired(void)
 	/* Every refresh token but the live session's has expired. */
 	free(itest_sql("UPDATE refresh_tokens SET expires_at = to_timestamp(1799999999) "
 	    "WHERE session_id <> $1::uuid", live.id, NULL));
-	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 2, &c, &ran), STORE_OK);
+	CU_ASSERT_EQUAL(clean(T0, 2, &c, &ran), STORE_OK);
 	CU_ASSERT_TRUE(ran);
 	CU_ASSERT_EQUAL(c.sessions_expired, 1);
 	CU_ASSERT_EQUAL(c.blacklist, 1);
@@ -522,9 +536,73 @@ test_cleanup_deletes_exactly_what_has_expired(void)
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM logout_events", NULL), 1);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM login_attempts", NULL), 1);
 	/* Nothing left to do the second time. */
-	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 2, &c, &ran), STORE_OK);
+	CU_ASSERT_EQUAL(clean(T0, 2, &c, &ran), STORE_OK);
 	CU_ASSERT_EQUAL(c.sessions + c.blacklist + c.refresh_tokens + c.sessions_expired +
 	    c.logout_events + c.auth_events + c.login_attempts, 0);
+}
+
+/* sql/006's tether_lifetime_bucket and metrics_lifetime_le are one set of
+ * bounds: the database's buckets are the host's. */
+static void
+test_the_database_buckets_lifetimes_as_the_host_does(void)
+{
+	char sql[160];
+	int i;
+
+	for (i = 0; i < METRICS_LIFETIME_BUCKETS; i++) {
+		snprintf(sql, sizeof(sql), "SELECT tether_lifetime_bucket(%.1f)",
+		    metrics_lifetime_le[i]);
+		CU_ASSERT_EQUAL(itest_sql_int(sql, NULL), i);
+		CU_ASSERT_EQUAL(metrics_lifetime_bucket(metrics_lifetime_le[i]), i);
+		snprintf(sql, sizeof(sql), "SELECT tether_lifetime_bucket(%.1f)",
+		    metrics_lifetime_le[i] + 0.5);
+		CU_ASSERT_EQUAL(itest_sql_int(sql, NULL), i + 1);
+		CU_ASSERT_EQUAL(metrics_lifetime_bucket(metrics_lifetime_le[i] + 0.5), i + 1);
+	}
+}
+
+static void
+test_a_backlog_goes_in_slices_within_the_budget(void)
+{
+	struct cleanup_counts c, all = { 0 };
+	/* A batch of one row, a budget of 1 ms and a pause as long as each
+	 * batch: 200 sessions and their end counts take hundreds of round
+	 * trips, so several slices, each leaving the rest for the next. */
+	const struct cleanup_pace slice = { 1, 1, 100 };
+	bool ran = false, more = true;
+	int64_t counts;
+	int slices = 0;
+
+	itest_wipe();
+	(void)user("backlog@example.com");
+	/* 200 sessions written already ended, 31 days before T0 and earlier,
+	 * over 200 hours: past retention, with an end count each. */
+	free(itest_sql("INSERT INTO sessions (user_id, created_at, last_active_at, "
+	    "idle_timeout_s, absolute_expires_at, remember_me, ended_at, end_reason) "
+	    "SELECT u.id, e - interval '10 minutes', e - interval '10 minutes', 1800, "
+	    "e + interval '12 hours', false, e, 'USER_LOGOUT' FROM users u, "
+	    "(SELECT to_timestamp(1800000000) - interval '31 days' - k * interval '1 hour' "
+	    "  AS e FROM generate_series(1, 200) AS k) AS g", NULL));
+	counts = itest_sql_int("SELECT count(*) FROM session_end_counts", NULL);
+	CU_ASSERT_EQUAL(counts, 200);
+	while (more && slices < 100000) {
+		CU_ASSERT_EQUAL_FATAL(
+		    store_cleanup(&itest_cfg, T0, &slice, &c, &ran, &more), STORE_OK);
+		CU_ASSERT_TRUE_FATAL(ran);
+		if (more)
+			CU_ASSERT(cleanup_rows(&c) > 0); /* every slice gets somewhere */
+		cleanup_add(&all, &c);
+		slices++;
+	}
+	CU_ASSERT_FALSE(more);
+	CU_ASSERT(slices >= 2);
+	CU_ASSERT_EQUAL(all.sessions, 200);
+	CU_ASSERT_EQUAL(all.end_counts, counts);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions", NULL), 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM session_end_counts", NULL), 0);
+	/* No lock left behind between slices. */
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+	    NULL), 0);
 }
 
 static void
@@ -535,10 +613,10 @@ test_a_second_cleaner_does_not_run_while_one_holds_the_lock(void)
 
 	itest_wipe();
 	free(itest_sql("SELECT pg_advisory_lock(7364002)", NULL));
-	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 10, &c, &ran), STORE_OK);
+	CU_ASSERT_EQUAL(clean(T0, 10, &c, &ran), STORE_OK);
 	CU_ASSERT_FALSE(ran);
 	free(itest_sql("SELECT pg_advisory_unlock(7364002)", NULL));
-	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 10, &c, &ran), STORE_OK);
+	CU_ASSERT_EQUAL(clean(T0, 10, &c, &ran), STORE_OK);
 	CU_ASSERT_TRUE(ran);
 }
 
@@ -662,6 +740,27 @@ test_session_lifetimes_by_reason_and_bucket(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text,
 	    "tether_session_lifetime_seconds_bucket{reason=\"IDLE_TIMEOUT\",le=\"86400\"} 1\n"));
 	free(text);
+	/* The hourly counts (sql/006) and the sessions themselves agree. */
+	CU_ASSERT_EQUAL(store_session_lifetimes(T0 + 86400, 30 * 86400, &lt), STORE_OK);
+	CU_ASSERT_EQUAL(memcmp(lt.n, db.lifetimes.n, sizeof(lt.n)), 0);
+	for (i = 1; i < END__MAX; i++)
+		CU_ASSERT_DOUBLE_EQUAL(lt.sum[i], db.lifetimes.sum[i], 0.001);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT sum(sessions) FROM session_end_counts", NULL), 5);
+	/* A session written already ended (a seed, a restore) is counted. */
+	free(itest_sql("INSERT INTO sessions (user_id, created_at, last_active_at, "
+	    "idle_timeout_s, absolute_expires_at, remember_me, ended_at, end_reason) "
+	    "SELECT id, to_timestamp(1800000000), to_timestamp(1800000000), 0, "
+	    "to_timestamp(1900000000), true, to_timestamp(1800000000) + interval '8 days', "
+	    "'EXPIRED' FROM users WHERE email = 'lifetimes@example.com'", NULL));
+	CU_ASSERT_EQUAL(store_metrics(T0 + 9 * 86400, 30 * 86400, &db), STORE_OK);
+	CU_ASSERT_EQUAL(db.lifetimes.n[END_EXPIRED][11], 1); /* le 2592000 */
+	/* The window starts at the hour that holds its start: the ends of
+	 * T0's hour are in a window starting 59 minutes after it, and not in
+	 * one starting an hour and a second after. */
+	CU_ASSERT_EQUAL(store_metrics(T0 + 2 * 86400, 2 * 86400 - 3540, &db), STORE_OK);
+	CU_ASSERT_EQUAL(db.lifetimes.n[END_USER_LOGOUT][0], 2);
+	CU_ASSERT_EQUAL(store_metrics(T0 + 2 * 86400, 2 * 86400 - 3601, &db), STORE_OK);
+	CU_ASSERT_EQUAL(db.lifetimes.n[END_USER_LOGOUT][0], 0);
 	metrics_close();
 	unlink(path);
 }
@@ -954,7 +1053,7 @@ test_pooled_cleanup_leaves_no_lock_behind(void)
 	bool ran = false;
 
 	itest_wipe();
-	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0, 10, &c, &ran), STORE_OK);
+	CU_ASSERT_EQUAL(clean(T0, 10, &c, &ran), STORE_OK);
 	CU_ASSERT_TRUE(ran);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
 	    NULL), 0);
@@ -987,6 +1086,8 @@ static const struct tu_test pooled_tests[] = {
 	{ "cleanup deletes exactly what has expired", test_cleanup_deletes_exactly_what_has_expired },
 	{ "a second cleaner does not run while one holds the lock",
 	    test_a_second_cleaner_does_not_run_while_one_holds_the_lock },
+	{ "a backlog goes in slices within the budget",
+	    test_a_backlog_goes_in_slices_within_the_budget },
 	{ "a refresh takes two round trips (its SET LOCAL limits go with BEGIN)",
 	    test_a_refresh_takes_two_round_trips },
 	{ "a grace replay issues no second successor",
@@ -1104,9 +1205,13 @@ static const struct tu_test tests[] = {
 	{ "cleanup deletes exactly what has expired", test_cleanup_deletes_exactly_what_has_expired },
 	{ "a second cleaner does not run while one holds the lock",
 	    test_a_second_cleaner_does_not_run_while_one_holds_the_lock },
+	{ "a backlog goes in slices within the budget",
+	    test_a_backlog_goes_in_slices_within_the_budget },
 	{ "every cleanup query uses an index", test_every_cleanup_query_uses_an_index },
 	{ "stats count live sessions and failures", test_stats_count_live_sessions_and_failures },
 	{ "session lifetimes by reason and bucket", test_session_lifetimes_by_reason_and_bucket },
+	{ "the database buckets lifetimes as the host does",
+	    test_the_database_buckets_lifetimes_as_the_host_does },
 	{ "an end inside a transaction counts only once committed",
 	    test_an_end_inside_a_transaction_counts_only_once_committed },
 	{ "concurrent refreshes within the grace all succeed and one rotates",

@@ -1,0 +1,77 @@
+"""bench/report_lib.py: what the reports of bench/run share (report.py,
+report_large.py, report_cleanup.py): a run directory's wrk and pgbench
+figures, the small files the shell steps write, number formats, and the
+machine's description."""
+
+import os
+import platform
+import statistics
+import subprocess
+
+
+class Runs:
+    """The runs of one bench/run: $TMP/NAME.runs holds one line per
+    repetition, "rate p50 p99 errors" (latencies in ms)."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+
+    def runs(self, name):
+        path = os.path.join(self.tmp, name + ".runs")
+        if not os.path.exists(path):
+            return []
+        return [[float(x) for x in line.split()] for line in open(path) if line.strip()]
+
+    def med(self, name, col):
+        r = self.runs(name)
+        return statistics.median(x[col] for x in r) if r else 0.0
+
+    def errors(self, name):
+        return int(sum(x[3] for x in self.runs(name)))
+
+
+def table(path):
+    """Rows of a space-separated file as lists (empty if missing)."""
+    if not os.path.exists(path):
+        return []
+    return [line.split() for line in open(path) if line.strip()]
+
+
+def kv(path):
+    return {r[0]: int(r[1]) for r in table(path) if len(r) >= 2}
+
+
+def sizes(path):
+    return {r[0]: [int(x) for x in r[1:]] for r in table(path) if len(r) == 5}
+
+
+def mib(b):
+    return "%.0f" % (b / 1048576.0)
+
+
+def n(x):
+    if 0 < x < 100:
+        return "%.1f" % x
+    return "{:,}".format(int(x)).replace(",", "\u202f")
+
+
+def first_line(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "?"
+
+
+def cpu():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "?"
+
+
+def mem():
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            return "%.1f GiB" % (int(line.split()[1]) / 1048576)
+    return "?"
