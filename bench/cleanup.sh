@@ -42,11 +42,7 @@ sizes "$TMP/sizes_before.txt"
 counts "$TMP/counts_before.txt"
 autovac "$TMP/autovac_before.txt"
 
-PORT=$(tether_free_port)
-start_server "$BUILD/tether.fcgi" "$PORT"
-URL=http://127.0.0.1:$PORT/api/auth
-tether_wait_http "$URL/health" 30 || die "tether did not start"
-tether_lighttpd_track
+start_tether
 
 say "GET /metrics and tetherctl stats on the year"
 for r in 1 2 3; do

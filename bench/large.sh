@@ -53,11 +53,7 @@ measure() {
 	pgbench_run "ceilingB_$t" "$TETHER_MAX_PROCS"
 	pgbench_run "ceilingB16_$t" "$CONNS"
 	quiet
-	PORT=$(tether_free_port)
-	start_server "$BUILD/tether.fcgi" "$PORT"
-	URL=http://127.0.0.1:$PORT/api/auth
-	tether_wait_http "$URL/health" 30 || die "tether did not start"
-	tether_lighttpd_track
+	start_tether
 	say "[$t] tether verify"
 	for r in $(seq "$REPS"); do
 		wrk_run "verify_$t" "$URL/me" bench/verify.lua "$TMP/pool/access.txt"
@@ -124,11 +120,7 @@ tether_psql "$TMP/run" tether -v ON_ERROR_STOP=0 -f "$TMP/explain.sql" >"$TMP/ex
 # ---- 5. the cleanup's backlog under refresh load
 quiet
 autovac "$TMP/autovac_before.txt"
-PORT=$(tether_free_port)
-start_server "$BUILD/tether.fcgi" "$PORT"
-URL=http://127.0.0.1:$PORT/api/auth
-tether_wait_http "$URL/health" 30 || die "tether did not start"
-tether_lighttpd_track
+start_tether
 say "cleanup of the backlog while refresh runs"
 t0=$(now_s)
 "$BUILD/tetherctl" cleanup >"$TMP/cleanup.out" 2>&1 &

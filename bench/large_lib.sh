@@ -16,6 +16,15 @@ release() {
 	exec {LOCK_FD}>&-
 	LOCK_FD=
 }
+# start_tether: lighttpd with this build's workers on a free port; sets
+# PORT and URL (the API's root).
+start_tether() {
+	PORT=$(tether_free_port)
+	start_server "$BUILD/tether.fcgi" "$PORT"
+	URL=http://127.0.0.1:$PORT/api/auth
+	tether_wait_http "$URL/health" 30 || die "tether did not start"
+	tether_lighttpd_track
+}
 psql_q() { tether_psql "$TMP/run" tether -At "$@"; }
 now_s() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now_s)" 'BEGIN {printf "%.1f", b - a}'; }

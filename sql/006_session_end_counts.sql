@@ -4,7 +4,8 @@
 -- at every scrape meant every session ended in the last 30 days: 3.8 s a
 -- scrape on a year of a busy site (bench/results/2026-12-01-large.md),
 -- spent in a worker that answers nothing else meanwhile. A trigger now
--- adds each end to an hourly row; a scrape sums a few rows an hour.
+-- adds each end to an hourly row per reason and lifetime bucket; a scrape
+-- sums those rows (a few dozen an hour) instead.
 
 -- The lifetime bucket of a session: how many upper bounds lie below its
 -- lifetime, so that a lifetime equal to a bound counts in that bound's

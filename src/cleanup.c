@@ -17,6 +17,8 @@
 #include "store.h"
 #include "util.h"
 
+static struct cleanup_pace pace = { CLEANUP_BATCH, CLEANUP_SLICE_MS, 0 };
+
 /* The run that a backlog spreads over several slices, until it is done. */
 static struct cleanup_counts run;
 static int64_t run_slices;
@@ -35,6 +37,12 @@ cleanup_add(struct cleanup_counts *to, const struct cleanup_counts *c)
 	to->login_attempts += c->login_attempts;
 }
 
+void
+cleanup_set_pace(const struct cleanup_pace *p)
+{
+	pace = *p;
+}
+
 int64_t
 cleanup_rows(const struct cleanup_counts *c)
 {
@@ -45,7 +53,6 @@ cleanup_rows(const struct cleanup_counts *c)
 void
 cleanup_maybe(const struct config *cfg, time_t now, time_t *next)
 {
-	const struct cleanup_pace pace = { CLEANUP_BATCH, CLEANUP_SLICE_MS, 0 };
 	struct cleanup_counts c;
 	bool ran = false, more = false;
 	uint32_t r;

@@ -24,6 +24,9 @@
  * from now while a backlog lasts. Logs what a run deleted once it is done.
  */
 void cleanup_maybe(const struct config *cfg, time_t now, time_t *next);
+/* The workers' pace (default: CLEANUP_BATCH rows, CLEANUP_SLICE_MS, no
+ * pause); for tests that need a backlog of a few rows to take slices. */
+void cleanup_set_pace(const struct cleanup_pace *p);
 /* Adds c to *to. */
 void cleanup_add(struct cleanup_counts *to, const struct cleanup_counts *c);
 /* The rows of every table in c. */

@@ -324,7 +324,7 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	    "  AND ended_at > to_timestamp($1) - $2 * interval '1 second') AS l "
 	    "GROUP BY 1, 2" },
 	/* The same figures from the hourly counts the sessions' trigger keeps
-	 * (sql/006): a few rows an hour however many sessions ended, so
+	 * (sql/006): a few dozen rows an hour however many sessions ended, so
 	 * /metrics reads the whole retention at once. The window starts at
 	 * the hour that holds its start. */
 	[S_SESSION_END_COUNTS] = { "session_end_counts",

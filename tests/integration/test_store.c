@@ -605,6 +605,44 @@ test_a_backlog_goes_in_slices_within_the_budget(void)
 	    NULL), 0);
 }
 
+/* A worker's cleanup (cleanup_maybe) takes a backlog a slice at a time:
+ * the next slice is due a second later, until the backlog is gone; then
+ * the next run is a whole interval away. */
+static void
+test_a_worker_takes_a_backlog_a_slice_a_second(void)
+{
+	struct config cfg = itest_cfg;
+	const struct cleanup_pace slow = { 1, 1, 0 }, normal = { CLEANUP_BATCH, CLEANUP_SLICE_MS, 0 };
+	time_t now = T0, next = 0;
+	int turns = 0;
+
+	itest_wipe();
+	(void)user("worker-backlog@example.com");
+	free(itest_sql("INSERT INTO sessions (user_id, created_at, last_active_at, "
+	    "idle_timeout_s, absolute_expires_at, remember_me, ended_at, end_reason) "
+	    "SELECT u.id, e - interval '10 minutes', e - interval '10 minutes', 1800, "
+	    "e + interval '12 hours', false, e, 'USER_LOGOUT' FROM users u, "
+	    "(SELECT to_timestamp(1800000000) - interval '31 days' - k * interval '1 hour' "
+	    "  AS e FROM generate_series(1, 200) AS k) AS g", NULL));
+	cfg.cleanup_interval = 300;
+	cleanup_set_pace(&slow);
+	/* The first call only picks when: within the interval. */
+	cleanup_maybe(&cfg, now, &next);
+	CU_ASSERT(next >= now && next < now + 300);
+	now = next;
+	do {
+		cleanup_maybe(&cfg, now, &next);
+		turns++;
+		if (next == now + 1)
+			now = next; /* a backlog: the rest at the next second */
+	} while (next == now && turns < 100000);
+	cleanup_set_pace(&normal);
+	CU_ASSERT(turns >= 2);
+	CU_ASSERT_EQUAL(next, now + 300);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions", NULL), 0);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM session_end_counts", NULL), 0);
+}
+
 static void
 test_a_second_cleaner_does_not_run_while_one_holds_the_lock(void)
 {
@@ -1207,6 +1245,8 @@ static const struct tu_test tests[] = {
 	    test_a_second_cleaner_does_not_run_while_one_holds_the_lock },
 	{ "a backlog goes in slices within the budget",
 	    test_a_backlog_goes_in_slices_within_the_budget },
+	{ "a worker takes a backlog a slice a second",
+	    test_a_worker_takes_a_backlog_a_slice_a_second },
 	{ "every cleanup query uses an index", test_every_cleanup_query_uses_an_index },
 	{ "stats count live sessions and failures", test_stats_count_live_sessions_and_failures },
 	{ "session lifetimes by reason and bucket", test_session_lifetimes_by_reason_and_bucket },
