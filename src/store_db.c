@@ -244,8 +244,8 @@ connect_new(const char *conninfo)
 	return PQconnectdbParams(keys, vals, 1);
 }
 
-/* statement_timeout and lock_timeout for this session (a SET, not startup
- * options: a pooler such as pgbouncer may refuse those). */
+/* statement_timeout and lock_timeout for this session, and no JIT (a SET,
+ * not startup options: a pooler such as pgbouncer may refuse those). */
 static bool
 set_limits(void)
 {
@@ -256,10 +256,12 @@ set_limits(void)
 
 	v[0] = secs(st, sizeof(st), db.lim.statement_timeout, 1000);
 	v[1] = secs(lt, sizeof(lt), db.lim.lock_timeout, 1000);
-	if (v[0] == NULL && v[1] == NULL)
-		return true; /* the server's (or the role's) own settings */
-	v[0] = v[0] ? v[0] : "0";
-	v[1] = v[1] ? v[1] : "0";
+	/* Neither set: the server's (or the role's) own settings (NULL);
+	 * one set: the other off (tetherctl's migrations may run long). */
+	if (v[0] != NULL || v[1] != NULL) {
+		v[0] = v[0] ? v[0] : "0";
+		v[1] = v[1] ? v[1] : "0";
+	}
 	res = await(PQsendQueryParams(db.conn, db_stmts[S_SET_LIMITS].sql, 2, NULL, v, NULL,
 	    NULL, 0), "set_limits");
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK;

@@ -91,10 +91,17 @@
 
 const struct stmt_def db_stmts[STMT__MAX] = {
 	[S_PING] = { "ping", "SELECT 1" },
-	/* Run once per connection, unprepared (store_db.c: db_connect). */
+	/* Run once per connection, unprepared (store_db.c: db_connect). NULL
+	 * limits stay the server's (or the role's). No JIT:
+	 * tether's statements take milliseconds, and PostgreSQL compiles by
+	 * estimated cost, which a generic plan can overrate a thousandfold:
+	 * 80 to 850 ms of compiling for a statement that then ran in one
+	 * (bench/results/2026-12-01-large.md). */
 	[S_SET_LIMITS] = { "set_limits",
-	    "SELECT set_config('statement_timeout', $1, false), "
-	    "set_config('lock_timeout', $2, false)" },
+	    "SELECT set_config('statement_timeout', coalesce($1, "
+	    "current_setting('statement_timeout')), false), set_config('lock_timeout', "
+	    "coalesce($2, current_setting('lock_timeout')), false), "
+	    "set_config('jit', 'off', false)" },
 	/* In milliseconds, as pg_settings gives them. */
 	[S_SHOW_LIMITS] = { "show_limits",
 	    "SELECT (SELECT setting FROM pg_settings WHERE name = 'statement_timeout')::bigint, "

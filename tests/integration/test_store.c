@@ -605,6 +605,18 @@ test_a_backlog_goes_in_slices_within_the_budget(void)
 	    NULL), 0);
 }
 
+/* The store's own connection runs without JIT, with no limits configured
+ * too (a generic plan's cost estimate would have PostgreSQL compile for
+ * hundreds of ms). */
+static void
+test_the_connection_runs_without_jit(void)
+{
+	CU_ASSERT_EQUAL_FATAL(store_ping(), STORE_OK);
+	CU_ASSERT_TRUE(db_exec("DO $$ BEGIN IF current_setting('jit') <> 'off' THEN "
+	                       "RAISE EXCEPTION 'jit is %', current_setting('jit'); END IF; END $$",
+	    stderr, "jit"));
+}
+
 /* A worker's cleanup (cleanup_maybe) takes a backlog a slice at a time:
  * the next slice is due a second later, until the backlog is gone; then
  * the next run is a whole interval away. */
@@ -1252,6 +1264,7 @@ static const struct tu_test tests[] = {
 	{ "session lifetimes by reason and bucket", test_session_lifetimes_by_reason_and_bucket },
 	{ "the database buckets lifetimes as the host does",
 	    test_the_database_buckets_lifetimes_as_the_host_does },
+	{ "the connection runs without JIT", test_the_connection_runs_without_jit },
 	{ "an end inside a transaction counts only once committed",
 	    test_an_end_inside_a_transaction_counts_only_once_committed },
 	{ "concurrent refreshes within the grace all succeed and one rotates",
