@@ -137,7 +137,7 @@ store_migrate(const char *dir, FILE *out)
 		fprintf(out, "database_pooler = transaction: migrations need a direct "
 		             "connection (run tetherctl migrate with database_url naming the "
 		             "database itself and database_pooler = none)\n");
-		return STORE_UNAVAILABLE;
+		return STORE_CONFLICT;
 	}
 	if ((names = list_migrations(dir, &n)) == NULL) {
 		fprintf(out, "%s: %s\n", dir, strerror(errno));
@@ -152,7 +152,8 @@ store_migrate(const char *dir, FILE *out)
 	    !db_exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
 	             "version text PRIMARY KEY, applied_at timestamptz NOT NULL)",
 	        out, "schema_migrations")) {
-		err = STORE_UNAVAILABLE;
+		/* Still connected: the server refused (the app role, say). */
+		err = db_connect() ? STORE_CONFLICT : STORE_UNAVAILABLE;
 		goto out;
 	}
 	for (i = 0; i < n && err == STORE_OK; i++)

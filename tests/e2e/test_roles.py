@@ -62,6 +62,20 @@ def the_role(s):
         ok, out = psql(APP_URL, sql)
         s.check(not ok and ("permission denied" in out or "must be" in out),
                 "%s is refused to the workers' role" % what, out)
+    # tetherctl migrate with the workers' URL by mistake: the refusal, not
+    # an outage.
+    ctl = os.environ.get("TETHER_E2E_TETHERCTL", "")
+    if s.check(bool(ctl), "tetherctl is known"):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TETHER_")}
+        env.update(TETHER_DATABASE_URL=APP_URL, TETHER_SIGNING_KEYS=e2e.SIGNING_KEY,
+                   TETHER_SQL_DIR=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                               "..", "..", "sql"))
+        p = subprocess.run([ctl, "migrate"], capture_output=True, text=True, env=env,
+                           timeout=60)
+        s.check(p.returncode == 1 and "permission denied" in p.stderr and
+                "refused" in p.stderr and "unavailable" not in p.stderr,
+                "tetherctl migrate as the workers' role says the database refused it",
+                p.stderr)
 
 
 def the_logs(s):

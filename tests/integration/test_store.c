@@ -1087,7 +1087,7 @@ test_pooled_migrations_are_refused_with_the_reason(void)
 	char buf[512] = "";
 
 	CU_ASSERT_FATAL(fp != NULL);
-	CU_ASSERT_EQUAL(store_migrate(itest_cfg.sql_dir, fp), STORE_UNAVAILABLE);
+	CU_ASSERT_EQUAL(store_migrate(itest_cfg.sql_dir, fp), STORE_CONFLICT);
 	rewind(fp);
 	CU_ASSERT(fgets(buf, sizeof(buf), fp) != NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "database_pooler = transaction"));
