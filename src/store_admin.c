@@ -255,7 +255,8 @@ struct clean_step {
 	int64_t *count;
 };
 
-/* Batch time, for the budget and the pause. */
+/* Runs one batch of st: its rows in *got (added to its counter), and
+ * returns the milliseconds it took (what the pause is a percentage of). */
 static int64_t
 clean_batch(const struct clean_step *st, const char *const *v, int nparams,
     enum store_err *err, int64_t *got)
