@@ -25,7 +25,9 @@ w("")
 w("`bench/run --cleanup DATADIR` on a copy of a cluster that `tetherctl bench seed` filled; "
   "`tetherctl cleanup --pause %s` while refresh runs (wrk -t1 -c%s, runs of %s, then %s s "
   "without load, until the cleanup ends or the pool of tokens is nearly spent); %s FastCGI "
-  "workers, the workers' own cleanup off." % (pause, conns, dur, gap, procs))
+  "workers, the workers' own cleanup off. PostgreSQL: %s." % (
+      pause, conns, dur, gap, procs, os.environ.get("BENCH_PG_SET") or "its defaults, "
+      "synchronous_commit on"))
 w("")
 w("Machine: %s, %d cores, %s; %s; %s; %s." % (
     cpu(), cores, mem(), first_line(["uname", "-sr"]), first_line(["psql", "--version"]),

@@ -50,7 +50,7 @@ def mib(b):
 
 
 def n(x):
-    if 0 < x < 100:
+    if 0 < x < 100 and x != int(x):
         return "%.1f" % x
     return "{:,}".format(int(x)).replace(",", "\u202f")
 
