@@ -561,6 +561,22 @@ test_the_database_buckets_lifetimes_as_the_host_does(void)
 	}
 }
 
+/* An empty database but for one user and 200 sessions written already
+ * ended, 31 days before T0 and earlier, over 200 hours: past retention,
+ * with an end count each. */
+static void
+backlog_of_ended_sessions(void)
+{
+	itest_wipe();
+	(void)user("backlog@example.com");
+	free(itest_sql("INSERT INTO sessions (user_id, created_at, last_active_at, "
+	    "idle_timeout_s, absolute_expires_at, remember_me, ended_at, end_reason) "
+	    "SELECT u.id, e - interval '10 minutes', e - interval '10 minutes', 1800, "
+	    "e + interval '12 hours', false, e, 'USER_LOGOUT' FROM users u, "
+	    "(SELECT to_timestamp(1800000000) - interval '31 days' - k * interval '1 hour' "
+	    "  AS e FROM generate_series(1, 200) AS k) AS g", NULL));
+}
+
 static void
 test_a_backlog_goes_in_slices_within_the_budget(void)
 {
@@ -573,16 +589,7 @@ test_a_backlog_goes_in_slices_within_the_budget(void)
 	int64_t counts;
 	int slices = 0;
 
-	itest_wipe();
-	(void)user("backlog@example.com");
-	/* 200 sessions written already ended, 31 days before T0 and earlier,
-	 * over 200 hours: past retention, with an end count each. */
-	free(itest_sql("INSERT INTO sessions (user_id, created_at, last_active_at, "
-	    "idle_timeout_s, absolute_expires_at, remember_me, ended_at, end_reason) "
-	    "SELECT u.id, e - interval '10 minutes', e - interval '10 minutes', 1800, "
-	    "e + interval '12 hours', false, e, 'USER_LOGOUT' FROM users u, "
-	    "(SELECT to_timestamp(1800000000) - interval '31 days' - k * interval '1 hour' "
-	    "  AS e FROM generate_series(1, 200) AS k) AS g", NULL));
+	backlog_of_ended_sessions();
 	counts = itest_sql_int("SELECT count(*) FROM session_end_counts", NULL);
 	CU_ASSERT_EQUAL(counts, 200);
 	while (more && slices < 100000) {
@@ -628,14 +635,7 @@ test_a_worker_takes_a_backlog_a_slice_a_second(void)
 	time_t now = T0, next = 0;
 	int turns = 0;
 
-	itest_wipe();
-	(void)user("worker-backlog@example.com");
-	free(itest_sql("INSERT INTO sessions (user_id, created_at, last_active_at, "
-	    "idle_timeout_s, absolute_expires_at, remember_me, ended_at, end_reason) "
-	    "SELECT u.id, e - interval '10 minutes', e - interval '10 minutes', 1800, "
-	    "e + interval '12 hours', false, e, 'USER_LOGOUT' FROM users u, "
-	    "(SELECT to_timestamp(1800000000) - interval '31 days' - k * interval '1 hour' "
-	    "  AS e FROM generate_series(1, 200) AS k) AS g", NULL));
+	backlog_of_ended_sessions();
 	cfg.cleanup_interval = 300;
 	cleanup_set_pace(&slow);
 	/* The first call only picks when: within the interval. */
