@@ -33,13 +33,16 @@ Python standard library only, plus PyJWT (Debian: python3-jwt).
 """
 
 import base64
+import glob
 import http.client
 import http.cookiejar
 import io
 import json
 import os
+import shutil
 import subprocess
 import signal
+import socket
 import struct
 import sys
 import time
@@ -417,6 +420,34 @@ def fcgi_read_response(conn, timeout=10):
 
 
 # ---- processes (scenarios that kill or stop them)
+
+
+def psql_binary():
+    """Debian's psql: on PATH, or the newest server's."""
+    found = shutil.which("psql")
+    if found:
+        return found
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    return found[-1] if found else None
+
+
+def psql(url, sql):
+    """(ok, output) of one statement run as the role of url."""
+    p = subprocess.run([psql_binary(), "-X", "-qtA", "-v", "ON_ERROR_STOP=1",
+                        "-d", url, "-c", sql],
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode == 0, (p.stdout + p.stderr).strip()
+
+
+def fcgi_get(port, path):
+    """GET path from the FastCGI workers listening on 127.0.0.1:port (no
+    web server), as parse_cgi_response's tuple."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        c.sendall(fcgi_request_head(cgi_params("GET", path)) + fcgi_record(FCGI_STDIN))
+        return fcgi_read_response(c)
+    finally:
+        c.close()
 
 def descendants(pid):
     """Every process below pid, breadth first (from /proc: never by name)."""

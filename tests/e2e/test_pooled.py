@@ -17,11 +17,8 @@ Checks:
     lock_timeout (no session SET left behind).
 """
 
-import glob
 import os
 import re
-import shutil
-import subprocess
 import threading
 
 import e2e
@@ -34,20 +31,6 @@ POOL_SIZE = 3  # default_pool_size of scripts/lib.sh's pgbouncer.ini
 EXECUTE = re.compile(r"LOG:  execute (\S+?): ")
 
 
-def psql_binary():
-    found = shutil.which("psql")
-    if found:
-        return found
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
-    return found[-1] if found else None
-
-
-def psql(url, sql):
-    """(ok, output) of one statement run as the role of url."""
-    p = subprocess.run([psql_binary(), "-X", "-qtA", "-v", "ON_ERROR_STOP=1",
-                        "-d", url, "-c", sql],
-                       capture_output=True, text=True, timeout=30)
-    return p.returncode == 0, (p.stdout + p.stderr).strip()
 
 
 def traffic(s):
@@ -78,7 +61,7 @@ def server_connections(s):
     out = [None] * POOL_SIZE
 
     def one(i):
-        out[i] = psql(POOLED_URL, sql)
+        out[i] = e2e.psql(POOLED_URL, sql)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(POOL_SIZE)]
     for t in threads:
@@ -92,7 +75,7 @@ def server_connections(s):
 
 
 def main(s):
-    if not (PG_LOG and POOLED_URL and psql_binary()):
+    if not (PG_LOG and POOLED_URL and e2e.psql_binary()):
         s.skip("no pooler (TETHER_E2E_PG_LOG, TETHER_E2E_POOLED_URL, psql)")
         return
     traffic(s)

@@ -183,13 +183,7 @@ def check_listen(s, state):
             return f.read().decode("utf-8", "replace")
 
     def health():
-        c = socket.create_connection(("127.0.0.1", port), timeout=10)
-        try:
-            c.sendall(e2e.fcgi_request_head(e2e.cgi_params("GET", "/health")) +
-                      e2e.fcgi_record(e2e.FCGI_STDIN))
-            return e2e.fcgi_read_response(c)
-        finally:
-            c.close()
+        return e2e.fcgi_get(port, "/health")
 
     try:
         end = time.monotonic() + 10

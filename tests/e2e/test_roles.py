@@ -8,9 +8,7 @@ cannot run a program through COPY, and can still read rows and LISTEN.
 The server's log, which holds client addresses and session ids, is
 mode 0640 in a 0750 directory."""
 
-import glob
 import os
-import shutil
 import stat
 import subprocess
 
@@ -20,34 +18,20 @@ APP_URL = os.environ.get("TETHER_E2E_APP_DATABASE_URL", "")
 SERVER_LOG = os.environ.get("TETHER_E2E_SERVER_LOG", "")
 
 
-def psql_binary():
-    found = shutil.which("psql")
-    if found:
-        return found
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
-    return found[-1] if found else None
-
-
-def psql(url, sql):
-    """(ok, output) of one statement run as the role of url."""
-    p = subprocess.run([psql_binary(), "-X", "-qtA", "-v", "ON_ERROR_STOP=1",
-                        "-d", url, "-c", sql],
-                       capture_output=True, text=True, timeout=30)
-    return p.returncode == 0, (p.stdout + p.stderr).strip()
 
 
 def the_role(s):
-    if not s.check(bool(APP_URL) and psql_binary() is not None,
+    if not s.check(bool(APP_URL) and e2e.psql_binary() is not None,
                    "the app role's URL and psql are known"):
         return
-    ok, out = psql(APP_URL, "SELECT current_user, rolsuper, rolcreatedb, rolcreaterole, "
+    ok, out = e2e.psql(APP_URL, "SELECT current_user, rolsuper, rolcreatedb, rolcreaterole, "
                    "rolreplication, rolbypassrls FROM pg_roles WHERE rolname = current_user")
     s.eq(out if ok else "", "tether_app|f|f|f|f|f",
          "the workers' role: tether_app, no superuser, CREATEDB, CREATEROLE, "
          "REPLICATION or BYPASSRLS")
-    ok, out = psql(APP_URL, "SELECT count(*) >= 0 FROM users")
+    ok, out = e2e.psql(APP_URL, "SELECT count(*) >= 0 FROM users")
     s.check(ok and out == "t", "it reads rows", out)
-    ok, out = psql(APP_URL, "LISTEN tether_e2e_roles_probe")
+    ok, out = e2e.psql(APP_URL, "LISTEN tether_e2e_roles_probe")
     s.check(ok, "it may LISTEN (the session cache)", out)
     for what, sql in (
             ("CREATE TABLE", "CREATE TABLE e2e_roles_probe (x int)"),
@@ -59,7 +43,7 @@ def the_role(s):
             ("COPY ... TO PROGRAM", "COPY (SELECT 1) TO PROGRAM 'true'"),
             ("CREATE FUNCTION", "CREATE FUNCTION e2e_roles_probe() RETURNS int "
                                 "LANGUAGE sql AS 'SELECT 1'")):
-        ok, out = psql(APP_URL, sql)
+        ok, out = e2e.psql(APP_URL, sql)
         s.check(not ok and ("permission denied" in out or "must be" in out),
                 "%s is refused to the workers' role" % what, out)
     # tetherctl migrate with the workers' URL by mistake: the refusal, not

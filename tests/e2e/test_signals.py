@@ -226,12 +226,7 @@ def check_supervisor(s, state_dir):
             return f.read().decode("utf-8", "replace")
 
     def health():
-        c = socket.create_connection(("127.0.0.1", port), timeout=10)
-        try:
-            c.sendall(request_head(e2e.cgi_params("GET", "/health")) + record(STDIN))
-            return read_response(c)
-        finally:
-            c.close()
+        return e2e.fcgi_get(port, "/health")
 
     try:
         end = time.monotonic() + 10
