@@ -19,6 +19,8 @@ import sys
 
 # (statement, what it serves, parameters as psql expressions).
 NOW = ":now"
+# A cleanup batch's mark: the first batch of a run starts from the beginning.
+MARK = "'-infinity'"
 STMTS = [
     ("auth_lookup", "verify (GET /me): session, user, blacklist check",
      [":'sid'", ":'jti'"]),
@@ -49,13 +51,14 @@ STMTS = [
     ("auth_event_once", "audit of a failure (one row per burst)",
      [NOW, "'login_failed'", "0", "NULL", "'INVALID_CREDENTIALS'", "'127.0.0.1'", "'x'",
       "60"]),
-    ("clean_expire_sessions", "cleanup: end live sessions past their end", [NOW, "1000"]),
-    ("clean_blacklist", "cleanup: blacklist", [NOW, "1000"]),
-    ("clean_refresh", "cleanup: refresh tokens", [NOW, "1000"]),
-    ("clean_sessions", "cleanup: ended sessions past retention", [NOW, "1000", "2592000"]),
-    ("clean_logout_events", "cleanup: logout reports", [NOW, "1000", "7776000"]),
-    ("clean_auth_events", "cleanup: audit events", [NOW, "1000", "7776000"]),
-    ("clean_attempts", "cleanup: login attempts", [NOW, "1000", "900"]),
+    ("clean_expire_sessions", "cleanup: end live sessions past their end", [NOW, "1000", MARK]),
+    ("clean_blacklist", "cleanup: blacklist", [NOW, "1000", MARK]),
+    ("clean_refresh", "cleanup: refresh tokens", [NOW, "1000", MARK, MARK]),
+    ("clean_sessions", "cleanup: ended sessions past retention",
+     [NOW, "1000", "2592000", MARK]),
+    ("clean_logout_events", "cleanup: logout reports", [NOW, "1000", "7776000", MARK]),
+    ("clean_auth_events", "cleanup: audit events", [NOW, "1000", "7776000", MARK]),
+    ("clean_attempts", "cleanup: login attempts", [NOW, "1000", "900", MARK]),
     ("stats", "/metrics and tetherctl stats", [NOW]),
     ("session_lifetimes", "/metrics: session lifetimes within retention",
      [NOW, "2592000", "'{60,300,900,1800,3600,7200,14400,28800,43200,86400,604800,2592000}'"]),

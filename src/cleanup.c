@@ -21,6 +21,7 @@ static struct cleanup_pace pace = { CLEANUP_BATCH, CLEANUP_SLICE_MS, 0 };
 
 /* The run that a backlog spreads over several slices, until it is done. */
 static struct cleanup_counts run;
+static struct cleanup_marks run_marks;
 static int64_t run_slices;
 static time_t run_start;
 
@@ -67,7 +68,7 @@ cleanup_maybe(const struct config *cfg, time_t now, time_t *next)
 	if (now < *next)
 		return;
 	*next = now + (time_t)cfg->cleanup_interval;
-	if (store_cleanup(cfg, now, &pace, &c, &ran, &more) != STORE_OK) {
+	if (store_cleanup(cfg, now, &pace, &run_marks, &c, &ran, &more) != STORE_OK) {
 		log_warn("cleanup: database unavailable; trying again in %llds",
 		    (long long)cfg->cleanup_interval);
 		return;

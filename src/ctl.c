@@ -413,6 +413,7 @@ cmd_cleanup(const struct cmd *self, int argc, char **argv)
 {
 	struct cleanup_pace pace = { CLEANUP_BATCH, CTL_CLEANUP_SLICE_MS, CTL_CLEANUP_PAUSE };
 	struct cleanup_counts c, all = { 0 };
+	struct cleanup_marks marks = { 0 };
 	bool ran = false, more = true;
 	int64_t pct, slices = 0, t0 = util_mono_ms();
 
@@ -425,7 +426,7 @@ cmd_cleanup(const struct cmd *self, int argc, char **argv)
 	} else if (argc != 1)
 		return misuse(self);
 	while (more) {
-		if (store_cleanup(&cfg, time(NULL), &pace, &c, &ran, &more) != STORE_OK) {
+		if (store_cleanup(&cfg, time(NULL), &pace, &marks, &c, &ran, &more) != STORE_OK) {
 			fprintf(stderr, "tetherctl: database unavailable\n");
 			return 1;
 		}

@@ -427,14 +427,27 @@ struct cleanup_pace {
 	int64_t budget_ms;
 	int pause_pct;
 };
+/* Where each step of a run got to: the time column's value of the last
+ * row its batches took, as PostgreSQL printed it ("" before the first).
+ * A run that a budget splits into slices starts each slice there, not at
+ * the index's first entry (see CLEAN_BATCH in store_sql.c). */
+#define CLEANUP_MARKS 9
+#define CLEANUP_MARK_MAX 64
+struct cleanup_marks {
+	char at[CLEANUP_MARKS][CLEANUP_MARK_MAX];
+};
 /*
  * Deletes what has expired, in batches, under an advisory lock: if another
  * cleaner holds it, returns STORE_OK with *ran false and does nothing.
  * Each batch is its own statement (no long transaction; under transaction
  * pooling the run is one, bounded by the budget). *more: the budget ran
- * out before every table was clean.
+ * out before every table was clean. marks (the caller's, zeroed before a
+ * run's first slice; NULL: this call's own) carry a run from slice to
+ * slice; they are zeroed again when the run is done, so the next run
+ * looks at every row again (a session can end with a time before a mark).
  */
 enum store_err store_cleanup(const struct config *cfg, time_t now,
-    const struct cleanup_pace *pace, struct cleanup_counts *out, bool *ran, bool *more);
+    const struct cleanup_pace *pace, struct cleanup_marks *marks,
+    struct cleanup_counts *out, bool *ran, bool *more);
 
 #endif

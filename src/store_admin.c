@@ -248,28 +248,45 @@ store_session_lifetimes(time_t now, int64_t window, struct metrics_lifetimes *ou
 }
 
 /* One step of the cleanup: its statement, the age it keeps (its third
- * parameter; none for the first three) and its counter. */
+ * parameter; none for the first three), its counter, and its marks (1,
+ * or 2 for the tokens: expired and revoked) from marks->at[mark]. */
 struct clean_step {
 	enum stmt id;
 	int64_t age;
 	int64_t *count;
+	int mark, nmarks;
 };
 
-/* Runs one batch of st: its rows in *got (added to its counter), and
- * returns the milliseconds it took (what the pause is a percentage of). */
+/* Runs one batch of st: its rows in *got (added to its counter), its new
+ * marks into marks; returns the milliseconds it took (what the pause is a
+ * percentage of). */
 static int64_t
-clean_batch(const struct clean_step *st, const char *const *v, int nparams,
-    enum store_err *err, int64_t *got)
+clean_batch(const struct clean_step *st, struct cleanup_marks *marks, time_t now,
+    int batch, enum store_err *err, int64_t *got)
 {
+	struct num t, b, a;
+	const char *v[5] = { db_num(&t, now), db_num(&b, batch) };
 	int64_t t0 = util_mono_ms();
+	int n = 2, i, col;
 	PGresult *res;
+	const char *m;
 
-	if ((res = db_run(st->id, nparams, v, err)) == NULL)
+	if (st->age >= 0)
+		v[n++] = db_num(&a, st->age);
+	for (i = 0; i < st->nmarks; i++)
+		v[n++] = marks->at[st->mark + i][0] != '\0' ? marks->at[st->mark + i] : "-infinity";
+	if ((res = db_run(st->id, n, v, err)) == NULL)
 		return 0;
-	*got = st->id == S_CLEAN_EXPIRE_SESSIONS ? db_int(res, 0, 0)
-	                                         : strtoll(PQcmdTuples(res), NULL, 10);
+	*got = db_int(res, 0, 0);
+	col = 1;
 	if (st->id == S_CLEAN_EXPIRE_SESSIONS)
-		db_count_lifetimes(res, 0, 1);
+		db_count_lifetimes(res, 0, col++);
+	for (i = 0; i < st->nmarks; i++, col++) {
+		/* NULL: the batch took nothing by this key; the mark stays. */
+		m = PQgetvalue(res, 0, col);
+		if (!PQgetisnull(res, 0, col) && strlen(m) < CLEANUP_MARK_MAX)
+			memcpy(marks->at[st->mark + i], m, strlen(m) + 1);
+	}
 	*st->count += *got;
 	PQclear(res);
 	return util_mono_ms() - t0;
@@ -277,22 +294,20 @@ clean_batch(const struct clean_step *st, const char *const *v, int nparams,
 
 /*
  * Runs the steps in order, each until a batch comes back short, while
- * the budget lasts (*more: it ran out first). The next run starts again
- * at the first step: a step with nothing due costs one index probe.
+ * the budget lasts (*more: it ran out first). The next slice starts again
+ * at the first step, at its marks: a step with nothing due costs one index
+ * probe.
  */
 static enum store_err
 clean_steps(const struct clean_step *steps, size_t n, time_t now,
-    const struct cleanup_pace *pace, bool *more)
+    const struct cleanup_pace *pace, struct cleanup_marks *marks, bool *more)
 {
-	struct num t, b, a;
-	const char *v[3] = { db_num(&t, now), db_num(&b, pace->batch), NULL };
 	int64_t start = util_mono_ms(), took, got, rows = 0;
 	enum store_err err = STORE_OK;
 	size_t i;
 
 	*more = false;
 	for (i = 0; i < n && err == STORE_OK && !*more; i++) {
-		v[2] = db_num(&a, steps[i].age);
 		do {
 			/* Not before a row has gone: every run gets somewhere. */
 			if (pace->budget_ms > 0 && rows > 0 &&
@@ -301,7 +316,7 @@ clean_steps(const struct clean_step *steps, size_t n, time_t now,
 				break;
 			}
 			got = 0;
-			took = clean_batch(&steps[i], v, steps[i].age < 0 ? 2 : 3, &err, &got);
+			took = clean_batch(&steps[i], marks, now, pace->batch, &err, &got);
 			rows += got;
 			if (err == STORE_OK && got >= pace->batch && pace->pause_pct > 0)
 				util_sleep_ms(took * pace->pause_pct / 100);
@@ -312,18 +327,19 @@ clean_steps(const struct clean_step *steps, size_t n, time_t now,
 
 enum store_err
 store_cleanup(const struct config *cfg, time_t now, const struct cleanup_pace *pace,
-    struct cleanup_counts *out, bool *ran, bool *more)
+    struct cleanup_marks *marks, struct cleanup_counts *out, bool *ran, bool *more)
 {
 	const struct clean_step steps[] = {
-		{ S_CLEAN_EXPIRE_SESSIONS, -1, &out->sessions_expired },
-		{ S_CLEAN_BLACKLIST, -1, &out->blacklist },
-		{ S_CLEAN_REFRESH, -1, &out->refresh_tokens },
-		{ S_CLEAN_SESSIONS, cfg->session_retention, &out->sessions },
-		{ S_CLEAN_END_COUNTS, cfg->session_retention, &out->end_counts },
-		{ S_CLEAN_LOGOUT_EVENTS, cfg->event_retention, &out->logout_events },
-		{ S_CLEAN_AUTH_EVENTS, cfg->event_retention, &out->auth_events },
-		{ S_CLEAN_ATTEMPTS, cfg->login_window, &out->login_attempts },
+		{ S_CLEAN_EXPIRE_SESSIONS, -1, &out->sessions_expired, 0, 1 },
+		{ S_CLEAN_BLACKLIST, -1, &out->blacklist, 1, 1 },
+		{ S_CLEAN_REFRESH, -1, &out->refresh_tokens, 2, 2 },
+		{ S_CLEAN_SESSIONS, cfg->session_retention, &out->sessions, 4, 1 },
+		{ S_CLEAN_END_COUNTS, cfg->session_retention, &out->end_counts, 5, 1 },
+		{ S_CLEAN_LOGOUT_EVENTS, cfg->event_retention, &out->logout_events, 6, 1 },
+		{ S_CLEAN_AUTH_EVENTS, cfg->event_retention, &out->auth_events, 7, 1 },
+		{ S_CLEAN_ATTEMPTS, cfg->login_window, &out->login_attempts, 8, 1 },
 	};
+	struct cleanup_marks own = { 0 };
 	enum store_err err, unlock_err;
 	PGresult *res;
 	bool tx = db_pooled();
@@ -331,6 +347,8 @@ store_cleanup(const struct config *cfg, time_t now, const struct cleanup_pace *p
 	memset(out, 0, sizeof(*out));
 	*ran = false;
 	*more = false;
+	if (marks == NULL)
+		marks = &own;
 	/* Transaction pooling: the lock must not outlive the transaction (a
 	 * session's lock would stay on a server connection that the pooler
 	 * hands to others, and the unlock might run on another), so the whole
@@ -349,16 +367,20 @@ store_cleanup(const struct config *cfg, time_t now, const struct cleanup_pace *p
 			(void)db_tx("ROLLBACK");
 		return STORE_OK;
 	}
-	err = clean_steps(steps, sizeof(steps) / sizeof(steps[0]), now, pace, more);
+	err = clean_steps(steps, sizeof(steps) / sizeof(steps[0]), now, pace, marks, more);
 	if (tx) {
 		if (err == STORE_OK)
 			err = db_tx("COMMIT");
 		else
 			(void)db_tx("ROLLBACK");
-		return err;
+	} else {
+		/* Unlock even after a failed batch; the connection's end would too. */
+		PQclear(db_run(S_CLEAN_UNLOCK, 0, NULL, &unlock_err));
 	}
-	/* Unlock even after a failed batch; the connection's end would too. */
-	PQclear(db_run(S_CLEAN_UNLOCK, 0, NULL, &unlock_err));
+	/* Done, or failed (a rolled-back slice's marks may be past rows that
+	 * are still there): the next run starts from the beginning. */
+	if (err != STORE_OK || !*more)
+		memset(marks, 0, sizeof(*marks));
 	return err;
 }
 

@@ -345,57 +345,78 @@ const struct stmt_def db_stmts[STMT__MAX] = {
 	 * table from its start, over the dead rows of every earlier batch,
 	 * whenever most rows match (a backlog). The rows go by "= ANY
 	 * (ARRAY(...))", which can only be an index scan of the primary key;
-	 * "IN (SELECT ...)" may become a hash join over the whole table. Live sessions past their absolute end are ended first,
-	 * with the limit that really came first as the reason.
+	 * "IN (SELECT ...)" may become a hash join over the whole table.
+	 *
+	 * Each batch starts at its mark (the last parameter: the time column's
+	 * value where the previous batch stopped, '-infinity' at first) and
+	 * answers the new one after its count. Without it every batch would
+	 * descend to the index's first entry and step over the entries of all
+	 * the rows deleted before it, which stay until a vacuum removes them:
+	 * a backlog's batches got slower and slower (quadratic) unless
+	 * autovacuum kept pace (bench/results/2026-12-01-cleanup.md).
 	 */
+#define CLEAN_BATCH(TABLE, ID, KEY, DUE, MARK) \
+	"WITH c AS (SELECT " ID ", " KEY " AS k FROM " TABLE " WHERE " DUE " AND " KEY \
+	"  >= " MARK "::timestamptz ORDER BY " KEY " LIMIT $2), " \
+	"d AS (DELETE FROM " TABLE " WHERE " ID " = ANY (ARRAY(SELECT " ID " FROM c)) " \
+	"  RETURNING 1) " \
+	"SELECT (SELECT count(*) FROM d), (SELECT max(k)::text FROM c)"
+	/* Live sessions past their absolute end are ended first, with the
+	 * limit that really came first as the reason. Answers the count, the
+	 * lifetimes and the mark. */
 	[S_CLEAN_EXPIRE_SESSIONS] = { "clean_expire_sessions",
-	    "WITH c AS (SELECT id, CASE WHEN idle_timeout_s > 0 AND last_active_at + "
-	    "  idle_timeout_s * interval '1 second' < absolute_expires_at "
+	    "WITH c AS (SELECT id, absolute_expires_at AS k, CASE WHEN idle_timeout_s > 0 AND "
+	    "  last_active_at + idle_timeout_s * interval '1 second' < absolute_expires_at "
 	    "  THEN last_active_at + idle_timeout_s * interval '1 second' "
 	    "  ELSE absolute_expires_at END AS at, CASE WHEN idle_timeout_s > 0 AND "
 	    "  last_active_at + idle_timeout_s * interval '1 second' < absolute_expires_at "
 	    "  THEN 'IDLE_TIMEOUT' ELSE 'EXPIRED' END AS why FROM sessions "
 	    "  WHERE ended_at IS NULL AND absolute_expires_at <= to_timestamp($1) "
+	    "  AND absolute_expires_at >= $3::timestamptz "
 	    "  ORDER BY absolute_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED), "
 	    "e AS (UPDATE sessions s SET ended_at = c.at, end_reason = c.why FROM c "
 	    "  WHERE s.id = c.id RETURNING s.id, s.user_id, s.ip, s.user_agent, s.end_reason, "
 	    "  s.created_at, s.ended_at), "
-	    END_SIDE_EFFECTS("$1") "SELECT count(*), " ENDED_LIFETIMES " FROM e" },
+	    END_SIDE_EFFECTS("$1") "SELECT count(*), " ENDED_LIFETIMES ", "
+	    "(SELECT max(k)::text FROM c) FROM e" },
 	[S_CLEAN_BLACKLIST] = { "clean_blacklist",
-	    "DELETE FROM access_blacklist WHERE jti = ANY (ARRAY(SELECT jti FROM access_blacklist "
-	    "WHERE expires_at < to_timestamp($1) ORDER BY expires_at LIMIT $2))" },
+	    CLEAN_BATCH("access_blacklist", "jti", "expires_at",
+	        "expires_at < to_timestamp($1)", "$3") },
 	/* Expired tokens, and revoked ones a day after: long enough for a late
 	 * client to be told its session ended rather than "invalid". One
 	 * array of both, not "IN (...) OR IN (...)": with the OR, PostgreSQL
 	 * reads the whole table for every batch (a sequential scan of 10 M
-	 * rows per 1 000 deleted, bench/results/2026-12-01-large.md). */
+	 * rows per 1 000 deleted, bench/results/2026-12-01-large.md). A mark
+	 * for each: $3 expires_at, $4 revoked_at. */
 	[S_CLEAN_REFRESH] = { "clean_refresh",
-	    "DELETE FROM refresh_tokens WHERE id = ANY (ARRAY(SELECT id FROM refresh_tokens "
-	    "WHERE expires_at < to_timestamp($1) ORDER BY expires_at LIMIT $2) || "
-	    "ARRAY(SELECT id FROM refresh_tokens WHERE revoked_at < to_timestamp($1) - "
-	    "interval '1 day' ORDER BY revoked_at LIMIT $2))" },
+	    "WITH a AS (SELECT id, expires_at AS k FROM refresh_tokens "
+	    "  WHERE expires_at < to_timestamp($1) AND expires_at >= $3::timestamptz "
+	    "  ORDER BY expires_at LIMIT $2), "
+	    "b AS (SELECT id, revoked_at AS k FROM refresh_tokens "
+	    "  WHERE revoked_at < to_timestamp($1) - interval '1 day' "
+	    "  AND revoked_at >= $4::timestamptz ORDER BY revoked_at LIMIT $2), "
+	    "d AS (DELETE FROM refresh_tokens WHERE id = ANY (ARRAY(SELECT id FROM a) || "
+	    "  ARRAY(SELECT id FROM b)) RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM d), (SELECT max(k)::text FROM a), "
+	    "(SELECT max(k)::text FROM b)" },
 	[S_CLEAN_SESSIONS] = { "clean_sessions",
-	    "DELETE FROM sessions WHERE id = ANY (ARRAY(SELECT id FROM sessions "
-	    "WHERE ended_at IS NOT NULL AND ended_at < to_timestamp($1) - $3 * interval '1 second' "
-	    "ORDER BY ended_at LIMIT $2))" },
+	    CLEAN_BATCH("sessions", "id", "ended_at", "ended_at IS NOT NULL AND ended_at < "
+	        "to_timestamp($1) - $3 * interval '1 second'", "$4") },
 	/* The hourly end counts past retention (sql/006), by row address:
 	 * the table has no id, and its old rows no longer change. */
 	[S_CLEAN_END_COUNTS] = { "clean_end_counts",
-	    "DELETE FROM session_end_counts WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
-	    "session_end_counts WHERE hour < to_timestamp($1) - $3 * interval '1 second' "
-	    "  - interval '1 hour' ORDER BY hour LIMIT $2))" },
+	    CLEAN_BATCH("session_end_counts", "ctid", "hour", "hour < to_timestamp($1) - "
+	        "$3 * interval '1 second' - interval '1 hour'", "$4") },
 	[S_CLEAN_LOGOUT_EVENTS] = { "clean_logout_events",
-	    "DELETE FROM logout_events WHERE id = ANY (ARRAY(SELECT id FROM logout_events "
-	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' ORDER BY created_at "
-	    "LIMIT $2))" },
+	    CLEAN_BATCH("logout_events", "id", "created_at",
+	        "created_at < to_timestamp($1) - $3 * interval '1 second'", "$4") },
 	[S_CLEAN_AUTH_EVENTS] = { "clean_auth_events",
-	    "DELETE FROM auth_events WHERE id = ANY (ARRAY(SELECT id FROM auth_events "
-	    "WHERE created_at < to_timestamp($1) - $3 * interval '1 second' ORDER BY created_at "
-	    "LIMIT $2))" },
+	    CLEAN_BATCH("auth_events", "id", "created_at",
+	        "created_at < to_timestamp($1) - $3 * interval '1 second'", "$4") },
 	[S_CLEAN_ATTEMPTS] = { "clean_attempts",
-	    "DELETE FROM login_attempts WHERE id = ANY (ARRAY(SELECT id FROM login_attempts "
-	    "WHERE attempted_at < to_timestamp($1) - $3 * interval '1 second' "
-	    "ORDER BY attempted_at LIMIT $2))" },
+	    CLEAN_BATCH("login_attempts", "id", "attempted_at",
+	        "attempted_at < to_timestamp($1) - $3 * interval '1 second'", "$4") },
+#undef CLEAN_BATCH
 	/* Only one cleaner at a time, across workers and hosts. */
 	[S_CLEAN_LOCK] = { "clean_lock", "SELECT pg_try_advisory_lock(7364002)" },
 	/* Transaction pooling: the same lock held by the cleanup's transaction. */

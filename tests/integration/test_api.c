@@ -993,7 +993,7 @@ test_dead_cookies_past_the_absolute_lifetime_get_session_expired(void)
 	/* Cleanup deletes the expired refresh token minutes later; the access
 	 * cookie that comes with the refresh cookie still explains. */
 	CU_ASSERT_EQUAL(store_cleanup(&itest_cfg, T0 + HOUR + 10 * MIN,
-	                    &(const struct cleanup_pace){ 1000, 0, 0 }, &counts, &ran, &more),
+	                    &(const struct cleanup_pace){ 1000, 0, 0 }, NULL, &counts, &ran, &more),
 	    STORE_OK);
 	CU_ASSERT_FALSE(more);
 	CU_ASSERT(ran);

@@ -63,7 +63,7 @@ clean(time_t now, int batch, struct cleanup_counts *c, bool *ran)
 {
 	const struct cleanup_pace pace = { batch, 0, 0 };
 	bool more = true;
-	enum store_err err = store_cleanup(&itest_cfg, now, &pace, c, ran, &more);
+	enum store_err err = store_cleanup(&itest_cfg, now, &pace, NULL, c, ran, &more);
 
 	CU_ASSERT_FALSE(more);
 	return err;
@@ -585,6 +585,7 @@ test_a_backlog_goes_in_slices_within_the_budget(void)
 	 * batch: 200 sessions and their end counts take hundreds of round
 	 * trips, so several slices, each leaving the rest for the next. */
 	const struct cleanup_pace slice = { 1, 1, 100 };
+	struct cleanup_marks marks = { 0 }, none = { 0 };
 	bool ran = false, more = true;
 	int64_t counts;
 	int slices = 0;
@@ -594,15 +595,21 @@ test_a_backlog_goes_in_slices_within_the_budget(void)
 	CU_ASSERT_EQUAL(counts, 200);
 	while (more && slices < 100000) {
 		CU_ASSERT_EQUAL_FATAL(
-		    store_cleanup(&itest_cfg, T0, &slice, &c, &ran, &more), STORE_OK);
+		    store_cleanup(&itest_cfg, T0, &slice, &marks, &c, &ran, &more), STORE_OK);
 		CU_ASSERT_TRUE_FATAL(ran);
-		if (more)
+		if (more) {
 			CU_ASSERT(cleanup_rows(&c) > 0); /* every slice gets somewhere */
+			/* The next slice goes on where this one stopped. */
+			if (all.sessions + c.sessions > 0)
+				CU_ASSERT(marks.at[4][0] != '\0');
+		}
 		cleanup_add(&all, &c);
 		slices++;
 	}
 	CU_ASSERT_FALSE(more);
 	CU_ASSERT(slices >= 2);
+	/* The run is done: the next starts from the beginning. */
+	CU_ASSERT_EQUAL(memcmp(&marks, &none, sizeof(marks)), 0);
 	CU_ASSERT_EQUAL(all.sessions, 200);
 	CU_ASSERT_EQUAL(all.end_counts, counts);
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions", NULL), 0);
@@ -610,6 +617,65 @@ test_a_backlog_goes_in_slices_within_the_budget(void)
 	/* No lock left behind between slices. */
 	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
 	    NULL), 0);
+}
+
+/*
+ * A run's slices go on from their marks, so a row that becomes due behind
+ * a mark (a session ending with a time before it) waits for the next run,
+ * which starts from the beginning again.
+ */
+static void
+test_a_row_behind_a_mark_goes_in_the_next_run(void)
+{
+	struct cleanup_counts c;
+	const struct cleanup_pace slice = { 1, 1, 0 };
+	struct cleanup_marks marks = { 0 };
+	bool ran = false, more = true;
+	int slices = 0;
+
+	backlog_of_ended_sessions();
+	/* Slices until the sessions step has a mark, with sessions left. */
+	while (more && marks.at[4][0] == '\0' && slices++ < 100000)
+		CU_ASSERT_EQUAL_FATAL(
+		    store_cleanup(&itest_cfg, T0, &slice, &marks, &c, &ran, &more), STORE_OK);
+	CU_ASSERT_TRUE_FATAL(more);
+	CU_ASSERT_EQUAL_FATAL(itest_sql_int("SELECT count(*) FROM sessions WHERE ended_at < $1",
+	    marks.at[4], NULL), 0);
+	free(itest_sql("INSERT INTO sessions (user_id, created_at, last_active_at, idle_timeout_s, "
+	    "absolute_expires_at, remember_me, ended_at, end_reason) SELECT id, "
+	    "to_timestamp(1800000000) - interval '61 days', to_timestamp(1800000000) - interval "
+	    "'61 days', 1800, to_timestamp(1800000000) - interval '60 days', false, "
+	    "to_timestamp(1800000000) - interval '60 days', 'USER_LOGOUT' FROM users", NULL));
+	while (more && slices++ < 100000)
+		CU_ASSERT_EQUAL_FATAL(
+		    store_cleanup(&itest_cfg, T0, &slice, &marks, &c, &ran, &more), STORE_OK);
+	CU_ASSERT_FALSE(more);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions", NULL), 1);
+	CU_ASSERT_EQUAL(marks.at[4][0], '\0');
+	CU_ASSERT_EQUAL(clean(T0, 1000, &c, &ran), STORE_OK);
+	CU_ASSERT_EQUAL(c.sessions, 1);
+	CU_ASSERT_EQUAL(itest_sql_int("SELECT count(*) FROM sessions", NULL), 0);
+}
+
+/* The tables the cleanup deletes from are vacuumed early (sql/005: at 2 %
+ * dead rows) and gently (sql/007: a 20 ms cost delay), so that a year's
+ * first cleanup does not start one full-speed vacuum after another. */
+static void
+test_the_cleaned_tables_vacuum_early_and_gently(void)
+{
+	static const char *const t[] = { "refresh_tokens", "sessions", "access_blacklist",
+		"auth_events", "logout_events" };
+	size_t i;
+	char *o;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		o = itest_sql("SELECT array_to_string(reloptions, ',') FROM pg_class "
+		              "WHERE oid = $1::regclass", t[i], NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		CU_ASSERT_PTR_NOT_NULL(strstr(o, "autovacuum_vacuum_scale_factor=0.02"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(o, "autovacuum_vacuum_cost_delay=20"));
+		free(o);
+	}
 }
 
 /* The store's own connection runs without JIT, with no limits configured
@@ -670,45 +736,66 @@ test_a_second_cleaner_does_not_run_while_one_holds_the_lock(void)
 	CU_ASSERT_TRUE(ran);
 }
 
-/* Every cleanup query is answered from an index, even on a large table. */
+/*
+ * Every cleanup statement, as the store runs it (its generic plan, the one
+ * a prepared statement ends up with), is answered from indexes, and its
+ * batches start at their mark: the mark bounds the index scan (an Index
+ * Cond), it is not a filter over the entries before it.
+ */
 static void
-test_every_cleanup_query_uses_an_index(void)
+test_every_cleanup_statement_uses_an_index_from_its_mark(void)
 {
-	static const char *const q[] = {
-		"SELECT jti FROM access_blacklist WHERE expires_at < now() ORDER BY expires_at "
-		"LIMIT 1000",
-		"SELECT id FROM refresh_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT 1000",
-		"SELECT id FROM refresh_tokens WHERE revoked_at < now() - interval '1 day' "
-		"ORDER BY revoked_at LIMIT 1000",
-		"SELECT id FROM sessions WHERE ended_at IS NOT NULL AND ended_at < now() "
-		"ORDER BY ended_at LIMIT 1000",
-		"SELECT id FROM sessions WHERE ended_at IS NULL AND absolute_expires_at <= now() "
-		"ORDER BY absolute_expires_at LIMIT 1000",
-		"SELECT id FROM logout_events WHERE created_at < now() ORDER BY created_at LIMIT 1000",
-		"SELECT id FROM auth_events WHERE created_at < now() ORDER BY created_at LIMIT 1000",
-		"SELECT id FROM login_attempts WHERE attempted_at < now() ORDER BY attempted_at "
-		"LIMIT 1000",
-		/* The deletes themselves: by the primary key, never a scan. */
-		"DELETE FROM refresh_tokens WHERE id = ANY (ARRAY(SELECT id FROM refresh_tokens "
-		"WHERE expires_at < now() ORDER BY expires_at LIMIT 1000) || ARRAY(SELECT id FROM "
-		"refresh_tokens WHERE revoked_at < now() ORDER BY revoked_at LIMIT 1000))",
-		"DELETE FROM sessions WHERE id = ANY (ARRAY(SELECT id FROM sessions WHERE "
-		"ended_at IS NOT NULL AND ended_at < now() ORDER BY ended_at LIMIT 1000))",
+	static const struct {
+		enum stmt id;
+		const char *args, *bound;
+	} q[] = {
+		{ S_CLEAN_EXPIRE_SESSIONS, "1800000000, 1000, '-infinity'",
+		    "(absolute_expires_at >= $3)" },
+		{ S_CLEAN_BLACKLIST, "1800000000, 1000, '-infinity'",
+		    "(expires_at >= $3)" },
+		{ S_CLEAN_REFRESH, "1800000000, 1000, '-infinity', '-infinity'",
+		    "(revoked_at >= $4)" },
+		{ S_CLEAN_REFRESH, "1800000000, 1000, '-infinity', '-infinity'",
+		    "(expires_at >= $3)" },
+		{ S_CLEAN_SESSIONS, "1800000000, 1000, 2592000, '-infinity'",
+		    "(ended_at >= $4)" },
+		{ S_CLEAN_END_COUNTS, "1800000000, 1000, 2592000, '-infinity'",
+		    "(hour >= $4)" },
+		{ S_CLEAN_LOGOUT_EVENTS, "1800000000, 1000, 2592000, '-infinity'",
+		    "(created_at >= $4)" },
+		{ S_CLEAN_AUTH_EVENTS, "1800000000, 1000, 2592000, '-infinity'",
+		    "(created_at >= $4)" },
+		{ S_CLEAN_ATTEMPTS, "1800000000, 1000, 900, '-infinity'",
+		    "(attempted_at >= $4)" },
 	};
 	size_t i;
-	char *plan, *sql;
+	char *plan, *sql, *cond;
 
 	free(itest_sql("SET enable_seqscan = off", NULL));
+	free(itest_sql("SET plan_cache_mode = force_generic_plan", NULL));
 	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
-		sql = xasprintf("EXPLAIN %s", q[i]);
+		sql = xasprintf("PREPARE t_clean AS %s", db_stmts[q[i].id].sql);
+		free(itest_sql(sql, NULL));
+		free(sql);
+		sql = xasprintf("EXPLAIN EXECUTE t_clean(%s)", q[i].args);
 		plan = itest_sql_all(sql);
-		printf("\n    EXPLAIN %s\n      -> %s", q[i], plan ? plan : "?");
-		CU_ASSERT_PTR_NOT_NULL(plan ? strstr(plan, "Index") : NULL);
+		printf("\n    %s (%s)\n      -> %s", db_stmts[q[i].id].name, q[i].bound,
+		    plan ? plan : "?");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(plan);
 		/* With seqscan off, a Seq Scan left means no index can do it. */
-		CU_ASSERT_PTR_NULL(plan ? strstr(plan, "Seq Scan") : "no plan");
+		CU_ASSERT_PTR_NULL(strstr(plan, "Seq Scan"));
+		/* The mark in an Index Cond, with the due time: a range scan. */
+		cond = strstr(plan, q[i].bound);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cond);
+		while (cond > plan && cond[-1] != '|') /* back to its line's start */
+			cond--;
+		cond += strspn(cond, " ");
+		CU_ASSERT_EQUAL(strncmp(cond, "Index Cond: ", 12), 0);
 		free(plan);
 		free(sql);
+		free(itest_sql("DEALLOCATE t_clean", NULL));
 	}
+	free(itest_sql("RESET plan_cache_mode", NULL));
 	free(itest_sql("RESET enable_seqscan", NULL));
 }
 
@@ -1259,7 +1346,11 @@ static const struct tu_test tests[] = {
 	    test_a_backlog_goes_in_slices_within_the_budget },
 	{ "a worker takes a backlog a slice a second",
 	    test_a_worker_takes_a_backlog_a_slice_a_second },
-	{ "every cleanup query uses an index", test_every_cleanup_query_uses_an_index },
+	{ "a row behind a mark goes in the next run", test_a_row_behind_a_mark_goes_in_the_next_run },
+	{ "the cleaned tables vacuum early and gently",
+	    test_the_cleaned_tables_vacuum_early_and_gently },
+	{ "every cleanup statement uses an index from its mark",
+	    test_every_cleanup_statement_uses_an_index_from_its_mark },
 	{ "stats count live sessions and failures", test_stats_count_live_sessions_and_failures },
 	{ "session lifetimes by reason and bucket", test_session_lifetimes_by_reason_and_bucket },
 	{ "the database buckets lifetimes as the host does",

@@ -1,0 +1,18 @@
+-- tether schema, version 007: autovacuum that goes gently on the tables
+-- the cleanup deletes from. sql/005 vacuums them after every 2 % of dead
+-- rows; a year's first cleanup deletes 9.8 M refresh tokens, so one vacuum
+-- of the 4 GB table and its indexes followed another, at PostgreSQL's
+-- default pace (autovacuum_vacuum_cost_delay 2 ms since version 12), and
+-- the pages it read and dirtied took the disk from the commits beside it:
+-- refresh's p99 went to 2 to 5x its quiet figure in a few 10 s windows.
+-- With a 20 ms delay (the default before version 12) every window stayed
+-- within 1.5x (bench/results/2026-12-01-cleanup.md). A vacuum then takes
+-- longer, which costs nothing at the steady state (one every 200 000
+-- rotations on a year's table), and the cleanup no longer needs it to keep
+-- pace: its batches start where the last one stopped, not at the dead
+-- index entries of what it deleted before (store_sql.c, CLEAN_BATCH).
+ALTER TABLE refresh_tokens SET (autovacuum_vacuum_cost_delay = 20);
+ALTER TABLE sessions SET (autovacuum_vacuum_cost_delay = 20);
+ALTER TABLE access_blacklist SET (autovacuum_vacuum_cost_delay = 20);
+ALTER TABLE auth_events SET (autovacuum_vacuum_cost_delay = 20);
+ALTER TABLE logout_events SET (autovacuum_vacuum_cost_delay = 20);
