@@ -674,6 +674,7 @@ test_the_cleaned_tables_vacuum_early_and_gently(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 		CU_ASSERT_PTR_NOT_NULL(strstr(o, "autovacuum_vacuum_scale_factor=0.02"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(o, "autovacuum_vacuum_cost_delay=20"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(o, "autovacuum_vacuum_cost_limit=60"));
 		free(o);
 	}
 }
