@@ -9,7 +9,7 @@ import os
 import statistics
 import sys
 
-from report_lib import Runs, cpu, first_line, kv, mem, mib, n, sizes, table
+from report_lib import Runs, cpu, first_line, hist_percentile, kv, mem, mib, n, sizes, table
 
 tmp, dur, conns, procs, cleanup_s, loaded_s, gap, pause = sys.argv[1:9]
 cleanup_s, loaded_s = float(cleanup_s), float(loaded_s)
@@ -89,6 +89,18 @@ if during and quiet99:
       "(target: at most 2x). Throughput during: median %s against %s req/s quiet." % (
           statistics.median(ratios), ratios[-1], len(ratios),
           n(statistics.median(r[0] for r in during)), n(R.med("refresh_quiet", 0))))
+# The same over every request of a phase at once (merged histograms).
+whole = {k: (hist_percentile(os.path.join(tmp, k + ".hist"), 50),
+             hist_percentile(os.path.join(tmp, k + ".hist"), 99))
+         for k in ("refresh_quiet", "refresh_during", "refresh_after")}
+if whole["refresh_quiet"][1] and whole["refresh_during"][1]:
+    q, d = whole["refresh_quiet"], whole["refresh_during"]
+    w("Over every request of each phase together: p50 %.2f and p99 %.2f ms quiet, p50 %.2f "
+      "and p99 %.2f ms during the cleanup: **%.1fx** quiet's p99%s." % (
+          q[0], q[1], d[0], d[1], d[1] / q[1],
+          "; after it, p99 %.2f ms (%.1fx)" % (whole["refresh_after"][1],
+                                               whole["refresh_after"][1] / q[1])
+          if whole["refresh_after"][1] else ""))
 errs = sum(R.errors(x) for x in ("refresh_quiet", "refresh_during", "refresh_after"))
 w("Errors (non-2xx, socket errors) in these runs: %d." % errs)
 w("")

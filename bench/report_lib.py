@@ -30,6 +30,23 @@ class Runs:
         return int(sum(x[3] for x in self.runs(name)))
 
 
+def hist_percentile(path, p):
+    """Percentile p (0..100) in ms of the latencies in a BENCH_HIST file
+    ("microseconds count" lines, bench/refresh.lua), or None if empty."""
+    counts = {}
+    for r in table(path):
+        counts[int(r[0])] = counts.get(int(r[0]), 0) + int(r[1])
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    seen = 0
+    for v in sorted(counts):
+        seen += counts[v]
+        if seen * 100 >= p * total:
+            return v / 1000.0
+    return max(counts) / 1000.0
+
+
 def table(path):
     """Rows of a space-separated file as lists (empty if missing)."""
     if not os.path.exists(path):
