@@ -430,7 +430,8 @@ struct cleanup_pace {
 /* Where each step of a run got to: the time column's value of the last
  * row its batches took, as PostgreSQL printed it ("" before the first).
  * A run that a budget splits into slices starts each slice there, not at
- * the index's first entry (see CLEAN_BATCH in store_sql.c). */
+ * the index's first entry (see CLEAN_BATCH in store_sql.c). One per step
+ * of store_cleanup, two for the tokens' (expired and revoked). */
 #define CLEANUP_MARKS 9
 #define CLEANUP_MARK_MAX 64
 struct cleanup_marks {

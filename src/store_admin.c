@@ -248,20 +248,21 @@ store_session_lifetimes(time_t now, int64_t window, struct metrics_lifetimes *ou
 }
 
 /* One step of the cleanup: its statement, the age it keeps (its third
- * parameter; none for the first three), its counter, and its marks (1,
- * or 2 for the tokens: expired and revoked) from marks->at[mark]. */
+ * parameter; none for the first three), its counter, and how many marks
+ * it has (1, or 2 for the tokens: expired and revoked). Its marks follow
+ * the previous steps' in struct cleanup_marks. */
 struct clean_step {
 	enum stmt id;
 	int64_t age;
 	int64_t *count;
-	int mark, nmarks;
+	int nmarks;
 };
 
 /* Runs one batch of st: its rows in *got (added to its counter), its new
- * marks into marks; returns the milliseconds it took (what the pause is a
- * percentage of). */
+ * marks into mark[0 .. st->nmarks - 1]; returns the milliseconds it took
+ * (what the pause is a percentage of). */
 static int64_t
-clean_batch(const struct clean_step *st, struct cleanup_marks *marks, time_t now,
+clean_batch(const struct clean_step *st, char (*mark)[CLEANUP_MARK_MAX], time_t now,
     int batch, enum store_err *err, int64_t *got)
 {
 	struct num t, b, a;
@@ -274,7 +275,7 @@ clean_batch(const struct clean_step *st, struct cleanup_marks *marks, time_t now
 	if (st->age >= 0)
 		v[n++] = db_num(&a, st->age);
 	for (i = 0; i < st->nmarks; i++)
-		v[n++] = marks->at[st->mark + i][0] != '\0' ? marks->at[st->mark + i] : "-infinity";
+		v[n++] = mark[i][0] != '\0' ? mark[i] : "-infinity";
 	if ((res = db_run(st->id, n, v, err)) == NULL)
 		return 0;
 	*got = db_int(res, 0, 0);
@@ -285,7 +286,7 @@ clean_batch(const struct clean_step *st, struct cleanup_marks *marks, time_t now
 		/* NULL: the batch took nothing by this key; the mark stays. */
 		m = PQgetvalue(res, 0, col);
 		if (!PQgetisnull(res, 0, col) && strlen(m) < CLEANUP_MARK_MAX)
-			memcpy(marks->at[st->mark + i], m, strlen(m) + 1);
+			memcpy(mark[i], m, strlen(m) + 1);
 	}
 	*st->count += *got;
 	PQclear(res);
@@ -304,10 +305,14 @@ clean_steps(const struct clean_step *steps, size_t n, time_t now,
 {
 	int64_t start = util_mono_ms(), took, got, rows = 0;
 	enum store_err err = STORE_OK;
-	size_t i;
+	size_t i, at = 0;
 
 	*more = false;
-	for (i = 0; i < n && err == STORE_OK && !*more; i++) {
+	for (i = 0; i < n && err == STORE_OK && !*more; at += (size_t)steps[i++].nmarks) {
+		if (at + (size_t)steps[i].nmarks > CLEANUP_MARKS) {
+			err = STORE_INVALID;	/* a step was added, CLEANUP_MARKS not */
+			break;
+		}
 		do {
 			/* Not before a row has gone: every run gets somewhere. */
 			if (pace->budget_ms > 0 && rows > 0 &&
@@ -316,7 +321,7 @@ clean_steps(const struct clean_step *steps, size_t n, time_t now,
 				break;
 			}
 			got = 0;
-			took = clean_batch(&steps[i], marks, now, pace->batch, &err, &got);
+			took = clean_batch(&steps[i], &marks->at[at], now, pace->batch, &err, &got);
 			rows += got;
 			if (err == STORE_OK && got >= pace->batch && pace->pause_pct > 0)
 				util_sleep_ms(took * pace->pause_pct / 100);
@@ -330,14 +335,14 @@ store_cleanup(const struct config *cfg, time_t now, const struct cleanup_pace *p
     struct cleanup_marks *marks, struct cleanup_counts *out, bool *ran, bool *more)
 {
 	const struct clean_step steps[] = {
-		{ S_CLEAN_EXPIRE_SESSIONS, -1, &out->sessions_expired, 0, 1 },
-		{ S_CLEAN_BLACKLIST, -1, &out->blacklist, 1, 1 },
-		{ S_CLEAN_REFRESH, -1, &out->refresh_tokens, 2, 2 },
-		{ S_CLEAN_SESSIONS, cfg->session_retention, &out->sessions, 4, 1 },
-		{ S_CLEAN_END_COUNTS, cfg->session_retention, &out->end_counts, 5, 1 },
-		{ S_CLEAN_LOGOUT_EVENTS, cfg->event_retention, &out->logout_events, 6, 1 },
-		{ S_CLEAN_AUTH_EVENTS, cfg->event_retention, &out->auth_events, 7, 1 },
-		{ S_CLEAN_ATTEMPTS, cfg->login_window, &out->login_attempts, 8, 1 },
+		{ S_CLEAN_EXPIRE_SESSIONS, -1, &out->sessions_expired, 1 },
+		{ S_CLEAN_BLACKLIST, -1, &out->blacklist, 1 },
+		{ S_CLEAN_REFRESH, -1, &out->refresh_tokens, 2 },
+		{ S_CLEAN_SESSIONS, cfg->session_retention, &out->sessions, 1 },
+		{ S_CLEAN_END_COUNTS, cfg->session_retention, &out->end_counts, 1 },
+		{ S_CLEAN_LOGOUT_EVENTS, cfg->event_retention, &out->logout_events, 1 },
+		{ S_CLEAN_AUTH_EVENTS, cfg->event_retention, &out->auth_events, 1 },
+		{ S_CLEAN_ATTEMPTS, cfg->login_window, &out->login_attempts, 1 },
 	};
 	struct cleanup_marks own = { 0 };
 	enum store_err err, unlock_err;
