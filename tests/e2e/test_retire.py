@@ -9,6 +9,17 @@ one must succeed, every worker must have retired at least once, lighttpd
 must have seen no worker exit and refused nothing, and no worker may hold
 more files afterwards.
 
+Through Apache + mod_fcgid (its own, from conf/apache/ as scripts/lib.sh
+writes it, worker_max_requests = 5, 2 clients for its 2 workers): every
+request answered, every worker retired in place at least once, and
+mod_fcgid stopped none of them. The written configuration must leave the
+recycling to the workers (FcgidMaxRequestsPerProcess 0): mod_fcgid counts
+requests by process, a worker renewed in place is the same process, so
+mod_fcgid's own limit would stop it soon after its renewal, and a request
+that then finds every worker busy waits for a new one in steps of a second
+(bench/results/2026-12-01.md: p99 824 ms and 2 wrk timeouts, through the
+authorizer).
+
 Through tether.fcgi --listen (worker_max_requests = 3, 2 workers): 30
 requests in a row all answered, the workers retired in place. And a worker
 of the supervisor that exits with status 0 (here: SIGHUP's replacement of
@@ -17,6 +28,8 @@ back-off of a crashing one (which would wait 1, 2, 4 ... seconds)."""
 
 import json
 import os
+import pwd
+import re
 import shutil
 import signal
 import socket
@@ -34,6 +47,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LIB = os.path.join(ROOT, "scripts", "lib.sh")
 LIGHTTPD = shutil.which("lighttpd") or next(
     (p for p in ("/usr/sbin/lighttpd", "/sbin/lighttpd") if os.access(p, os.X_OK)), None)
+# Where scripts/lib.sh looks for Apache and mod_fcgid, and the user its
+# children run as under root.
+APACHE_BIN, APACHE_MODULES, SERVICE_USER = subprocess.run(
+    ["bash", "-c", '. "$1" && echo "$TETHER_APACHE_BIN $TETHER_APACHE_MODULES '
+     '$TETHER_SERVICE_USER"', "lib", LIB],
+    check=True, capture_output=True, text=True).stdout.split()
 MAX = 5
 
 def free_port():
@@ -170,6 +189,74 @@ def check_lighttpd(s, state):
             httpd.wait()
 
 
+def check_apache(s, state):
+    port = free_port()
+    astate = os.path.join(state, "apache")
+    run = os.path.join(astate, "run")
+    os.makedirs(run)
+    os.chmod(astate, 0o755)
+    conf = os.path.join(astate, "apache.conf")
+    log_path = os.path.join(astate, "log", "apache.log")
+    # As lighttpd's above; the shared files in run/, which the template
+    # gives to the user Apache's children run as.
+    env = e2e.worker_env(run, worker_max_requests=MAX, log_level="info", hash_concurrency=2)
+    env["TETHER_MAX_PROCS"] = "2"
+    if os.geteuid() == 0:
+        os.chown(run, pwd.getpwnam(SERVICE_USER).pw_uid, -1)
+    subprocess.run(["bash", "-c", '. "$1" && tether_apache_conf "$2" "$3" "$4" "$5" "$6" fcgid '
+                    '&& tether_private_log "$7"', "conf", LIB, conf, str(port),
+                    os.path.join(ROOT, "htdocs"), FCGI, astate, log_path], env=env, check=True)
+    with open(os.path.join(astate, "tether-api.conf")) as f:
+        limits = [ln.split() for ln in f if ln.split()[:1] == ["FcgidMaxRequestsPerProcess"]]
+    s.eq(limits, [["FcgidMaxRequestsPerProcess", "0"]],
+         "Apache: mod_fcgid leaves the recycling to the workers")
+    with open(log_path, "ab") as out:
+        httpd = subprocess.Popen([APACHE_BIN, "-f", conf, "-DFOREGROUND"],
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env)
+    base = "http://127.0.0.1:%d" % port
+
+    def log():
+        try:
+            with open(log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    pids = []
+    try:
+        end = time.monotonic() + 20
+        while call(base, "GET", "/health")[0] != 200 and time.monotonic() < end:
+            time.sleep(0.1)
+        results = []
+        threads = [threading.Thread(target=client, args=(base, "a" + str(i), 12, results))
+                   for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        time.sleep(0.5)  # a worker that just retired is ready again
+        pids = e2e.workers(httpd.pid)
+        bad = [r for r in results if r[1] not in (200, 201, 204)]
+        s.check(len(results) >= 140, "Apache: at least 140 requests made", len(results))
+        s.eq(bad, [], "Apache: every request succeeded while workers retired")
+        text = log()
+        started = sorted({int(w) for w in re.findall(r"tether\[(\d+)\]: info: worker ready", text)})
+        s.check(len(pids) >= 1 and sorted(pids) == started,
+                "Apache: the workers that started are the ones running", (started, pids))
+        lazy = [p for p in started if "tether[%d]: info: worker retiring after" % p not in text]
+        s.eq(lazy, [], "Apache: every worker retired at least once")
+        retired = text.count("worker retiring after")
+        s.check(retired >= 20, "Apache: workers retired again and again", retired)
+        s.eq(text.count("worker ready"), len(started) + retired,
+             "Apache: each retirement ended in a worker ready")
+        s.check("worker stopping" not in text and "[fcgid:" not in text,
+                "Apache: mod_fcgid stopped no worker and logged no error", text[-1500:])
+    finally:
+        if s.failed:
+            print("--- the end of this Apache's log:\n" + log()[-3000:])
+        e2e.stop_tree(httpd, pids or e2e.workers(httpd.pid))
+
+
 def check_listen(s, state):
     port = free_port()
     err_path = os.path.join(state, "listen.stderr")
@@ -238,6 +325,11 @@ def main(s):
             s.skip("lighttpd is not installed")
         else:
             check_lighttpd(s, state)
+        if not (os.access(APACHE_BIN, os.X_OK) and
+                os.path.exists(os.path.join(APACHE_MODULES, "mod_fcgid.so"))):
+            s.skip("Apache with mod_fcgid is not installed")
+        else:
+            check_apache(s, state)
         check_listen(s, state)
     finally:
         shutil.rmtree(state, ignore_errors=True)
