@@ -68,8 +68,11 @@ out.append("Machine: %d cores (%s), %s RAM, Linux; %s; %s; wrk %s.\n" % (
 out.append("Each workload: wrk -t%s -c%s -d%s --latency, %s repetitions, medians. "
            "%s FastCGI workers (= database connections); ceiling B runs pgbench "
            "-M prepared with %s connections, in two pipelined round trips per "
-           "refresh as tether sends them; PostgreSQL with synchronous_commit on.\n"
-           % (threads, conns, dur, reps, procs, procs))
+           "refresh as tether sends them; PostgreSQL with synchronous_commit on.%s\n"
+           % (threads, conns, dur, reps, procs, procs,
+              " The logins: -d%s each, after the previous run's leftovers "
+              "(logins wrk gave up on, still hashed) are done."
+              % os.environ["BENCH_LOGIN_DUR"] if os.environ.get("BENCH_LOGIN_DUR") else ""))
 out.append("| workload | req/s | p50 ms | p99 ms | errors | ratio | of |")
 out.append("|---|---:|---:|---:|---:|---:|---|")
 for label, name, ceil, of in rows:
