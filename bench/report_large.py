@@ -56,8 +56,8 @@ w("|---|---:|---:|---:|---:|---:|---:|---:|")
 for label, name, _ in rows:
     s, l = name + "_small", name + "_large"
     pct = "%.0f %%" % (100 * med(l, 0) / med(s, 0)) if med(s, 0) else "-"
-    lat = (lambda x, c: "%.2f" % med(x, c)) if not name.startswith("ceilingB") else \
-        (lambda x, c: "%.2f" % med(x, 1) if c == 1 else "-")
+    def lat(x, c):
+        return "%.2f" % med(x, c)
     w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
         label, n(med(s, 0)), lat(s, 1), lat(s, 2), n(med(l, 0)), lat(l, 1), lat(l, 2), pct))
 w("")
