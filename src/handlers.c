@@ -694,7 +694,7 @@ h_setup(struct ctx *c)
 	free(out);
 	if (se == STORE_NOTFOUND || se == STORE_CONFLICT)
 		reply_fail(c->resp, ERR_INTERNAL,
-		    se == STORE_NOTFOUND ? "The migrations directory (sql_dir) cannot be read."
+		    se == STORE_NOTFOUND ? "The migrations directory (sql_dir) cannot be read or has none."
 		                         : "A migration failed; the error log says why.");
 	else if (se != STORE_OK)
 		reply_store_error(c->resp, se);

@@ -143,6 +143,13 @@ store_migrate(const char *dir, FILE *out)
 		fprintf(out, "%s: %s\n", dir, strerror(errno));
 		return STORE_NOTFOUND;
 	}
+	/* An empty directory is the wrong one (an old install's, say), not a
+	 * schema that is up to date. */
+	if (n == 0) {
+		fprintf(out, "%s: no migrations (NNN_name.sql) in it\n", dir);
+		err = STORE_NOTFOUND;
+		goto out;
+	}
 	if (!db_connect()) {
 		err = STORE_UNAVAILABLE;
 		goto out;

@@ -7,6 +7,7 @@ and escaped in every output of stored text."""
 import os
 import re
 import subprocess
+import tempfile
 import time
 
 import e2e
@@ -16,10 +17,10 @@ SQL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
 DB = os.environ.get("TETHER_E2E_DATABASE_URL", "")
 
 
-def ctl(*args, stdin=""):
+def ctl(*args, stdin="", sql_dir=SQL_DIR):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TETHER_")}
     env.update(TETHER_DATABASE_URL=DB, TETHER_SIGNING_KEYS=e2e.SIGNING_KEY,
-               TETHER_SCRYPT_N="1024", TETHER_SCRYPT_P="1", TETHER_SQL_DIR=SQL_DIR)
+               TETHER_SCRYPT_N="1024", TETHER_SCRYPT_P="1", TETHER_SQL_DIR=sql_dir)
     p = subprocess.run([CTL] + list(args), input=stdin, capture_output=True, text=True,
                        env=env, timeout=60)
     return p.returncode, p.stdout, p.stderr
@@ -73,6 +74,15 @@ def main(s):
 
     rc, out, _ = ctl("migrate")
     s.eq((rc, out.strip()), (0, "schema up to date"), "migrate again changes nothing")
+    # An empty sql_dir (an old install's, left by make uninstall) is not
+    # "up to date": it is the wrong directory.
+    empty = tempfile.mkdtemp(prefix="tether-nosql-")
+    try:
+        rc, out, err = ctl("migrate", sql_dir=empty)
+    finally:
+        os.rmdir(empty)
+    s.check(rc == 1 and "no migrations" in err and "up to date" not in out,
+            "migrate from an empty sql_dir fails and says so", (rc, out, err))
 
     rc, out, _ = ctl("keygen", "k1")
     s.check(rc == 0 and out.startswith("k1:") and len(out.strip()) == 46, "keygen", out)
