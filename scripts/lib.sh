@@ -739,6 +739,15 @@ FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")"
 	cgi)
 		api_mod="LoadModule cgid_module $TETHER_APACHE_MODULES/mod_cgid.so
 ScriptSock $(tether_apache_quote "$state/run/cgid.sock")"
+		# Where mod_fcgid is installed, enabled as Debian's fcgid.conf
+		# does (every .fcgi to it): tether-cgi.conf must still run
+		# tether.fcgi as CGI.
+		[ -f "$TETHER_APACHE_MODULES/mod_fcgid.so" ] &&
+			api_mod+="
+LoadModule fcgid_module $TETHER_APACHE_MODULES/mod_fcgid.so
+FcgidIPCDir $(tether_apache_quote "$state/run/fcgid")
+FcgidProcessTableFile $(tether_apache_quote "$state/run/fcgid_shm")
+AddHandler fcgid-script .fcgi"
 		api_tpl=$TETHER_ROOT/conf/apache/tether-cgi.conf
 		;;
 	authnz)
