@@ -137,7 +137,7 @@ cmd_migrate(const struct cmd *self, int argc, char **argv)
 	if (err != STORE_OK) {
 		fprintf(stderr, "tetherctl: migrate failed (%s)\n",
 		    err == STORE_UNAVAILABLE ? "database unavailable" :
-		    err == STORE_NOTFOUND ? "no migrations found" :
+		    err == STORE_NOTFOUND ? "migrations missing or unreadable, as printed above" :
 		                            "the database refused it, as printed above");
 		return 1;
 	}
