@@ -92,3 +92,14 @@ def mem():
         if line.startswith("MemTotal"):
             return "%.1f GiB" % (int(line.split()[1]) / 1048576)
     return "?"
+
+
+if __name__ == "__main__":
+    # report_lib.py percentiles FILE P...: each percentile (ms, 0 when the
+    # file is empty) of a BENCH_HIST-style file, on one line (bench/run,
+    # for pgbench's per-transaction log).
+    import sys
+    if len(sys.argv) < 4 or sys.argv[1] != "percentiles":
+        sys.exit("usage: report_lib.py percentiles FILE P...")
+    print(" ".join("%.3f" % (hist_percentile(sys.argv[2], float(q)) or 0)
+                   for q in sys.argv[3:]))
