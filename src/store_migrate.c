@@ -139,6 +139,10 @@ store_migrate(const char *dir, FILE *out)
 		             "database itself and database_pooler = none)\n");
 		return STORE_CONFLICT;
 	}
+	if (dir[0] == '\0') {
+		fprintf(out, "sql_dir is empty: it names the directory of the migrations\n");
+		return STORE_NOTFOUND;
+	}
 	if ((names = list_migrations(dir, &n)) == NULL) {
 		fprintf(out, "%s: %s\n", dir, strerror(errno));
 		return STORE_NOTFOUND;

@@ -83,6 +83,9 @@ def main(s):
         os.rmdir(empty)
     s.check(rc == 1 and "no migrations" in err and "up to date" not in out,
             "migrate from an empty sql_dir fails and says so", (rc, out, err))
+    rc, out, err = ctl("migrate", sql_dir="")
+    s.check(rc == 1 and "sql_dir is empty" in err, "migrate with sql_dir unset says so",
+            (rc, out, err))
 
     rc, out, _ = ctl("keygen", "k1")
     s.check(rc == 0 and out.startswith("k1:") and len(out.strip()) == 46, "keygen", out)
